@@ -1,0 +1,107 @@
+/**
+ * One error class for everything herogen reports to a user. Codes are permanent: tools and
+ * exit codes branch on them, so never rename one. Messages say what happened, why, and what
+ * to do; `hint` carries the next step when it does not fit the sentence.
+ */
+export type HerogenErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_LOAD'
+  | 'CONTENT_INVALID'
+  | 'REFERENCE_INVALID'
+  | 'LOCK_INVALID'
+  | 'LOCK_IO'
+  | 'STORE_IO'
+  | 'IMAGE_INVALID'
+  | 'PATH_OUTSIDE_ROOT'
+  | 'REQUEST_INVALID'
+  | 'BUDGET_EXCEEDED'
+  | 'FROZEN'
+  | 'PROVIDER_AUTH'
+  | 'PROVIDER_QUOTA'
+  | 'PROVIDER_MODERATION'
+  | 'PROVIDER_INVALID_REQUEST'
+  | 'PROVIDER_NOT_FOUND'
+  | 'PROVIDER_RATE_LIMIT'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_BAD_RESPONSE'
+  | 'PROVIDER_TASK_FAILED'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'MISSING_DEPENDENCY'
+  | 'INTERNAL';
+
+/** Where in the user's files a problem sits. `line` is 1-based. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+export interface HerogenErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** True when trying the same request again may succeed (network, 429 rate limit, 5xx). */
+  retryable?: boolean;
+  location?: SourceLocation;
+  /** Provider request id (OpenAI `x-request-id`) or task id (hiapi), for support tickets. */
+  requestId?: string;
+  /** Delay the server asked for before a retry, in milliseconds. */
+  retryAfterMs?: number;
+  /** A POST that failed in a way where the provider may still have billed the call. */
+  mayHaveBilled?: boolean;
+  status?: number;
+}
+
+const MARKER = Symbol.for('herogen.error');
+
+export class HerogenError extends Error {
+  readonly code: HerogenErrorCode;
+  readonly hint: string | undefined;
+  readonly retryable: boolean;
+  readonly location: SourceLocation | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly mayHaveBilled: boolean;
+  readonly status: number | undefined;
+  readonly [MARKER] = true;
+
+  constructor(code: HerogenErrorCode, message: string, options: HerogenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HerogenError';
+    this.code = code;
+    this.hint = options.hint;
+    this.retryable = options.retryable ?? false;
+    this.location = options.location;
+    this.requestId = options.requestId;
+    this.retryAfterMs = options.retryAfterMs;
+    this.mayHaveBilled = options.mayHaveBilled ?? false;
+    this.status = options.status;
+  }
+
+  /** Works across duplicate installs of @herogen/core, unlike `instanceof`. */
+  static is(value: unknown): value is HerogenError {
+    return typeof value === 'object' && value !== null && MARKER in value;
+  }
+}
+
+/** `file:line field: message` — the one-line form used in logs and CLI output. */
+export function formatLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  let text = location.file;
+  if (location.line !== undefined) text += `:${location.line}`;
+  if (location.line !== undefined && location.column !== undefined) text += `:${location.column}`;
+  if (location.field) text += ` (${location.field})`;
+  return text;
+}
+
+/** Render any thrown value for a human: location, message and hint; never a bare stack. */
+export function formatError(error: unknown): string {
+  if (HerogenError.is(error)) {
+    const where = formatLocation(error.location);
+    const head = where ? `${where}: ${error.message}` : error.message;
+    return error.hint ? `${head}\n  hint: ${error.hint}` : head;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

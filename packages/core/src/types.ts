@@ -1,0 +1,223 @@
+/**
+ * Contracts shared by every herogen module. Pure data shapes only: no I/O, no classes.
+ */
+
+export type ImageFormat = 'png' | 'webp' | 'jpeg';
+export type Background = 'auto' | 'opaque' | 'transparent';
+export type Resolution = '1K' | '2K' | '4K';
+
+/** Where every log line goes. Astro's integration logger, a Vite wrapper or the CLI's. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A reference image named in frontmatter, resolved and hashed by the scanner. */
+export interface ReferenceImage {
+  /** Root-relative POSIX path. */
+  path: string;
+  sha256: string;
+}
+
+/**
+ * The hero field of one content file, as the author wrote it (after shorthand expansion and
+ * validation). `prompt` is undefined for `hero: auto`.
+ */
+export interface HeroSpec {
+  prompt?: string;
+  auto: boolean;
+  alt?: string;
+  decorative: boolean;
+  aspect?: string;
+  size?: string;
+  resolution?: Resolution;
+  quality?: string;
+  model?: string;
+  provider?: string;
+  format?: ImageFormat;
+  background?: Background;
+  /** A string replaces the site style for this hero; `false` opts out of it. */
+  style?: string | false;
+  variant?: number;
+  /** Root-relative paths as the author wrote them, resolved by the scanner. */
+  references?: string[];
+}
+
+/** One hero found in one content file. */
+export interface ContentHero {
+  /** Root-relative POSIX path of the content file. */
+  file: string;
+  /** 1-based line of the hero field in that file. */
+  line: number;
+  /** Frontmatter field name the hero came from (config `field`). */
+  field: string;
+  spec: HeroSpec;
+  /** References resolved and hashed, in the order written. */
+  references: ReferenceImage[];
+  title?: string;
+  description?: string;
+}
+
+/**
+ * What a hero asks for once site defaults, style and template are applied, before a provider
+ * turns it into its own request shape.
+ */
+export interface HeroIntent {
+  prompt: string;
+  aspect: string;
+  size?: string;
+  resolution: Resolution;
+  quality: string;
+  model?: string;
+  background: Background;
+  format: ImageFormat;
+  references: ReferenceImage[];
+  variant: number;
+}
+
+/**
+ * The exact request a provider makes: everything that changes the pixels, nothing cosmetic.
+ * This object (minus reference paths) is what the cache key hashes.
+ */
+export interface GenerationRequest {
+  provider: string;
+  model: string;
+  prompt: string;
+  /** Exact pixel size, `WxH`, for providers that take one (OpenAI, local). */
+  size?: string;
+  /** Ratio and tier, for providers that take those instead of pixels (hiapi, Gemini). */
+  aspect?: string;
+  resolution?: Resolution;
+  quality?: string;
+  background?: Background;
+  format: ImageFormat;
+  references: ReferenceImage[];
+  variant: number;
+}
+
+export type CostConfidence = 'exact' | 'estimate' | 'unknown';
+
+export interface CostEstimate {
+  /** `null` when unknown: shown as unknown, never as $0. */
+  usd: number | null;
+  confidence: CostConfidence;
+}
+
+/** What a provider hands back: the bytes exactly as returned, plus provenance. */
+export interface GeneratedImage {
+  bytes: Uint8Array;
+  mediaType: string;
+  width?: number;
+  height?: number;
+  costUsd?: number;
+  costConfidence?: CostConfidence;
+  usage?: Record<string, unknown>;
+  requestId?: string;
+  taskId?: string;
+  revisedPrompt?: string;
+  warnings?: string[];
+}
+
+/** Lets an async provider (hiapi) persist a task id before polling, and resume one. */
+export interface TaskJournal {
+  /** Task id saved by an earlier, interrupted run for this key, if any. */
+  resumeTaskId: string | undefined;
+  /** Persist the task id; resolves once it is durably in the lock. */
+  record(taskId: string): Promise<void>;
+}
+
+export interface ProviderContext {
+  signal: AbortSignal;
+  logger: Logger;
+  /** Root-relative POSIX path → bytes, confined to the project root. */
+  readReference(path: string): Promise<Uint8Array>;
+  task: TaskJournal;
+  /** Called when the server asks every worker to wait (429 with retry-after). */
+  pauseAll?(ms: number): void;
+  /** Per-request timeout in ms (config `timeoutMs`). */
+  timeoutMs: number;
+  /** Retries for retryable failures (config `maxRetries`). */
+  maxRetries: number;
+}
+
+/** One validation problem with a request, naming the field at fault. */
+export interface RequestIssue {
+  field: string;
+  message: string;
+}
+
+export interface HeroProvider {
+  readonly id: string;
+  /** False only for offline providers whose output is a placeholder, not an AI image. */
+  readonly paid: boolean;
+  readonly defaultModel: string;
+  /** Longest prompt the API accepts, in characters. */
+  readonly maxPromptLength: number;
+  /** Pure: turn an intent into this provider's concrete request. */
+  prepare(intent: HeroIntent, model: string): GenerationRequest;
+  /** Pure: what is wrong with a request, before any money is spent. Empty when fine. */
+  validate(request: GenerationRequest): RequestIssue[];
+  /** Pure: what a request will cost. */
+  estimate(request: GenerationRequest): CostEstimate;
+  /** True when credentials are present (checked when a build starts, not at import). */
+  isConfigured(): boolean;
+  generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage>;
+}
+
+/** A stored original, as recorded in `herogen.lock.json`. */
+export interface LockEntry {
+  /** Root-relative POSIX path of the original. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  format: string;
+  provider: string;
+  model: string;
+  prompt: string;
+  request: GenerationRequest;
+  createdAt: string;
+  costUsd: number | null;
+  costConfidence: CostConfidence;
+  requestId?: string;
+  taskId?: string;
+  revisedPrompt?: string;
+  /** True when the file is not a real generation (offline art or a stand-in after a failure). */
+  placeholder?: boolean;
+  /** Why a stand-in was stored instead of a real image. */
+  placeholderReason?: string;
+}
+
+/** An async task created at a provider but not yet stored: resumed instead of paid again. */
+export interface PendingTask {
+  provider: string;
+  model: string;
+  taskId: string;
+  createdAt: string;
+}
+
+export interface Lock {
+  version: 1;
+  images: Record<string, LockEntry>;
+  pending: Record<string, PendingTask>;
+}
+
+export type JobStatus = 'cached' | 'missing' | 'placeholder' | 'corrupt';
+
+/** One distinct request and everything that uses it. */
+export interface Job {
+  key: string;
+  status: JobStatus;
+  request: GenerationRequest;
+  /** Root-relative POSIX path the original lives at (or will): `<outDir>/<key>.<ext>`. */
+  file: string;
+  sources: ContentHero[];
+  estimate: CostEstimate;
+  entry?: LockEntry;
+}
+
+/** What the stored-file check found for a key; gathered by I/O code, consumed by the planner. */
+export type StoredFileState = 'ok' | 'missing' | 'corrupt';
