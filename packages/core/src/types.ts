@@ -140,6 +140,8 @@ export interface ProviderContext {
   timeoutMs: number;
   /** Retries for retryable failures (config `maxRetries`). */
   maxRetries: number;
+  /** Told before each retry, so runs can show why an image is taking longer. */
+  onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
 }
 
 /** One validation problem with a request, naming the field at fault. */
@@ -221,3 +223,98 @@ export interface Job {
 
 /** What the stored-file check found for a key; gathered by I/O code, consumed by the planner. */
 export type StoredFileState = 'ok' | 'missing' | 'corrupt';
+
+/** Progress of a run, one event per step; the CLI bar, CI lines and Astro logs render these. */
+export type RunEvent =
+  | { type: 'plan'; total: number; missing: number; cached: number; estimateUsd: number | null }
+  | { type: 'start'; job: Job }
+  | { type: 'retry'; job: Job; attempt: number; delayMs: number; reason: string }
+  | { type: 'generated'; job: Job; entry: LockEntry }
+  | { type: 'skipped'; job: Job; reason: string }
+  | { type: 'failed'; job: Job; error: Error; placeholder: LockEntry | undefined }
+  | { type: 'paused'; ms: number; reason: string };
+
+export interface JobResult {
+  key: string;
+  status: 'cached' | 'generated' | 'failed' | 'placeholder' | 'skipped';
+  job: Job;
+  entry?: LockEntry;
+  error?: Error;
+}
+
+export interface RunSummary {
+  cached: number;
+  generated: number;
+  failed: number;
+  /** Stand-ins stored instead of real images (frozen mode, failures, no credentials). */
+  placeholders: number;
+  /** Sum of known costs of this run. */
+  costUsd: number;
+  /** True when some cost of this run is unknown or estimated. */
+  costIsEstimate: boolean;
+  interrupted: boolean;
+  results: JobResult[];
+}
+
+/** A content entry's hero, resolved for a loader: where its image lives and how to describe it. */
+export interface EntryHero {
+  key: string;
+  /** Absolute path of the original (exists once generated; a placeholder may stand in). */
+  absolutePath: string;
+  /** Root-relative POSIX path. */
+  file: string;
+  alt: string;
+  decorative: boolean;
+  prompt: string;
+  provider: string;
+  model: string;
+  placeholder: boolean;
+  exists: boolean;
+}
+
+/** Options of one run of the pipeline. */
+export interface RunOptions {
+  /** Stop scheduling: images not yet started are skipped, running ones finish and are stored. */
+  signal?: AbortSignal;
+  /** Abort running requests too (a second Ctrl-C). What already arrived is still stored. */
+  cancelSignal?: AbortSignal;
+  /** Never call a paid API: missing images become placeholders (or fail when strict). */
+  frozen?: boolean;
+  onEvent?: (event: RunEvent) => void;
+  /** Limit the run to heroes from these root-relative content files. */
+  only?: string[];
+}
+
+/**
+ * A project bound to its root and resolved config: what the CLI, the Astro integration and the
+ * Vite plugin use. Created by `createHerogen({ root, config?, configFile?, logger?, env? })`.
+ */
+export interface HerogenSession {
+  readonly root: string;
+  /** Absolute path of the lock manifest. */
+  readonly lockPath: string;
+  /** Absolute path of the originals directory. */
+  readonly outDir: string;
+  /** Scan content and plan every job (no network, no writes). Throws on invalid content. */
+  plan(options?: { only?: string[] }): Promise<PlanResult>;
+  /** Generate what is missing through one scheduler; stores each original, then the lock. */
+  generate(options?: RunOptions): Promise<RunSummary>;
+  /**
+   * For content loaders: the stored image for one entry's hero field value (already parsed
+   * frontmatter), or undefined when the value is not a hero. Deterministic: the path depends
+   * on the request only, so it is known before the image exists.
+   */
+  resolveEntry(file: string, data: Record<string, unknown>): Promise<EntryHero | undefined>;
+  /** Close HTTP agents and file watchers. */
+  close(): Promise<void>;
+}
+
+export interface PlanResult {
+  jobs: Job[];
+  files: number;
+  warnings: Error[];
+  /** Sum of estimates of jobs that need generating; null when any is unknown. */
+  estimateUsd: number | null;
+  /** Provider chosen for jobs without an override, and why (e.g. "no API key set"). */
+  provider: { id: string; reason: string };
+}
