@@ -1,6 +1,7 @@
 /**
  * Contracts shared by every herogen module. Pure data shapes only: no I/O, no classes.
  */
+import type { HttpClient } from './http/client.js';
 
 export type ImageFormat = 'png' | 'webp' | 'jpeg';
 export type Background = 'auto' | 'opaque' | 'transparent';
@@ -142,6 +143,8 @@ export interface ProviderContext {
   maxRetries: number;
   /** Told before each retry, so runs can show why an image is taking longer. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
+  /** The run's shared HTTP client (one keep-alive agent); providers make a private one when absent. */
+  http?: HttpClient;
 }
 
 /** One validation problem with a request, naming the field at fault. */

@@ -1,0 +1,255 @@
+/**
+ * The one HTTP client of a run: an undici Agent with keep-alive and a connection count tied to
+ * the run's concurrency. API calls never follow redirects (a 3xx comes back as a response and
+ * the provider treats it as an error); downloads of finished files may follow a few. Bodies are
+ * read into memory under a byte cap. Failures below HTTP come out as a `TransportError` whose
+ * `kind` says whether the request can have reached the server, which decides billing and retry.
+ */
+import { Agent, type Dispatcher, type FormData, interceptors, request } from 'undici';
+
+/** 64 MiB: a 4K PNG as base64 inside JSON stays far below this. */
+export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** 64 MiB for downloaded image files. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+/** Per request: headers and body, 5 minutes like a slow image generation. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+export interface HttpClientOptions {
+  /** Parallel requests per origin (the scheduler's concurrency). @default 4 */
+  concurrency?: number;
+  /** Default per-request deadline for headers and body. @default 300_000 */
+  timeoutMs?: number;
+  /** Idle keep-alive sockets are closed after this long. @default 30_000 */
+  keepAliveTimeoutMs?: number;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | FormData;
+  signal?: AbortSignal;
+  /** Deadline for this request, headers and body together. Defaults to the client's. */
+  timeoutMs?: number;
+  /** Largest body accepted; more aborts the request. @default DEFAULT_MAX_JSON_BYTES */
+  maxBodyBytes?: number;
+  /** Follow up to 3 redirects (file downloads only; API calls never do). */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-cased names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * - `aborted`: the caller's signal fired.
+ * - `timeout`: the deadline passed; the server may have received (and billed) the request.
+ * - `unsent`: the connection could not be made; the server never saw the request.
+ * - `lost`: the connection broke after the request was sent (reset, truncated body).
+ * - `too-large`: the body exceeded `maxBodyBytes`.
+ */
+export type TransportErrorKind = 'aborted' | 'timeout' | 'unsent' | 'lost' | 'too-large';
+
+export class TransportError extends Error {
+  readonly kind: TransportErrorKind;
+  /** Set when the failure came after the response headers (e.g. a truncated body). */
+  readonly status: number | undefined;
+  readonly headers: Record<string, string> | undefined;
+  readonly errorCode: string | undefined;
+
+  constructor(
+    kind: TransportErrorKind,
+    message: string,
+    options: { status?: number; headers?: Record<string, string>; code?: string } = {},
+  ) {
+    super(message);
+    this.name = 'TransportError';
+    this.kind = kind;
+    this.status = options.status;
+    this.headers = options.headers;
+    this.errorCode = options.code;
+  }
+}
+
+/** Connection-stage failures: the request bytes never left. */
+const UNSENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** undici nests the system error (ECONNREFUSED, ECONNRESET…) as the cause. */
+function systemCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function bytesWritten(error: unknown): number | undefined {
+  const socket = (error as { socket?: { bytesWritten?: unknown } | null }).socket;
+  return typeof socket?.bytesWritten === 'number' ? socket.bytesWritten : undefined;
+}
+
+function flattenHeaders(
+  raw: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function classify(
+  error: unknown,
+  state: { timedOut: boolean; callerAborted: boolean; status?: number },
+): TransportError {
+  if (error instanceof TransportError) return error;
+  const code = errorCode(error);
+  const sys = systemCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  const extra = { status: state.status, code: sys ?? code };
+  if (state.callerAborted) return new TransportError('aborted', 'the request was aborted', extra);
+  if (state.timedOut || (code && TIMEOUT_CODES.has(code))) {
+    return new TransportError('timeout', 'no complete response before the deadline', extra);
+  }
+  if ((code && UNSENT_CODES.has(code)) || (sys && UNSENT_CODES.has(sys))) {
+    return new TransportError('unsent', `could not connect (${sys ?? code})`, extra);
+  }
+  // A socket that died before writing anything never carried the request.
+  if (code === 'UND_ERR_SOCKET' && bytesWritten(error) === 0) {
+    return new TransportError('unsent', `connection closed before sending (${detail})`, extra);
+  }
+  return new TransportError('lost', `connection lost (${sys ?? code ?? detail})`, extra);
+}
+
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  status: number,
+  headers: Record<string, string>,
+): Promise<Uint8Array> {
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    body.destroy();
+    throw new TransportError(
+      'too-large',
+      `the response declares ${declared} bytes, more than the ${maxBytes}-byte limit`,
+      { status, headers },
+    );
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > maxBytes) {
+      body.destroy();
+      throw new TransportError('too-large', `the response exceeded the ${maxBytes}-byte limit`, {
+        status,
+        headers,
+      });
+    }
+    chunks.push(buf);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/** One keep-alive agent for the whole run; `close()` when the run ends. */
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const agent = new Agent({
+    connections: concurrency,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    headersTimeout: defaultTimeout,
+    bodyTimeout: defaultTimeout,
+  });
+  const downloads = agent.compose(
+    interceptors.redirect({ maxRedirections: 3, throwOnMaxRedirect: true }),
+  );
+  let closed = false;
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    if (closed) throw new TransportError('unsent', 'the HTTP client was closed');
+    const timeoutMs = req.timeoutMs ?? defaultTimeout;
+    const state: { timedOut: boolean; callerAborted: boolean; status?: number } = {
+      timedOut: false,
+      callerAborted: false,
+    };
+    if (req.signal?.aborted) throw new TransportError('aborted', 'the request was aborted');
+    const controller = new AbortController();
+    const onAbort = () => {
+      state.callerAborted = true;
+      controller.abort();
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      state.timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: controller.signal,
+        dispatcher: req.followRedirects ? downloads : agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      state.status = res.statusCode;
+      const headers = flattenHeaders(res.headers);
+      try {
+        const body = await readCapped(
+          res.body,
+          req.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES,
+          res.statusCode,
+          headers,
+        );
+        return { status: res.statusCode, headers, body };
+      } catch (error) {
+        const failure = classify(error, state);
+        throw new TransportError(failure.kind, failure.message, {
+          status: res.statusCode,
+          headers,
+          code: failure.errorCode,
+        });
+      }
+    } catch (error) {
+      throw classify(error, state);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    request: send,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await agent.close();
+    },
+  };
+}
