@@ -1,1 +1,26 @@
-export const PACKAGE = 'mock-api';
+export { faultAppliesTo, faults } from './faults.js';
+export {
+  computeHiapiSize,
+  HIAPI_MODELS,
+  HIAPI_PROMPT_MAX,
+  resolveHiapiTask,
+} from './hiapi-validate.js';
+export {
+  OPENAI_MAX_EDGE,
+  OPENAI_MAX_PIXELS,
+  OPENAI_MIN_PIXELS,
+  OPENAI_MODELS,
+  OPENAI_PROMPT_MAX,
+  resolveOpenAISize,
+} from './openai-validate.js';
+export { createMockApi, resolveMockApiOptions } from './server.js';
+export type {
+  Fault,
+  FaultRule,
+  MockApi,
+  MockApiOptions,
+  MockRoute,
+  RecordedRequest,
+  StatusFault,
+} from './types.js';
+export { computeOpenAIUsage, type OpenAIUsage, OUTPUT_TOKENS_PER_MEGAPIXEL } from './usage.js';

@@ -1,0 +1,68 @@
+import type { IncomingMessage } from 'node:http';
+import type { ResolvedHiapiTask } from './hiapi-validate.js';
+import type { Fault, MockRoute } from './types.js';
+
+/** What a handler wants sent. `billed` marks calls the real API would charge for. */
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Streamed body (oversized downloads); `length` is declared as Content-Length when set. */
+  stream?: { length?: number; chunks: () => AsyncIterable<Buffer> };
+  billed?: boolean;
+}
+
+export interface FormFile {
+  field: string;
+  filename: string;
+  type: string;
+  bytes: Buffer;
+}
+
+export type ParsedBody =
+  | { kind: 'none' }
+  | { kind: 'json'; value: unknown }
+  | { kind: 'form'; fields: Record<string, string>; files: FormFile[] };
+
+export interface MockTask {
+  id: string;
+  key: string;
+  createdAt: number;
+  durationMs: number;
+  task: ResolvedHiapiTask;
+  outcome: 'success' | 'fail' | 'stuck';
+  failError?: { code: string; message: string };
+}
+
+export interface ResolvedMockApiOptions {
+  port: number;
+  host: string;
+  apiKey: string | undefined;
+  latencyMs: number | [number, number];
+  taskDurationMs: number;
+  downloadTtlMs: number;
+  imagesPerMinute: number | undefined;
+  maxBodyBytes: number;
+}
+
+export interface ServerState {
+  options: ResolvedMockApiOptions;
+  /** Filled in once the server listens. */
+  baseUrl: string;
+  tasks: Map<string, MockTask>;
+}
+
+export interface HandlerContext {
+  req: IncomingMessage;
+  url: URL;
+  route: MockRoute;
+  body: ParsedBody;
+  key: string | undefined;
+  fault: Fault | undefined;
+  state: ServerState;
+  /** The task a get/download refers to, if it exists. */
+  task: MockTask | undefined;
+}
+
+/** Either an immediate answer (errors) or work to run after rate limiting and latency. */
+export type HandlerResult = { reply: Reply } | { produce: () => Promise<Reply> };

@@ -1,0 +1,35 @@
+const WINDOW_MS = 60_000;
+
+export interface RateLimiter {
+  /** Reserve a slot now; `undefined` when the window is full (then `retryAfterMs` tells when one frees). */
+  reserve(now: number): { release(): void } | { retryAfterMs: number; used: number };
+  clear(): void;
+  readonly limit: number | undefined;
+}
+
+/** Sliding one-minute window over paid calls; unbilled calls give their slot back. */
+export function createRateLimiter(limit: number | undefined): RateLimiter {
+  let stamps: number[] = [];
+  return {
+    limit,
+    reserve(now) {
+      if (limit === undefined) return { release() {} };
+      stamps = stamps.filter((t) => t > now - WINDOW_MS);
+      if (stamps.length >= limit) {
+        const oldest = stamps[0] ?? now;
+        return { retryAfterMs: Math.max(1, oldest + WINDOW_MS - now), used: stamps.length };
+      }
+      const stamp = now;
+      stamps.push(stamp);
+      return {
+        release() {
+          const i = stamps.indexOf(stamp);
+          if (i >= 0) stamps.splice(i, 1);
+        },
+      };
+    },
+    clear() {
+      stamps = [];
+    },
+  };
+}

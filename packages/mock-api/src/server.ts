@@ -1,0 +1,319 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseBody, promptOf, summarizeBody } from './body.js';
+import type {
+  HandlerContext,
+  HandlerResult,
+  ParsedBody,
+  Reply,
+  ResolvedMockApiOptions,
+  ServerState,
+} from './context.js';
+import { createFaultScript } from './faults.js';
+import { handleDownload, handleTaskCreate, handleTaskGet } from './hiapi-handler.js';
+import {
+  BodyTooLargeError,
+  bearerToken,
+  createRequestId,
+  readBody,
+  redactHeaders,
+  sleep,
+} from './http-utils.js';
+import { handleEdits, handleGenerations } from './openai-handler.js';
+import { createRateLimiter } from './rate-limit.js';
+import {
+  type ErrorStyle,
+  hiapiErrorReply,
+  openaiErrorReply,
+  rateLimitReply,
+  statusFaultReply,
+  unauthorizedReply,
+} from './replies.js';
+import type { Fault, MockApi, MockApiOptions, MockRoute, RecordedRequest } from './types.js';
+
+const PAID_ROUTES: ReadonlySet<MockRoute> = new Set([
+  'openai.generations',
+  'openai.edits',
+  'hiapi.create',
+]);
+
+export function resolveMockApiOptions(options: MockApiOptions = {}): ResolvedMockApiOptions {
+  return {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    apiKey: options.apiKey,
+    latencyMs: options.latencyMs ?? 0,
+    taskDurationMs: options.taskDurationMs ?? 2000,
+    downloadTtlMs: options.downloadTtlMs ?? 3_600_000,
+    imagesPerMinute: options.imagesPerMinute,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+  };
+}
+
+/** Start the mock OpenAI Images + hiapi server on a loopback port. */
+export async function createMockApi(options: MockApiOptions = {}): Promise<MockApi> {
+  const resolved = resolveMockApiOptions(options);
+  const state: ServerState = { options: resolved, baseUrl: '', tasks: new Map() };
+  const requests: RecordedRequest[] = [];
+  const script = createFaultScript(options.faults);
+  const limiter = createRateLimiter(resolved.imagesPerMinute);
+  const attempts = new Map<string, number>();
+  const closing = new AbortController();
+  const sockets = new Set<Socket>();
+
+  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in the mock must not hang the client: answer 500 if we still can.
+      if (!res.headersSent && !res.destroyed) {
+        send(res, openaiErrorReply(serverBug(error)));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = createRequestId();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://mock.invalid');
+    const route = classifyRoute(req.method ?? 'GET', url.pathname);
+    const style: ErrorStyle = route.startsWith('hiapi') ? 'hiapi' : 'openai';
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      route,
+      path: `${url.pathname}${url.search}`,
+      headers: redactHeaders(req.headers),
+      body: undefined,
+      status: -1,
+      attempt: 0,
+      at: Date.now(),
+      requestId,
+      billed: false,
+    };
+    requests.push(record);
+    const finish = (reply: Reply, fault?: Fault) => {
+      record.status = reply.status;
+      record.billed = reply.billed === true;
+      return send(res, reply, fault);
+    };
+
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, resolved.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      res.setHeader('connection', 'close');
+      const message = `Request body larger than ${resolved.maxBodyBytes} bytes.`;
+      return finish(
+        style === 'hiapi'
+          ? hiapiErrorReply(413, message)
+          : openaiErrorReply({
+              status: 413,
+              message,
+              type: 'invalid_request_error',
+              param: null,
+              code: 'request_too_large',
+            }),
+      );
+    }
+    const parsed = await parseBody(raw, req.headers['content-type']);
+    const body: ParsedBody = parsed.ok ? parsed.body : { kind: 'none' };
+    record.body = summarizeBody(body);
+
+    // `/v1/tasks/:id` and `/files/:id/0.png`
+    const segments = url.pathname.split('/');
+    const taskId =
+      route === 'hiapi.get' ? segments[3] : route === 'hiapi.download' ? segments[2] : undefined;
+    const task = taskId === undefined ? undefined : state.tasks.get(taskId);
+    const prompt = task ? task.task.prompt : promptOf(body);
+    if (prompt !== undefined) record.prompt = prompt;
+    const attemptKey = `${route}\u0000${prompt ?? ''}`;
+    record.attempt = (attempts.get(attemptKey) ?? 0) + 1;
+    attempts.set(attemptKey, record.attempt);
+
+    if (route === 'unknown') {
+      return finish(
+        openaiErrorReply({
+          status: 404,
+          message: `Invalid URL (${record.method} ${url.pathname})`,
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        }),
+      );
+    }
+    const key = bearerToken(req);
+    if (route !== 'hiapi.download' && !acceptsKey(key, resolved.apiKey)) {
+      return finish(unauthorizedReply(style, req.headers.authorization !== undefined));
+    }
+    if (!parsed.ok) {
+      return finish(
+        style === 'hiapi'
+          ? hiapiErrorReply(400, `invalid request: ${parsed.message}`)
+          : openaiErrorReply({
+              status: 400,
+              message: parsed.message,
+              type: 'invalid_request_error',
+              param: null,
+              code: null,
+            }),
+      );
+    }
+
+    const fault = script.take(route, prompt, record.attempt);
+    if (fault) record.fault = fault.type;
+    const paid = PAID_ROUTES.has(route);
+    if (fault?.type === 'reset' || fault?.type === 'status') {
+      if (paid) await latency();
+      if (fault.type === 'status') return finish(statusFaultReply(fault, style), fault);
+      record.status = 0;
+      req.socket.destroy();
+      return;
+    }
+
+    const ctx: HandlerContext = { req, url, route, body, key, fault, state, task };
+    const result = await dispatch(ctx);
+    if ('reply' in result) return finish(result.reply, fault);
+
+    let release = () => {};
+    if (paid) {
+      const slot = limiter.reserve(Date.now());
+      if ('retryAfterMs' in slot) {
+        return finish(
+          rateLimitReply(style, limiter.limit ?? 0, slot.used, slot.retryAfterMs),
+          fault,
+        );
+      }
+      release = slot.release;
+      await latency();
+    }
+    if (closing.signal.aborted) return;
+    const reply = await result.produce();
+    if (!reply.billed) release();
+    if (fault?.type === 'slowHeaders') await sleep(fault.delayMs, closing.signal);
+    return finish(reply, fault);
+  }
+
+  function latency(): Promise<void> {
+    const l = resolved.latencyMs;
+    const ms = Array.isArray(l) ? l[0] + Math.random() * Math.max(0, l[1] - l[0]) : l;
+    return sleep(ms, closing.signal);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  state.baseUrl = url;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    openaiBaseURL: `${url}/v1`,
+    hiapiBaseURL: url,
+    port: address.port,
+    requests,
+    paidCalls: () => requests.filter((r) => r.billed).length,
+    setFaults(rules) {
+      script.set(rules);
+    },
+    reset() {
+      requests.length = 0;
+      state.tasks.clear();
+      attempts.clear();
+      limiter.clear();
+      script.resetCounters();
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+  };
+}
+
+function dispatch(ctx: HandlerContext): HandlerResult | Promise<HandlerResult> {
+  switch (ctx.route) {
+    case 'openai.generations':
+      return handleGenerations(ctx);
+    case 'openai.edits':
+      return handleEdits(ctx);
+    case 'hiapi.create':
+      return handleTaskCreate(ctx);
+    case 'hiapi.get':
+      return handleTaskGet(ctx);
+    case 'hiapi.download':
+      return handleDownload(ctx);
+    case 'unknown':
+      throw new Error('unknown route reached dispatch');
+  }
+}
+
+/** Map method + path to a route name. */
+export function classifyRoute(method: string, pathname: string): MockRoute {
+  const path = pathname.replace(/\/+$/, '');
+  if (method === 'POST' && path === '/v1/images/generations') return 'openai.generations';
+  if (method === 'POST' && path === '/v1/images/edits') return 'openai.edits';
+  if (method === 'POST' && path === '/v1/tasks') return 'hiapi.create';
+  if (method === 'GET' && /^\/v1\/tasks\/[^/]+$/.test(path)) return 'hiapi.get';
+  if (method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(path)) return 'hiapi.download';
+  return 'unknown';
+}
+
+function acceptsKey(key: string | undefined, expected: string | undefined): boolean {
+  if (!key) return false;
+  return expected === undefined || key === expected;
+}
+
+function serverBug(error: unknown) {
+  return {
+    status: 500,
+    message: `The herogen mock API failed: ${error instanceof Error ? error.message : String(error)}`,
+    type: 'server_error',
+    param: null,
+    code: null,
+  };
+}
+
+/** Write a reply; `truncatedBody` declares the full length and closes halfway. */
+async function send(res: ServerResponse, reply: Reply, fault?: Fault): Promise<void> {
+  if (res.destroyed || res.headersSent) return;
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.stream) {
+    if (reply.stream.length !== undefined) res.setHeader('content-length', reply.stream.length);
+    res.writeHead(reply.status);
+    for await (const chunk of reply.stream.chunks()) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+    }
+    if (!res.destroyed) res.end();
+    return;
+  }
+  const body = reply.body ?? Buffer.alloc(0);
+  res.setHeader('content-length', body.length);
+  res.writeHead(reply.status);
+  if (fault?.type === 'truncatedBody' && body.length > 0) {
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+    return;
+  }
+  res.end(body);
+}

@@ -1,0 +1,130 @@
+/** Which endpoint a request hit. Downloads are the `output[].url` files of hiapi tasks. */
+export type MockRoute =
+  | 'openai.generations'
+  | 'openai.edits'
+  | 'hiapi.create'
+  | 'hiapi.get'
+  | 'hiapi.download'
+  | 'unknown';
+
+/** One request as the server saw it, with secrets redacted and no file bytes. */
+export interface RecordedRequest {
+  method: string;
+  route: MockRoute;
+  /** Path and query string, e.g. `/v1/images/generations`. */
+  path: string;
+  /** Lower-cased header names; `authorization` and any header whose name contains key, secret or token read `[redacted]`. */
+  headers: Record<string, string>;
+  /** Parsed JSON, or for multipart the fields with files as `{ filename, size, type }`; `undefined` without a body. */
+  body: unknown;
+  /** The response status; 0 when the socket was reset without a response, -1 while still in flight. */
+  status: number;
+  /** 1-based count of requests with the same route and prompt (for hiapi get/download: the task's prompt). */
+  attempt: number;
+  /** Arrival time in ms since the epoch. */
+  at: number;
+  /** The prompt the request carried (or its task's prompt), if any. */
+  prompt?: string;
+  /** `x-request-id` sent back. */
+  requestId: string;
+  /** True when the real API would have billed this request (see README "Billing"). */
+  billed: boolean;
+  /** The fault type that was applied, if any. */
+  fault?: Fault['type'];
+}
+
+/** A scripted HTTP error answer. On hiapi routes the body uses the hiapi envelope. */
+export interface StatusFault {
+  type: 'status';
+  status: number;
+  /** OpenAI `error.code` (e.g. `moderation_blocked`); `null` when omitted. */
+  code?: string | null;
+  message?: string;
+  /** OpenAI `error.type`; defaults from the status (e.g. `invalid_request_error`, `server_error`). */
+  errorType?: string;
+  /** OpenAI `error.param`. */
+  param?: string | null;
+  /** Extra fields merged into the OpenAI `error` object (e.g. `moderation_details`). */
+  extra?: Record<string, unknown>;
+  /** Extra response headers (e.g. `retry-after`). */
+  headers?: Record<string, string>;
+  /** Overrides used on hiapi routes: HTTP status, `error_code`, `message`. */
+  hiapi?: { status?: number; errorCode?: string; message?: string };
+}
+
+export type Fault =
+  | StatusFault
+  /** Destroy the socket without any response. */
+  | { type: 'reset' }
+  /** Wait before sending the (otherwise normal) response headers. */
+  | { type: 'slowHeaders'; delayMs: number }
+  /** Send a normal response's headers with its full Content-Length, then close halfway through the body. */
+  | { type: 'truncatedBody' }
+  /** OpenAI: `b64_json` is not valid base64. */
+  | { type: 'invalidBase64' }
+  /** OpenAI: valid base64 of bytes that are not an image. hiapi download: non-image bytes. */
+  | { type: 'nonImage' }
+  /** A valid image of half the requested width and height. */
+  | { type: 'wrongDimensions' }
+  /** hiapi create: the task ends in `fail` with this error. */
+  | { type: 'taskFail'; code?: string; message?: string }
+  /** hiapi create: the task never leaves `handling`. */
+  | { type: 'taskStuck' }
+  /** hiapi download: answer 410 as if the file had expired. */
+  | { type: 'expiredDownload' }
+  /** hiapi download: stream `bytes` bytes (an image followed by padding), larger than any sane cap. */
+  | { type: 'oversizedDownload'; bytes: number; declareLength?: boolean };
+
+/** One line of the fault script. The first rule that matches the request and applies to its route wins. */
+export interface FaultRule {
+  /** Route to match; `'any'` or omitted matches every route where the fault applies. */
+  route?: MockRoute | 'any';
+  /** A string matches prompts that contain it; a RegExp is tested against the prompt. */
+  prompt?: string | RegExp;
+  /** 1-based attempt number(s) for the request's route + prompt. */
+  attempt?: number | number[];
+  /** Apply at most this many times (counted per rule, reset by `setFaults`/`reset`). */
+  times?: number;
+  fault: Fault;
+}
+
+export interface MockApiOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Accept exactly this bearer key; when omitted any non-empty key is accepted. */
+  apiKey?: string;
+  /** Delay before answering generation, edit and task-create calls: a fixed ms value or a `[min, max]` range. @default 0 */
+  latencyMs?: number | [number, number];
+  /** Time a hiapi task takes from `queued` to `success`/`fail`. @default 2000 */
+  taskDurationMs?: number;
+  /** How long a finished task's download URL stays valid. @default 3_600_000 (1 hour) */
+  downloadTtlMs?: number;
+  /** Sliding one-minute limit on paid calls; excess calls get 429 and are not billed. @default unlimited */
+  imagesPerMinute?: number;
+  /** Initial fault script. */
+  faults?: FaultRule[];
+  /** Largest accepted request body; larger bodies get 413. @default 64 MiB */
+  maxBodyBytes?: number;
+}
+
+export interface MockApi {
+  /** e.g. `http://127.0.0.1:43121` (no trailing slash). */
+  url: string;
+  /** `${url}/v1`, the value for `OPENAI_BASE_URL`. */
+  openaiBaseURL: string;
+  /** `${url}`, the value for `HIAPI_BASE_URL` (routes are `/v1/tasks…`). */
+  hiapiBaseURL: string;
+  port: number;
+  /** Every request, in arrival order. */
+  requests: RecordedRequest[];
+  /** Requests the real APIs would have billed. */
+  paidCalls(): number;
+  /** Replace the fault script. */
+  setFaults(faults: FaultRule[]): void;
+  /** Clear recorded requests, tasks, attempt and rule counters and the rate-limit window. */
+  reset(): void;
+  /** Close the server and every socket, keep-alive ones included. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import sharp from 'sharp';
+
+export const KEY = 'sk-test-mock-123456';
+
+export function postJson(url: string, body: unknown, key: string | undefined = KEY) {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+export function getWithKey(url: string, key: string | undefined = KEY) {
+  return fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+}
+
+export async function decode(bytes: Buffer) {
+  const meta = await sharp(bytes).metadata();
+  return { width: meta.width, height: meta.height, format: meta.format };
+}
+
+export function pngOf(width: number, height: number, alpha = false): Promise<Buffer> {
+  return sharp({
+    create: {
+      width,
+      height,
+      channels: alpha ? 4 : 3,
+      background: alpha ? { r: 0, g: 0, b: 0, alpha: 0 } : { r: 200, g: 100, b: 50 },
+    },
+  })
+    .png()
+    .toBuffer();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Response bodies are checked field by field, so loose typing keeps tests readable. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export async function json(res: Response): Promise<any> {
+  return res.json();
+}
