@@ -307,7 +307,11 @@ export interface HerogenSession {
    * frontmatter), or undefined when the value is not a hero. Deterministic: the path depends
    * on the request only, so it is known before the image exists.
    */
-  resolveEntry(file: string, data: Record<string, unknown>): Promise<EntryHero | undefined>;
+  resolveEntry(
+    file: string,
+    data: Record<string, unknown>,
+    options?: { field?: string },
+  ): Promise<EntryHero | undefined>;
   /** Close HTTP agents and file watchers. */
   close(): Promise<void>;
 }
