@@ -1,0 +1,336 @@
+/**
+ * Runs derive plans against the disk cache: bounded sharp concurrency, in-flight dedupe, and
+ * counters that prove a warm run encodes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { HerogenError } from '../errors.js';
+import {
+  type CacheManifest,
+  originalDir,
+  readManifest,
+  resolveCacheDir,
+  verifyEntry,
+  writeFileAtomic,
+  writeManifest,
+} from './cache.js';
+import { DERIVE_VERSION } from './defaults.js';
+import { analyzeOriginal, configureSharp, encodeTransform } from './encode.js';
+import {
+  hashTransform,
+  type PlannedTransform,
+  planOg,
+  planPlaceholder,
+  planVariants,
+} from './plan.js';
+import { resolveDeriveOptions } from './resolve-options.js';
+import type {
+  DeriveCounters,
+  DerivedImage,
+  DerivedSet,
+  DeriveInput,
+  DeriveOptions,
+  OriginalInfo,
+  ResolvedDeriveOptions,
+} from './types.js';
+
+export interface DeriverOptions {
+  /** Project root; the cache lives in `<root>/node_modules/.cache/herogen/derive`. */
+  root?: string;
+  /** Cache directory, instead of the one under `root`. */
+  cacheDir?: string;
+  /**
+   * sharp pipelines running at once.
+   * @default os.availableParallelism()
+   */
+  concurrency?: number;
+  /**
+   * libvips threads per pipeline.
+   * @default max(1, floor(availableParallelism() / concurrency))
+   */
+  sharpThreads?: number;
+}
+
+export interface Deriver {
+  readonly cacheDir: string;
+  /** Live counters since creation (or the last `resetCounters`). */
+  readonly counters: Readonly<DeriveCounters>;
+  /** Every derivative of an original, encoded or verified in the cache. */
+  derive(input: DeriveInput, options?: DeriveOptions): Promise<DerivedSet>;
+  /**
+   * Like `derive`, but only the placeholder and dominant colour are computed now; variants not
+   * yet cached come back with `bytes: 0` and are encoded by `ensure(path)` when first asked
+   * for (a dev server that must answer a page load quickly).
+   */
+  plan(input: DeriveInput, options?: DeriveOptions): Promise<DerivedSet>;
+  /** Encode (or verify) one file returned by `plan`; undefined when this deriver never planned it. */
+  ensure(path: string): Promise<DerivedImage | undefined>;
+  resetCounters(): void;
+}
+
+interface Planned {
+  input: DeriveInput;
+  sha256: string;
+  planned: PlannedTransform;
+}
+
+function labelOf(input: DeriveInput): string {
+  return typeof input === 'string' ? input : 'an image buffer';
+}
+
+export function createDeriver(options: DeriverOptions = {}): Deriver {
+  const cacheDir = resolve(options.cacheDir ?? resolveCacheDir(options.root ?? process.cwd()));
+  const cores = availableParallelism();
+  const concurrency = Math.max(1, options.concurrency ?? cores);
+  const sharpThreads = Math.max(1, options.sharpThreads ?? Math.floor(cores / concurrency));
+  const limit: LimitFunction = pLimit(concurrency);
+  // Hashing streams files; cap open streams separately from sharp work.
+  const ioLimit: LimitFunction = pLimit(16);
+  const counters: DeriveCounters = { encoded: 0, cacheHits: 0, rebuilt: 0 };
+
+  const hashes = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+  const manifests = new Map<string, Promise<CacheManifest>>();
+  const saving = new Map<string, Promise<void>>();
+  const inflight = new Map<string, Promise<DerivedImage>>();
+  const placeholderJobs = new Map<string, Promise<void>>();
+  const plannedFiles = new Map<string, Planned>();
+  let sharpReady: Promise<void> | undefined;
+
+  /** Run sharp work under the pipeline limit, with libvips configured first. */
+  function runSharp<T>(task: () => Promise<T>): Promise<T> {
+    sharpReady ??= configureSharp(sharpThreads);
+    return limit(async () => {
+      await sharpReady;
+      return task();
+    });
+  }
+
+  async function hashInput(input: DeriveInput): Promise<string> {
+    if (typeof input !== 'string') return createHash('sha256').update(input).digest('hex');
+    const path = resolve(input);
+    let info: { size: number; mtimeMs: number };
+    try {
+      info = await stat(path);
+    } catch (cause) {
+      throw new HerogenError('STORE_IO', `The original ${path} does not exist or cannot be read.`, {
+        hint: 'Run `herogen generate` to store it, or check the lock points at the right file.',
+        cause,
+      });
+    }
+    const known = hashes.get(path);
+    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.sha256;
+    const sha256 = await ioLimit(async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    });
+    hashes.set(path, { size: info.size, mtimeMs: info.mtimeMs, sha256 });
+    return sha256;
+  }
+
+  function readInput(input: DeriveInput): Promise<Uint8Array> {
+    return typeof input === 'string' ? readFile(input) : Promise.resolve(input);
+  }
+
+  function saveManifest(sha256: string, manifest: CacheManifest): Promise<void> {
+    // Serialized per original; each write takes the latest in-memory state.
+    const previous = saving.get(sha256) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => writeManifest(originalDir(cacheDir, sha256), manifest));
+    saving.set(sha256, next);
+    return next;
+  }
+
+  /** The manifest of an original with this placeholder in it, analysing the image if needed. */
+  async function loadManifest(
+    input: DeriveInput,
+    sha256: string,
+    resolved: ResolvedDeriveOptions,
+  ): Promise<CacheManifest> {
+    const placeholder = planPlaceholder(resolved);
+    const placeholderKey = hashTransform(placeholder);
+    let pending = manifests.get(sha256);
+    if (!pending) {
+      pending = (async () => {
+        const stored = await readManifest(originalDir(cacheDir, sha256), sha256);
+        if (stored) return stored;
+        const analysis = await runSharp(async () =>
+          analyzeOriginal(await readInput(input), placeholder, labelOf(input)),
+        );
+        counters.encoded += 1;
+        const manifest: CacheManifest = {
+          version: DERIVE_VERSION,
+          original: {
+            width: analysis.width,
+            height: analysis.height,
+            format: analysis.format,
+            sha256,
+          },
+          dominantColor: analysis.dominantColor,
+          placeholders: { [placeholderKey]: analysis.placeholder },
+          entries: {},
+        };
+        await saveManifest(sha256, manifest);
+        return manifest;
+      })();
+      manifests.set(sha256, pending);
+      pending.catch(() => manifests.delete(sha256));
+    }
+    const manifest = await pending;
+    if (manifest.placeholders[placeholderKey] === undefined) {
+      const flight = `${sha256}:${placeholderKey}`;
+      let job = placeholderJobs.get(flight);
+      if (!job) {
+        job = runSharp(async () => {
+          const analysis = await analyzeOriginal(
+            await readInput(input),
+            placeholder,
+            labelOf(input),
+          );
+          counters.encoded += 1;
+          manifest.placeholders[placeholderKey] = analysis.placeholder;
+          await saveManifest(sha256, manifest);
+        }).finally(() => placeholderJobs.delete(flight));
+        placeholderJobs.set(flight, job);
+      }
+      await job;
+    }
+    return manifest;
+  }
+
+  function toImage(path: string, planned: PlannedTransform, bytes: number): DerivedImage {
+    const { width, height, format } = planned.transform;
+    return { width, height, format, path, bytes };
+  }
+
+  /** Verify one cached file; encode it when missing or damaged. Deduped by path. */
+  function ensureEntry(
+    input: DeriveInput,
+    sha256: string,
+    manifest: CacheManifest,
+    planned: PlannedTransform,
+  ): Promise<DerivedImage> {
+    const path = join(originalDir(cacheDir, sha256), planned.fileName);
+    const running = inflight.get(path);
+    if (running) return running;
+    const job = (async () => {
+      const entry = manifest.entries[planned.fileName];
+      const state = entry ? await verifyEntry(path, entry) : 'missing';
+      if (entry && state === 'ok') {
+        counters.cacheHits += 1;
+        return toImage(path, planned, entry.bytes);
+      }
+      if (state === 'corrupt') counters.rebuilt += 1;
+      const bytes = await runSharp(async () => {
+        const encoded = await encodeTransform(
+          await readInput(input),
+          planned.transform,
+          labelOf(input),
+        );
+        await writeFileAtomic(path, encoded);
+        return encoded.length;
+      });
+      counters.encoded += 1;
+      const { width, height, format } = planned.transform;
+      manifest.entries[planned.fileName] = { width, height, format, bytes };
+      return toImage(path, planned, bytes);
+    })().finally(() => inflight.delete(path));
+    inflight.set(path, job);
+    return job;
+  }
+
+  async function prepare(input: DeriveInput, options: DeriveOptions | undefined) {
+    const resolved = resolveDeriveOptions(options);
+    const sha256 = await hashInput(input);
+    const manifest = await loadManifest(input, sha256, resolved);
+    const variants = planVariants(manifest.original, resolved);
+    const og = planOg(resolved);
+    const placeholder = manifest.placeholders[hashTransform(planPlaceholder(resolved))] ?? '';
+    return { sha256, manifest, variants, og, placeholder };
+  }
+
+  function toSet(
+    manifest: CacheManifest,
+    placeholder: string,
+    images: DerivedImage[],
+    og: DerivedImage,
+  ): DerivedSet {
+    const original: OriginalInfo = { ...manifest.original };
+    return { original, images, placeholder, dominantColor: manifest.dominantColor, og };
+  }
+
+  return {
+    cacheDir,
+    counters,
+    async derive(input, options) {
+      const { sha256, manifest, variants, og, placeholder } = await prepare(input, options);
+      const settled = await Promise.allSettled(
+        [...variants, og].map((planned) => ensureEntry(input, sha256, manifest, planned)),
+      );
+      await saveManifest(sha256, manifest);
+      const images: DerivedImage[] = [];
+      for (const result of settled) {
+        if (result.status === 'rejected') throw result.reason;
+        images.push(result.value);
+      }
+      const ogImage = images.pop() as DerivedImage;
+      return toSet(manifest, placeholder, images, ogImage);
+    },
+    async plan(input, options) {
+      const { sha256, manifest, variants, og, placeholder } = await prepare(input, options);
+      const dir = originalDir(cacheDir, sha256);
+      const describe = async (planned: PlannedTransform): Promise<DerivedImage> => {
+        const path = join(dir, planned.fileName);
+        plannedFiles.set(path, { input, sha256, planned });
+        const entry = manifest.entries[planned.fileName];
+        const ok = entry !== undefined && (await verifyEntry(path, entry)) === 'ok';
+        return toImage(path, planned, ok && entry ? entry.bytes : 0);
+      };
+      const images = await Promise.all(variants.map(describe));
+      return toSet(manifest, placeholder, images, await describe(og));
+    },
+    async ensure(path) {
+      const found = plannedFiles.get(resolve(path));
+      if (!found) return undefined;
+      const manifest = await manifests.get(found.sha256);
+      if (!manifest) throw new HerogenError('INTERNAL', 'A planned derivative lost its manifest.');
+      const image = await ensureEntry(found.input, found.sha256, manifest, found.planned);
+      await saveManifest(found.sha256, manifest);
+      return image;
+    },
+    resetCounters() {
+      counters.encoded = 0;
+      counters.cacheHits = 0;
+      counters.rebuilt = 0;
+    },
+  };
+}
+
+const shared = new Map<string, Deriver>();
+
+/**
+ * The process-wide deriver for a cache directory, so every caller shares one sharp limit and
+ * one in-flight map. The first caller's concurrency settings win.
+ */
+export function getDeriver(options: DeriverOptions = {}): Deriver {
+  const cacheDir = resolve(options.cacheDir ?? resolveCacheDir(options.root ?? process.cwd()));
+  let deriver = shared.get(cacheDir);
+  if (!deriver) {
+    deriver = createDeriver({ ...options, cacheDir });
+    shared.set(cacheDir, deriver);
+  }
+  return deriver;
+}
+
+/** Derive every variant, the placeholder and the OG crop of one original, through the cache. */
+export function deriveImage(
+  input: DeriveInput,
+  options: DeriveOptions & DeriverOptions = {},
+): Promise<DerivedSet> {
+  return getDeriver(options).derive(input, options);
+}

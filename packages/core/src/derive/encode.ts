@@ -1,0 +1,131 @@
+/**
+ * The sharp adapter: the only file in derive/ that touches pixels. sharp is imported lazily so
+ * importing @herogen/core never loads libvips.
+ */
+import type { Sharp, SharpOptions } from 'sharp';
+import { HerogenError } from '../errors.js';
+import type { PlaceholderTransform, Transform } from './plan.js';
+import { AI_GENERATED_XMP } from './xmp.js';
+
+type SharpModule = typeof import('sharp');
+type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
+
+let sharpPromise: Promise<SharpModule> | undefined;
+
+/** Load sharp once; a missing install becomes an error that says how to fix it. */
+export function loadSharp(): Promise<SharpModule> {
+  sharpPromise ??= import('sharp').then(
+    (module) => (module as unknown as { default: SharpModule }).default ?? module,
+    (cause: unknown) => {
+      sharpPromise = undefined;
+      throw new HerogenError(
+        'MISSING_DEPENDENCY',
+        'Could not load sharp, needed to derive images.',
+        {
+          hint: 'Install it in your project: npm install sharp',
+          cause,
+        },
+      );
+    },
+  );
+  return sharpPromise;
+}
+
+/** Libvips thread pool and cache: bounded, because herogen runs many pipelines at once. */
+export async function configureSharp(threads: number): Promise<void> {
+  const sharp = await loadSharp();
+  sharp.cache(false);
+  sharp.concurrency(threads);
+}
+
+export interface OriginalAnalysis {
+  width: number;
+  height: number;
+  format: string;
+  dominantColor: string;
+  placeholder: string;
+}
+
+function toHex(value: number): string {
+  return Math.max(0, Math.min(255, Math.round(value)))
+    .toString(16)
+    .padStart(2, '0');
+}
+
+/** Dimensions (after EXIF orientation), dominant colour and the placeholder of an original. */
+export async function analyzeOriginal(
+  bytes: Uint8Array,
+  placeholder: PlaceholderTransform,
+  label: string,
+): Promise<OriginalAnalysis> {
+  const sharp = (await loadSharp()) as unknown as SharpFactory;
+  try {
+    const metadata = await sharp(bytes).metadata();
+    const width = metadata.autoOrient?.width ?? metadata.width;
+    const height = metadata.autoOrient?.height ?? metadata.height;
+    if (!width || !height) throw new Error('no dimensions in the image header');
+    const { dominant } = await sharp(bytes).stats();
+    const tiny = await sharp(bytes)
+      .autoOrient()
+      .resize(placeholder.width)
+      .webp({ quality: placeholder.quality })
+      .toBuffer();
+    return {
+      width,
+      height,
+      format: metadata.format ?? 'unknown',
+      dominantColor: `#${toHex(dominant.r)}${toHex(dominant.g)}${toHex(dominant.b)}`,
+      placeholder: `data:image/webp;base64,${tiny.toString('base64')}`,
+    };
+  } catch (cause) {
+    throw new HerogenError('IMAGE_INVALID', `Could not read ${label} as an image.`, {
+      hint: 'Check the file is a complete PNG, JPEG or WebP; `herogen verify` finds damaged originals.',
+      cause,
+    });
+  }
+}
+
+/** Encode one transform of an original. Metadata is stripped unless tagged as AI-generated. */
+export async function encodeTransform(
+  bytes: Uint8Array,
+  transform: Transform,
+  label: string,
+): Promise<Buffer> {
+  const sharpModule = await loadSharp();
+  const sharp = sharpModule as unknown as SharpFactory;
+  try {
+    let pipeline = sharp(bytes).autoOrient();
+    pipeline =
+      transform.kind === 'og'
+        ? pipeline.resize(transform.width, transform.height, {
+            fit: 'cover',
+            position: sharpModule.strategy.attention,
+          })
+        : // Height is computed in plan.ts, so dimensions are known before encoding.
+          pipeline.resize(transform.width, transform.height, { fit: 'cover' });
+    if (transform.tagAiGenerated) pipeline = pipeline.withXmp(AI_GENERATED_XMP);
+    switch (transform.format) {
+      case 'avif':
+        pipeline = pipeline.avif({ quality: transform.quality, effort: transform.effort ?? 4 });
+        break;
+      case 'webp':
+        pipeline = pipeline.webp({ quality: transform.quality });
+        break;
+      case 'jpeg':
+        pipeline = pipeline
+          .flatten({ background: '#ffffff' })
+          .jpeg({ quality: transform.quality, mozjpeg: true });
+        break;
+      case 'png':
+        pipeline = pipeline.png({ compressionLevel: 9 });
+        break;
+    }
+    return await pipeline.toBuffer();
+  } catch (cause) {
+    throw new HerogenError(
+      'IMAGE_INVALID',
+      `Could not encode a ${transform.width}×${transform.height} ${transform.format} of ${label}.`,
+      { hint: 'Check the original is a complete image; delete it to regenerate.', cause },
+    );
+  }
+}
