@@ -1,3 +1,11 @@
+export {
+  formatBanner,
+  MOCK_API_USAGE,
+  MockApiUsageError,
+  parseMockApiArgs,
+  type ServeIo,
+  serveMockApiFromArgs,
+} from './cli.js';
 export { faultAppliesTo, faults } from './faults.js';
 export {
   computeHiapiSize,
