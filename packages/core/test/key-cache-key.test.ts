@@ -12,8 +12,7 @@ import type { GenerationRequest } from '../src/types.js';
 const openai: GenerationRequest = {
   provider: 'openai',
   model: 'gpt-image-2',
-  prompt:
-    'Overhead flat-lay of a split mechanical keyboard on a walnut desk, soft window light',
+  prompt: 'Overhead flat-lay of a split mechanical keyboard on a walnut desk, soft window light',
   size: '1536x864',
   quality: 'high',
   background: 'opaque',
@@ -130,9 +129,9 @@ describe('computeKey inputs', () => {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, drops undefined, keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, 1, { z: 1, y: undefined }], c: 'x' }, e: undefined })).toBe(
-      '{"a":{"c":"x","d":[3,1,{"z":1}]},"b":1}',
-    );
+    expect(
+      canonicalJson({ b: 1, a: { d: [3, 1, { z: 1, y: undefined }], c: 'x' }, e: undefined }),
+    ).toBe('{"a":{"c":"x","d":[3,1,{"z":1}]},"b":1}');
   });
 
   it('refuses values JSON cannot carry', () => {

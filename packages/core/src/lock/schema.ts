@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { GenerationRequest, Lock, LockEntry, PendingTask } from '../types.js';
+
+/** Keys of the lock's records: hex, as `computeKey` makes them (length left open for v2). */
+const keyField = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a cache key (lowercase hex)');
+const sha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a sha256 (64 lowercase hex characters)');
+const format = z.enum(['png', 'webp', 'jpeg']);
+
+/** Root-relative POSIX path that stays inside the root: no `..`, no leading `/`, no `\`. */
+const rootRelativePath = z
+  .string()
+  .min(1)
+  .refine(
+    (value) =>
+      !value.startsWith('/') &&
+      !/^[A-Za-z]:/.test(value) &&
+      !value.includes('\\') &&
+      value.split('/').every((part) => part !== '..' && part !== '.' && part !== ''),
+    'expected a root-relative POSIX path inside the project (no "..", no leading "/")',
+  );
+
+const referenceSchema = z.strictObject({ path: rootRelativePath, sha256 });
+
+export const generationRequestSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  prompt: z.string(),
+  size: z.string().optional(),
+  aspect: z.string().optional(),
+  resolution: z.enum(['1K', '2K', '4K']).optional(),
+  quality: z.string().optional(),
+  background: z.enum(['auto', 'opaque', 'transparent']).optional(),
+  format,
+  references: z.array(referenceSchema),
+  variant: z.number().int().nonnegative(),
+});
+
+export const lockEntrySchema = z.strictObject({
+  file: rootRelativePath,
+  sha256,
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  format,
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  prompt: z.string(),
+  request: generationRequestSchema,
+  createdAt: z.iso.datetime({ offset: true }),
+  costUsd: z.number().nonnegative().nullable(),
+  costConfidence: z.enum(['exact', 'estimate', 'unknown']),
+  requestId: z.string().optional(),
+  taskId: z.string().optional(),
+  revisedPrompt: z.string().optional(),
+  placeholder: z.boolean().optional(),
+  placeholderReason: z.string().optional(),
+});
+
+export const pendingTaskSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  taskId: z.string().min(1),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+
+/** `herogen.lock.json`. Strict: an unknown field is reported rather than silently dropped. */
+export const lockSchema = z.strictObject({
+  version: z.literal(1),
+  images: z.record(keyField, lockEntrySchema),
+  pending: z.record(keyField, pendingTaskSchema),
+});
+
+// Compile-time proof that the schema matches the contracts in types.ts (the schema is only
+// narrower where the contract says `string`, e.g. `format`).
+const _toContract = (value: z.infer<typeof lockSchema>): Lock => value;
+const _entry = (value: z.infer<typeof lockEntrySchema>): LockEntry => value;
+const _request = (value: GenerationRequest): z.infer<typeof generationRequestSchema> => value;
+const _pending = (value: PendingTask): z.infer<typeof pendingTaskSchema> => value;
+void _toContract;
+void _entry;
+void _request;
+void _pending;
