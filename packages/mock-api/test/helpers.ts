@@ -2,19 +2,20 @@ import sharp from 'sharp';
 
 export const KEY = 'sk-test-mock-123456';
 
-export function postJson(url: string, body: unknown, key: string | undefined = KEY) {
+/** `key: null` sends no Authorization header. */
+export function postJson(url: string, body: unknown, key: string | null = KEY) {
   return fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
     },
     body: JSON.stringify(body),
   });
 }
 
-export function getWithKey(url: string, key: string | undefined = KEY) {
-  return fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+export function getWithKey(url: string, key: string | null = KEY) {
+  return fetch(url, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
 }
 
 export async function decode(bytes: Buffer) {

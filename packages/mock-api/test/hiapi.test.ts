@@ -9,8 +9,10 @@ beforeAll(async () => {
 afterAll(() => api.close());
 beforeEach(() => api.reset());
 
-const create = (body: unknown, key?: string) => postJson(`${api.hiapiBaseURL}/v1/tasks`, body, key);
-const poll = (id: string, key?: string) => getWithKey(`${api.hiapiBaseURL}/v1/tasks/${id}`, key);
+const create = (body: unknown, key: string | null = KEY) =>
+  postJson(`${api.hiapiBaseURL}/v1/tasks`, body, key);
+const poll = (id: string, key: string | null = KEY) =>
+  getWithKey(`${api.hiapiBaseURL}/v1/tasks/${id}`, key);
 
 async function waitForTerminal(id: string) {
   for (let i = 0; i < 100; i++) {

@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => api.close());
 beforeEach(() => api.reset());
 
-const gen = (body: Record<string, unknown>, key?: string) =>
+const gen = (body: Record<string, unknown>, key: string | null = KEY) =>
   postJson(`${api.openaiBaseURL}/images/generations`, body, key);
 
 describe('POST /v1/images/generations', () => {
