@@ -17,24 +17,10 @@ import {
   statusError,
   transportError,
 } from './errors.js';
-import type { RetryInfo } from './retry.js';
-
-/**
- * What a paid provider reads from its context beyond `ProviderContext`: the run's HTTP client
- * and a retry listener. Both optional, so callers that do not know them still work.
- */
-export interface ProviderRuntime {
-  /** The run's shared client (one keep-alive agent); a private one is made when absent. */
-  http?: HttpClient;
-  /** Hears every retry before its wait starts. */
-  onRetry?(info: RetryInfo): void;
-}
-
-export type ProviderCallContext = ProviderContext & ProviderRuntime;
 
 /** Run `fn` with the context's client, or with one made for this call and closed after it. */
 export async function withHttpClient<T>(
-  context: ProviderCallContext,
+  context: ProviderContext,
   fn: (http: HttpClient) => Promise<T>,
 ): Promise<T> {
   if (context.http) return fn(context.http);

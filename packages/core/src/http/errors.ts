@@ -17,6 +17,8 @@ import {
 /** Provider-specific next steps, shown in the error message. */
 export interface ErrorAdvice {
   auth: string;
+  /** For 403 when it differs from 401 (e.g. organization verification). */
+  forbidden?: string;
   quota: string;
   notFound: string;
   invalid?: string;
@@ -80,7 +82,9 @@ function ids(
 function quote(message: string | undefined, call: CallContext): string {
   if (!message) return '';
   const clean = redact(message, call.secrets).replace(/\s+/g, ' ').trim();
-  const short = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+  const cut = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
+  // The sentence after the quote brings its own full stop.
+  const short = cut.replace(/[.\s]+$/, '');
   return short ? `: "${short}"` : '';
 }
 
@@ -119,7 +123,8 @@ function classifyStatus(
     return { code: 'PROVIDER_QUOTA', what: 'reports no credit left', todo: call.advice.quota };
   }
   if (status === 401 || status === 403) {
-    return { code: 'PROVIDER_AUTH', what: 'rejected the credentials', todo: call.advice.auth };
+    const todo = status === 403 ? (call.advice.forbidden ?? call.advice.auth) : call.advice.auth;
+    return { code: 'PROVIDER_AUTH', what: 'rejected the credentials', todo };
   }
   if (status === 404) {
     return {
@@ -209,7 +214,7 @@ export function transportError(
       break;
     case 'timeout': {
       code = 'TIMEOUT';
-      const limit = timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : '';
+      const limit = timeoutMs ? ` within ${formatDuration(timeoutMs)}` : '';
       message =
         `${head} got no complete response${limit}${tail}.${billedNote}` +
         (call.mode === 'idempotent'
@@ -252,4 +257,9 @@ export function badResponse(
     requestId: requestId ?? call.taskId,
     status,
   });
+}
+
+/** `300 ms`, `5 s`, `2.5 s`. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -1,0 +1,332 @@
+/**
+ * The `openai` provider: the OpenAI Images API (gpt-image-2 and later). One synchronous POST per
+ * image: JSON to `/images/generations`, or multipart to `/images/edits` when the hero has
+ * reference images. Sizes, qualities and formats are checked locally before any money is spent;
+ * the cost of a finished call comes from its `usage` tokens.
+ */
+import { basename } from 'node:path';
+import { FormData } from 'undici';
+import { HerogenError } from '../errors.js';
+import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
+import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
+import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
+import { decodeBase64Strict, sniffImageType } from '../http/media.js';
+import { redact } from '../http/redact.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../http/retry.js';
+import type {
+  CostEstimate,
+  GeneratedImage,
+  GenerationRequest,
+  HeroIntent,
+  HeroProvider,
+  ProviderContext,
+  RequestIssue,
+} from '../types.js';
+import { openAIModelInfo, retiredOpenAIModel } from './openai/models.js';
+import { type OpenAIProviderOptions, resolveOpenAISettings } from './openai/options.js';
+import { costFromUsage, estimateOpenAICost } from './openai/pricing.js';
+import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
+import { sizeForAspect, validateOpenAISize } from './sizing.js';
+
+export type { OpenAIProviderOptions } from './openai/options.js';
+
+export const OPENAI_MAX_PROMPT_LENGTH = 32_000;
+export const OPENAI_MAX_REFERENCES = 16;
+
+const ADVICE = {
+  auth: 'Check OPENAI_API_KEY (or `openai.apiKey`), and that the key may call the Images API.',
+  forbidden:
+    'The organization may need verification for this model (https://platform.openai.com/settings/organization/general; access can take 15 minutes after verifying), or the region is not supported.',
+  quota:
+    'Add credits or raise the spend cap at https://platform.openai.com/settings/organization/billing, then run again.',
+  notFound:
+    'The model may be retired or not available to this key; set `model` to gpt-image-2 or later (e.g. gpt-image-2.6-sunburst).',
+  moderation:
+    'Rephrase the prompt: OpenAI refusals are deterministic, so it is not retried (refused calls are not billed).',
+};
+
+/** Reads `{ error: { message, code, type, param } }`, or the raw text of a non-JSON answer. */
+function readOpenAIError(body: unknown, text: string): ApiErrorDetails {
+  const parsed = openAIErrorBodySchema.safeParse(body);
+  if (parsed.success) return parsed.data.error;
+  return { message: text.slice(0, 300) };
+}
+
+function modelIssues(model: string): RequestIssue[] {
+  const retired = retiredOpenAIModel(model);
+  if (!retired) return [];
+  const when =
+    retired.status === 'shut down'
+      ? `was shut down on ${retired.date}`
+      : `is deprecated and shuts down on ${retired.date}`;
+  return [
+    {
+      field: 'model',
+      message: `OpenAI model "${model}" ${when}; set \`model\` to gpt-image-2 or later (gpt-image-2.6-sunburst or gpt-image-2.6-flare)`,
+    },
+  ];
+}
+
+/** Pure checks of a request against what the API accepts. */
+export function validateOpenAIRequest(request: GenerationRequest): RequestIssue[] {
+  const issues: RequestIssue[] = [...modelIssues(request.model)];
+  if (request.prompt.trim() === '') {
+    issues.push({ field: 'prompt', message: 'the prompt is empty' });
+  } else if (request.prompt.length > OPENAI_MAX_PROMPT_LENGTH) {
+    issues.push({
+      field: 'prompt',
+      message: `the prompt is ${request.prompt.length} characters; OpenAI accepts at most ${OPENAI_MAX_PROMPT_LENGTH}`,
+    });
+  }
+  if (!request.size) {
+    issues.push({ field: 'size', message: 'OpenAI needs a pixel size such as 1536x864' });
+  } else {
+    issues.push(...validateOpenAISize(request.size));
+  }
+  const info = openAIModelInfo(request.model);
+  if (request.quality !== undefined && info && !info.qualities.includes(request.quality)) {
+    issues.push({
+      field: 'quality',
+      message: `${request.model} does not take quality "${request.quality}"; use one of ${info.qualities.join(', ')}`,
+    });
+  }
+  if (request.background === 'transparent') {
+    if (info && !info.transparency) {
+      issues.push({
+        field: 'background',
+        message: `${request.model} cannot make transparent backgrounds; use gpt-image-2.6-sunburst or -flare, or background "auto"`,
+      });
+    }
+    if (request.format === 'jpeg') {
+      issues.push({
+        field: 'format',
+        message: 'a transparent background needs format png or webp, not jpeg',
+      });
+    }
+  }
+  if (request.references.length > OPENAI_MAX_REFERENCES) {
+    issues.push({
+      field: 'references',
+      message: `${request.references.length} reference images given; OpenAI takes at most ${OPENAI_MAX_REFERENCES}`,
+    });
+  }
+  return issues;
+}
+
+/** Create the `openai` provider. Keys and URLs are read from options or env on each call. */
+export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroProvider {
+  const policy = (maxRetries: number): RetryPolicy => ({
+    ...DEFAULT_RETRY_POLICY,
+    ...options.retry,
+    maxRetries,
+  });
+
+  return {
+    id: 'openai',
+    paid: true,
+    defaultModel: 'gpt-image-2',
+    maxPromptLength: OPENAI_MAX_PROMPT_LENGTH,
+
+    prepare(intent: HeroIntent, model: string): GenerationRequest {
+      return {
+        provider: 'openai',
+        model,
+        prompt: intent.prompt,
+        size: intent.size ?? sizeForAspect(intent.aspect, intent.resolution),
+        quality: intent.quality,
+        background: intent.background,
+        format: intent.format,
+        references: intent.references,
+        variant: intent.variant,
+      };
+    },
+
+    validate: validateOpenAIRequest,
+
+    estimate(request: GenerationRequest): CostEstimate {
+      return estimateOpenAICost(request);
+    },
+
+    isConfigured(): boolean {
+      return resolveOpenAISettings(options).apiKey !== undefined;
+    },
+
+    async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
+      const settings = resolveOpenAISettings(options);
+      const issues = validateOpenAIRequest(request);
+      if (issues.length > 0) {
+        throw new HerogenError(
+          'REQUEST_INVALID',
+          `openai ${request.model}: the request was not sent because ${issues
+            .map((issue) => `${issue.field}: ${issue.message}`)
+            .join('; ')}.`,
+        );
+      }
+      if (!settings.apiKey) {
+        throw new HerogenError(
+          'PROVIDER_AUTH',
+          'openai: no API key; set OPENAI_API_KEY (or `openai.apiKey` in the herogen config).',
+        );
+      }
+      const secrets = [settings.apiKey];
+      const edit = request.references.length > 0;
+      const call: CallContext = {
+        provider: 'openai',
+        model: request.model,
+        operation: edit ? 'image edit' : 'image generation',
+        mode: 'billable',
+        secrets,
+        advice: ADVICE,
+      };
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${settings.apiKey}`,
+        'user-agent': 'herogen',
+      };
+      if (settings.organization) headers['openai-organization'] = settings.organization;
+      if (settings.project) headers['openai-project'] = settings.project;
+
+      // Read references once, before the first attempt, so a bad file costs nothing.
+      const references = edit ? await readReferences(request, context) : [];
+
+      return withHttpClient(context, (http) =>
+        withRetry(
+          async () => {
+            const body = edit
+              ? buildEditForm(request, references)
+              : JSON.stringify(buildGenerationBody(request, options.moderation));
+            const response = await sendApiRequest(
+              http,
+              {
+                method: 'POST',
+                url: `${settings.baseURL}/images/${edit ? 'edits' : 'generations'}`,
+                headers: edit ? headers : { ...headers, 'content-type': 'application/json' },
+                body,
+                signal: context.signal,
+                timeoutMs: context.timeoutMs,
+                maxBodyBytes: options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES,
+              },
+              call,
+              readOpenAIError,
+            );
+            return readImage(call, request, response.headers, parseJsonResponse(call, response));
+          },
+          {
+            policy: policy(context.maxRetries),
+            signal: context.signal,
+            pauseAll: context.pauseAll,
+            onRetry: (info) => {
+              context.logger.debug(
+                redact(
+                  `openai ${request.model}: attempt ${info.attempt} failed, retrying in ${info.delayMs} ms: ${info.reason}`,
+                  secrets,
+                ),
+              );
+              context.onRetry?.(info);
+            },
+          },
+        ),
+      );
+    },
+  };
+}
+
+/** The JSON body of `POST /images/generations`: only fields of the published spec. */
+export function buildGenerationBody(
+  request: GenerationRequest,
+  moderation?: 'auto' | 'low',
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: request.model,
+    prompt: request.prompt,
+    n: 1,
+    size: request.size,
+    output_format: request.format,
+  };
+  if (request.quality !== undefined) body.quality = request.quality;
+  if (request.background !== undefined && request.background !== 'auto') {
+    body.background = request.background;
+  }
+  if (moderation !== undefined) body.moderation = moderation;
+  return body;
+}
+
+interface ReferenceFile {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+async function readReferences(
+  request: GenerationRequest,
+  context: ProviderContext,
+): Promise<ReferenceFile[]> {
+  const files: ReferenceFile[] = [];
+  for (const reference of request.references) {
+    const bytes = await context.readReference(reference.path);
+    const sniffed = sniffImageType(bytes);
+    if (!sniffed || !['png', 'jpeg', 'webp'].includes(sniffed.extension)) {
+      throw new HerogenError(
+        'REFERENCE_INVALID',
+        `Reference image ${reference.path} is not a PNG, JPEG or WebP file; OpenAI edits accept only those.`,
+        { location: { file: reference.path } },
+      );
+    }
+    files.push({ name: basename(reference.path), type: sniffed.mediaType, bytes });
+  }
+  return files;
+}
+
+/** The multipart body of `POST /images/edits`, references as repeated `image[]` parts. */
+function buildEditForm(request: GenerationRequest, references: ReferenceFile[]): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(buildGenerationBody(request))) {
+    form.append(name, String(value));
+  }
+  for (const file of references) {
+    form.append('image[]', new Blob([file.bytes], { type: file.type }), file.name);
+  }
+  return form;
+}
+
+function readImage(
+  call: CallContext,
+  request: GenerationRequest,
+  headers: Record<string, string>,
+  json: unknown,
+): GeneratedImage {
+  const requestId = headers['x-request-id'];
+  const parsed = openAIImagesResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    throw badResponse(call, 'the JSON has no `data` array of images', requestId);
+  }
+  const first = parsed.data.data[0]!;
+  if (typeof first.b64_json !== 'string') {
+    throw badResponse(call, '`data[0].b64_json` is missing', requestId);
+  }
+  const bytes = decodeBase64Strict(first.b64_json);
+  if (!bytes) throw badResponse(call, '`data[0].b64_json` is not valid base64', requestId);
+  const sniffed = sniffImageType(bytes);
+  if (!sniffed) {
+    throw badResponse(call, '`data[0].b64_json` does not decode to an image', requestId);
+  }
+  const warnings: string[] = [];
+  if (sniffed.extension !== request.format) {
+    warnings.push(
+      `openai returned ${sniffed.extension} although ${request.format} was asked for (request ${requestId ?? 'unknown'})`,
+    );
+  }
+  const usage = parsed.data.usage;
+  const exact = usage ? costFromUsage(usage) : undefined;
+  const fallback = exact === undefined ? estimateOpenAICost(request) : undefined;
+  const image: GeneratedImage = {
+    bytes,
+    mediaType: sniffed.mediaType,
+    costUsd: exact ?? fallback?.usd ?? undefined,
+    costConfidence: exact !== undefined ? 'exact' : (fallback?.confidence ?? 'unknown'),
+  };
+  if (usage) image.usage = usage as Record<string, unknown>;
+  if (requestId) image.requestId = requestId;
+  if (first.revised_prompt) image.revisedPrompt = first.revised_prompt;
+  if (warnings.length > 0) image.warnings = warnings;
+  return image;
+}

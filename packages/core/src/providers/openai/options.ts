@@ -1,0 +1,59 @@
+/** Options of the `openai` provider and where each setting comes from when not given. */
+import { HerogenError } from '../../errors.js';
+import type { RetryPolicy } from '../../http/retry.js';
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface OpenAIProviderOptions {
+  /** Default: `OPENAI_API_KEY`, read when a request is made. */
+  apiKey?: string;
+  /** Default: `OPENAI_BASE_URL`, else `https://api.openai.com/v1`. */
+  baseURL?: string;
+  /** Sent as `OpenAI-Organization`. Default: `OPENAI_ORG_ID` or `OPENAI_ORGANIZATION`. */
+  organization?: string;
+  /** Sent as `OpenAI-Project`. Default: `OPENAI_PROJECT_ID`. */
+  project?: string;
+  /** Where the defaults above are read from. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** `low` loosens OpenAI's filter (not a bypass). Not part of the cache key. Default: unset. */
+  moderation?: 'auto' | 'low';
+  /** Backoff tuning; `maxRetries` comes from the run. */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** Largest JSON response accepted (base64 images). Default 64 MiB. */
+  maxResponseBytes?: number;
+}
+
+export interface OpenAISettings {
+  apiKey: string | undefined;
+  baseURL: string;
+  organization: string | undefined;
+  project: string | undefined;
+}
+
+const nonEmpty = (value: string | undefined) =>
+  value && value.trim() !== '' ? value.trim() : undefined;
+
+/** Settings as of now: the environment is read on every call, never cached at import. */
+export function resolveOpenAISettings(options: OpenAIProviderOptions): OpenAISettings {
+  const env = options.env ?? process.env;
+  const baseURL = (
+    nonEmpty(options.baseURL) ??
+    nonEmpty(env.OPENAI_BASE_URL) ??
+    OPENAI_DEFAULT_BASE_URL
+  ).replace(/\/+$/, '');
+  if (!/^https?:\/\//i.test(baseURL)) {
+    throw new HerogenError(
+      'CONFIG_INVALID',
+      `The OpenAI base URL "${baseURL}" is not an http(s) URL; set openai.baseURL or OPENAI_BASE_URL to something like ${OPENAI_DEFAULT_BASE_URL}.`,
+    );
+  }
+  return {
+    apiKey: nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY),
+    baseURL,
+    organization:
+      nonEmpty(options.organization) ??
+      nonEmpty(env.OPENAI_ORG_ID) ??
+      nonEmpty(env.OPENAI_ORGANIZATION),
+    project: nonEmpty(options.project) ?? nonEmpty(env.OPENAI_PROJECT_ID),
+  };
+}
