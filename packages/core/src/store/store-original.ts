@@ -1,0 +1,277 @@
+import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HerogenError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { sha256Hex } from '../fs/file-hash.js';
+import {
+  assertRealPathInsideRoot,
+  isInside,
+  resolveInsideRoot,
+  toRootRelative,
+} from '../fs/path-safety.js';
+import { originalFileName } from '../key/cache-key.js';
+import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
+import type {
+  GeneratedImage,
+  GenerationRequest,
+  ImageFormat,
+  LockEntry,
+  Logger,
+} from '../types.js';
+import {
+  checkDimensions,
+  type ExpectedDimensions,
+  resolveExpectedDimensions,
+} from './expected-size.js';
+import { inspectImage } from './inspect-image.js';
+import { loadSharp } from './load-sharp.js';
+
+export interface StoreOriginalOptions {
+  /** Absolute project root; nothing is written outside it. */
+  root: string;
+  /** Originals directory, root-relative or absolute (inside the root). */
+  outDir: string;
+  key: string;
+  request: GenerationRequest;
+  image: GeneratedImage;
+  /** `herogen.lock.json`, root-relative or absolute (inside the root). */
+  lockPath: string;
+  /** Size the image must have; default: from the request's `size` (exact) or `aspect` (±2%). */
+  expected?: ExpectedDimensions;
+  /** Store as a stand-in, not a real generation (offline art, or after a failure). */
+  placeholder?: { reason?: string };
+  /** Receives notes such as a format conversion. */
+  logger?: Logger;
+  now?: () => Date;
+  /**
+   * Rejected bytes are kept here so nothing paid for is thrown away unseen; `false` keeps
+   * nothing. @default `<root>/node_modules/.cache/herogen/rejected`
+   */
+  rejectedDir?: string | false;
+  lock?: UpdateLockOptions;
+  /**
+   * Record the entry in the lock. `false` writes the file only (a stand-in the lock should not
+   * remember, e.g. in frozen mode) and returns the entry it would have recorded. @default true
+   */
+  recordInLock?: boolean;
+}
+
+/**
+ * Store a generated image: check it decodes at the expected size (converting it to the
+ * requested format if the provider sent another), write `<outDir>/<key>.<ext>` atomically,
+ * and only then record it in the lock (clearing any pending task for the key). The paid bytes
+ * are on disk before the lock is touched, so a failure after that point loses nothing.
+ */
+export async function storeOriginal(options: StoreOriginalOptions): Promise<LockEntry> {
+  const { root, key, request } = options;
+  if (!/^[0-9a-f]{8,64}$/.test(key)) {
+    throw new HerogenError('INTERNAL', `storeOriginal: "${key}" is not a cache key.`);
+  }
+  const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
+  const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
+  await assertRealPathInsideRoot(root, outDir, 'outDir');
+
+  const { bytes, format, width, height } = await checkImage(options);
+  const target = join(outDir, originalFileName(key, request.format));
+  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    throw storeIoError(`Cannot create the originals directory ${outDir}`, error);
+  });
+  // Re-check now the directory exists: it must not lead outside the root through a symlink.
+  await assertRealPathInsideRoot(root, outDir, 'outDir');
+  await assertTargetWritable(root, target);
+  try {
+    await writeFileAtomic(target, bytes);
+  } catch (error) {
+    throw storeIoError(`Cannot write ${target}`, error);
+  }
+
+  const entry = buildEntry(options, {
+    file: toRootRelative(root, target),
+    bytes,
+    format,
+    width,
+    height,
+  });
+  if (options.recordInLock === false) return entry;
+  try {
+    await updateLock(
+      lockPath,
+      (lock) => {
+        lock.images[key] = entry;
+        delete lock.pending[key];
+      },
+      options.lock,
+    );
+  } catch (error) {
+    if (HerogenError.is(error)) {
+      throw new HerogenError(
+        error.code,
+        `${error.message} The image itself is safe at ${entry.file}; once the lock is fixed, run the build again to record it.`,
+        {
+          cause: error,
+          retryable: error.retryable,
+          ...(error.hint ? { hint: error.hint } : {}),
+          ...(error.location ? { location: error.location } : {}),
+        },
+      );
+    }
+    throw error;
+  }
+  return entry;
+}
+
+interface CheckedImage {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  width: number;
+  height: number;
+}
+
+/** Decode, convert to the requested format when needed, and check the size. */
+async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> {
+  const { request, image, key } = options;
+  try {
+    let bytes = image.bytes;
+    let info = await inspectImage(bytes);
+    if (info.format !== request.format) {
+      bytes = await convert(bytes, request.format);
+      options.logger?.warn(
+        `${image.requestId ? `${request.provider} request ${image.requestId}` : request.provider} returned ${info.format} for image ${key}, which asked for ${request.format}; converted it${request.format === 'jpeg' ? ' (JPEG is lossy)' : ' losslessly'}.`,
+      );
+      info = await inspectImage(bytes);
+    }
+    const expected = options.expected ?? resolveExpectedDimensions(request);
+    const problem = expected && checkDimensions(expected, info.width, info.height);
+    if (problem) {
+      throw new HerogenError('IMAGE_INVALID', `The image ${problem}.`, {
+        hint: 'The provider did not honour the requested size; nothing was stored. Try again or change the size.',
+      });
+    }
+    return { bytes, ...info };
+  } catch (error) {
+    if (!HerogenError.is(error) || error.code !== 'IMAGE_INVALID') throw error;
+    const kept = await keepRejected(options);
+    throw new HerogenError(
+      'IMAGE_INVALID',
+      `${request.provider} (${request.model}) returned an unusable image for ${key}: ${error.message}`,
+      {
+        cause: error,
+        ...(image.requestId ? { requestId: image.requestId } : {}),
+        hint: kept
+          ? `Nothing was stored; the bytes received were kept at ${kept} for inspection.`
+          : (error.hint ?? 'Nothing was stored.'),
+      },
+    );
+  }
+}
+
+async function convert(bytes: Uint8Array, format: ImageFormat): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  const pipeline = sharp(bytes, { failOn: 'error' }).keepMetadata();
+  if (format === 'png') return pipeline.png().toBuffer();
+  if (format === 'webp') return pipeline.webp({ lossless: true }).toBuffer();
+  return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 95 }).toBuffer();
+}
+
+/** Save bytes that failed the checks, so a paid response is never silently discarded. */
+async function keepRejected(options: StoreOriginalOptions): Promise<string | undefined> {
+  if (options.rejectedDir === false) return undefined;
+  try {
+    const dir = resolveInsideRoot(
+      options.root,
+      options.rejectedDir ?? join('node_modules', '.cache', 'herogen', 'rejected'),
+      'rejectedDir',
+    );
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${options.key}-${Date.now()}.bin`);
+    await writeFileAtomic(path, options.image.bytes);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The target may exist: a regular file is replaced (it could be junk that was never in the
+ * lock). A symlink is replaced too, by rename, but only if it does not lead out of the root.
+ */
+async function assertTargetWritable(root: string, target: string): Promise<void> {
+  const stats = await lstat(target).catch(() => undefined);
+  if (!stats) return;
+  if (stats.isSymbolicLink()) {
+    const real = await realpath(target).catch(() => undefined);
+    if (!real || !isInside(await realpath(root), real)) {
+      throw new HerogenError(
+        'PATH_OUTSIDE_ROOT',
+        `${target} is a symlink that leads outside the project root ${root}; herogen refuses to write there.`,
+        { hint: `Delete the symlink ${target} and run the build again.` },
+      );
+    }
+    return;
+  }
+  if (stats.isDirectory()) {
+    throw new HerogenError(
+      'STORE_IO',
+      `${target} is a directory, so the image cannot be stored there.`,
+      { hint: `Move or delete ${target} and run the build again.` },
+    );
+  }
+}
+
+function buildEntry(
+  options: StoreOriginalOptions,
+  stored: { file: string; bytes: Uint8Array; format: ImageFormat; width: number; height: number },
+): LockEntry {
+  const { request, image, placeholder } = options;
+  const costUsd =
+    typeof image.costUsd === 'number' && Number.isFinite(image.costUsd) ? image.costUsd : null;
+  const entry: LockEntry = {
+    file: stored.file,
+    sha256: sha256Hex(stored.bytes),
+    bytes: stored.bytes.byteLength,
+    width: stored.width,
+    height: stored.height,
+    format: stored.format,
+    provider: request.provider,
+    model: request.model,
+    prompt: request.prompt,
+    request: pickRequest(request),
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    costUsd,
+    costConfidence: costUsd === null ? 'unknown' : (image.costConfidence ?? 'exact'),
+  };
+  if (image.requestId) entry.requestId = image.requestId;
+  if (image.taskId) entry.taskId = image.taskId;
+  if (image.revisedPrompt) entry.revisedPrompt = image.revisedPrompt;
+  if (placeholder) {
+    entry.placeholder = true;
+    if (placeholder.reason) entry.placeholderReason = placeholder.reason;
+  }
+  return entry;
+}
+
+/** Copy only the contract's fields: whatever else rides on the object never reaches the lock. */
+function pickRequest(request: GenerationRequest): GenerationRequest {
+  const picked: GenerationRequest = {
+    provider: request.provider,
+    model: request.model,
+    prompt: request.prompt,
+    format: request.format,
+    references: request.references.map(({ path, sha256 }) => ({ path, sha256 })),
+    variant: request.variant,
+  };
+  if (request.size !== undefined) picked.size = request.size;
+  if (request.aspect !== undefined) picked.aspect = request.aspect;
+  if (request.resolution !== undefined) picked.resolution = request.resolution;
+  if (request.quality !== undefined) picked.quality = request.quality;
+  if (request.background !== undefined) picked.background = request.background;
+  return picked;
+}
+
+function storeIoError(what: string, error: unknown): HerogenError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new HerogenError('STORE_IO', `${what} (${code}).`, {
+    cause: error,
+    hint: 'Check that the originals directory is writable and the disk is not full.',
+  });
+}

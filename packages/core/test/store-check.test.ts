@@ -1,0 +1,111 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/fs/file-hash.js';
+import { checkStoredFiles, verifyOriginals } from '../src/store/check-stored.js';
+import type { Lock } from '../src/types.js';
+import { sampleEntry, sampleKey } from './fixtures/store/samples.js';
+
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'herogen-check-'));
+  await mkdir(join(root, 'src', 'assets', 'herogen'), { recursive: true });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Write `count` originals and a lock that records them. */
+async function storedProject(count: number): Promise<Lock> {
+  const lock: Lock = { version: 1, images: {}, pending: {} };
+  await Promise.all(
+    Array.from({ length: count }, async (_, n) => {
+      const key = sampleKey(n);
+      const bytes = `image ${n} `.repeat(3 + (n % 5));
+      const entry = sampleEntry(key, n, { sha256: sha256Hex(bytes), bytes: bytes.length });
+      await writeFile(join(root, entry.file), bytes);
+      lock.images[key] = entry;
+    }),
+  );
+  return lock;
+}
+
+describe('checkStoredFiles', () => {
+  it('reports ok, missing and corrupt files', async () => {
+    const lock = await storedProject(5);
+    const file = (n: number) => join(root, lock.images[sampleKey(n)]!.file);
+    await rm(file(1));
+    await writeFile(file(2), 'not an image at all, and a different size');
+    await rm(file(3));
+    await mkdir(file(3));
+    const states = await checkStoredFiles(root, lock);
+    expect(Object.fromEntries(states)).toEqual({
+      [sampleKey(0)]: 'ok',
+      [sampleKey(1)]: 'missing',
+      [sampleKey(2)]: 'corrupt',
+      [sampleKey(3)]: 'corrupt',
+      [sampleKey(4)]: 'ok',
+    });
+  });
+
+  it('finds a same-size change only when hashing', async () => {
+    const lock = await storedProject(2);
+    const path = join(root, lock.images[sampleKey(1)]!.file);
+    const bytes = await readFile(path);
+    bytes[0] = bytes[0]! ^ 0xff;
+    await writeFile(path, bytes);
+    expect((await checkStoredFiles(root, lock)).get(sampleKey(1))).toBe('ok');
+    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(1))).toBe('corrupt');
+    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(0))).toBe('ok');
+  });
+
+  it('handles thousands of entries', async () => {
+    const lock = await storedProject(2000);
+    await rm(join(root, lock.images[sampleKey(1234)]!.file));
+    const states = await checkStoredFiles(root, lock, { concurrency: 16 });
+    expect(states.size).toBe(2000);
+    expect([...states.values()].filter((state) => state === 'ok')).toHaveLength(1999);
+    expect(states.get(sampleKey(1234))).toBe('missing');
+  });
+});
+
+describe('verifyOriginals', () => {
+  it('reports expected and actual sha256 and detects one modified byte', async () => {
+    const lock = await storedProject(3);
+    const entry = lock.images[sampleKey(2)]!;
+    const path = join(root, entry.file);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    await writeFile(path, bytes);
+    await rm(join(root, lock.images[sampleKey(0)]!.file));
+
+    const results = await verifyOriginals(root, lock);
+    expect(results.map((result) => [result.key, result.state])).toEqual([
+      [sampleKey(0), 'missing'],
+      [sampleKey(1), 'ok'],
+      [sampleKey(2), 'corrupt'],
+    ]);
+    const changed = results[2]!;
+    expect(changed.expectedSha256).toBe(entry.sha256);
+    expect(changed.actualSha256).toBe(sha256Hex(bytes));
+    expect(changed.actualSha256).not.toBe(changed.expectedSha256);
+    expect(changed.actualBytes).toBe(entry.bytes);
+    expect(results[0]!.actualSha256).toBeUndefined();
+    expect(results[1]!.actualSha256).toBe(results[1]!.expectedSha256);
+  });
+
+  it('reports the actual hash of a file whose size changed', async () => {
+    const lock = await storedProject(1);
+    const path = join(root, lock.images[sampleKey(0)]!.file);
+    await writeFile(path, 'short');
+    const [result] = await verifyOriginals(root, lock);
+    expect(result).toMatchObject({
+      state: 'corrupt',
+      actualBytes: 5,
+      actualSha256: sha256Hex('short'),
+    });
+  });
+});
