@@ -127,8 +127,9 @@ describe('readLock', () => {
     );
   });
 
-  it('reads a whitespace-only file as empty', () => {
+  it('reads a whitespace-only file as empty, and accepts a byte-order mark', () => {
     expect(parseLock('  \n', lockPath)).toEqual(createEmptyLock());
+    expect(parseLock(`\uFEFF${serializeLock(sampleLock())}`, lockPath)).toEqual(sampleLock());
   });
 });
 

@@ -55,7 +55,9 @@ function jsonErrorPosition(
  * JSON) or the field path (`images.<key>.sha256`) of the first problem. Whitespace-only text
  * is an empty lock: it holds no entries that could be lost.
  */
-export function parseLock(text: string, path: string): Lock {
+export function parseLock(source: string, path: string): Lock {
+  // Some Windows editors add a byte-order mark; JSON.parse rejects it.
+  const text = source.replace(/^\uFEFF/, '');
   if (text.trim() === '') return createEmptyLock();
   const shown = displayPath(path);
   const conflict = /^(<{7}|>{7}|={7})( |$)/m.exec(text);
