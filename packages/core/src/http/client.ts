@@ -143,6 +143,12 @@ function classify(
   return new TransportError('lost', `connection lost (${sys ?? code ?? detail})`, extra);
 }
 
+/** Drop a body mid-stream; the abort error it emits is expected, so it must not go unhandled. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 async function readCapped(
   body: Dispatcher.ResponseData['body'],
   maxBytes: number,
@@ -151,7 +157,7 @@ async function readCapped(
 ): Promise<Uint8Array> {
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    body.destroy();
+    discard(body);
     throw new TransportError(
       'too-large',
       `the response declares ${declared} bytes, more than the ${maxBytes}-byte limit`,
@@ -164,7 +170,7 @@ async function readCapped(
     const buf = chunk as Buffer;
     total += buf.length;
     if (total > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new TransportError('too-large', `the response exceeded the ${maxBytes}-byte limit`, {
         status,
         headers,

@@ -1,0 +1,181 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, TransportError } from '../src/http/client.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const routes = new Map<string, Handler>();
+let server: Server;
+let base: string;
+let sockets = 0;
+let inFlight = 0;
+let maxInFlight = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const handler = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
+    if (handler) handler(req, res);
+    else {
+      res.writeHead(404).end('nope');
+    }
+  });
+  server.on('connection', () => sockets++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  routes.set('/ok', (_req, res) =>
+    res.writeHead(200, { 'x-request-id': 'req_1' }).end('{"ok":true}'),
+  );
+  routes.set('/moved', (_req, res) => res.writeHead(302, { location: '/ok' }).end());
+  routes.set('/big-declared', (_req, res) => {
+    res.writeHead(200, { 'content-length': String(10_000) });
+    res.end(Buffer.alloc(10_000));
+  });
+  routes.set('/big-streamed', (_req, res) => {
+    res.writeHead(200);
+    for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000));
+    res.end();
+  });
+  routes.set('/slow', (_req, res) => {
+    const timer = setTimeout(() => res.writeHead(200).end('late'), 2000);
+    res.on('close', () => clearTimeout(timer));
+  });
+  routes.set('/hang-body', (_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('partial');
+    const timer = setTimeout(() => res.end(), 2000);
+    res.on('close', () => clearTimeout(timer));
+  });
+  routes.set('/reset', (req) => {
+    req.resume();
+    req.on('end', () => req.socket.destroy());
+  });
+  routes.set('/wait', (_req, res) => {
+    setTimeout(() => res.writeHead(200).end('done'), 80);
+  });
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+async function transportFailure(promise: Promise<unknown>): Promise<TransportError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TransportError);
+  return error as TransportError;
+}
+
+describe('createHttpClient', () => {
+  it('reads bodies and headers, and reuses one keep-alive socket', async () => {
+    const http = createHttpClient({ concurrency: 1, timeoutMs: 5000 });
+    const before = sockets;
+    try {
+      const first = await http.request({ method: 'GET', url: `${base}/ok` });
+      const second = await http.request({ method: 'POST', url: `${base}/ok`, body: '{}' });
+      expect(first.status).toBe(200);
+      expect(first.headers['x-request-id']).toBe('req_1');
+      expect(Buffer.from(second.body).toString()).toBe('{"ok":true}');
+      expect(sockets - before).toBe(1);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('keeps at most `concurrency` requests in flight per origin', async () => {
+    const http = createHttpClient({ concurrency: 2, timeoutMs: 5000 });
+    maxInFlight = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: 5 }, () => http.request({ method: 'GET', url: `${base}/wait` })),
+      );
+      expect(maxInFlight).toBe(2);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('never follows a redirect on an API call, but may for a download', async () => {
+    const http = createHttpClient();
+    try {
+      const api = await http.request({ method: 'GET', url: `${base}/moved` });
+      expect(api.status).toBe(302);
+      const file = await http.request({
+        method: 'GET',
+        url: `${base}/moved`,
+        followRedirects: true,
+      });
+      expect(file.status).toBe(200);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('aborts bodies over the cap, declared or streamed', async () => {
+    const http = createHttpClient();
+    try {
+      const declared = await transportFailure(
+        http.request({ method: 'GET', url: `${base}/big-declared`, maxBodyBytes: 5000 }),
+      );
+      expect(declared.kind).toBe('too-large');
+      expect(declared.status).toBe(200);
+      const streamed = await transportFailure(
+        http.request({ method: 'GET', url: `${base}/big-streamed`, maxBodyBytes: 5000 }),
+      );
+      expect(streamed.kind).toBe('too-large');
+      // Under the cap, the same body is fine.
+      const ok = await http.request({
+        method: 'GET',
+        url: `${base}/big-streamed`,
+        maxBodyBytes: 20_000,
+      });
+      expect(ok.body.length).toBe(10_000);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('classifies timeouts, resets, refused connections and aborts', async () => {
+    const http = createHttpClient({ timeoutMs: 5000 });
+    try {
+      const slow = await transportFailure(
+        http.request({ method: 'POST', url: `${base}/slow`, timeoutMs: 150 }),
+      );
+      expect(slow.kind).toBe('timeout');
+      const stalled = await transportFailure(
+        http.request({ method: 'GET', url: `${base}/hang-body`, timeoutMs: 150 }),
+      );
+      expect(stalled.kind).toBe('timeout');
+      expect(stalled.status).toBe(200);
+      const reset = await transportFailure(
+        http.request({ method: 'POST', url: `${base}/reset`, body: 'x' }),
+      );
+      expect(reset.kind).toBe('lost');
+      const refused = await transportFailure(
+        http.request({ method: 'POST', url: 'http://127.0.0.1:9/x', body: 'x' }),
+      );
+      expect(refused.kind).toBe('unsent');
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const aborted = await transportFailure(
+        http.request({ method: 'GET', url: `${base}/slow`, signal: controller.signal }),
+      );
+      expect(aborted.kind).toBe('aborted');
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('refuses requests after close', async () => {
+    const http = createHttpClient();
+    await http.close();
+    const error = await transportFailure(http.request({ method: 'GET', url: `${base}/ok` }));
+    expect(error.kind).toBe('unsent');
+  });
+});
