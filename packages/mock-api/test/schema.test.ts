@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockApi, faults, type MockApi } from '../src/index.js';
+import { json, postJson } from './helpers.js';
+
+// ajv is a devDependency of @herogen/core; borrowing it keeps this package's dependencies unchanged.
+const requireFromCore = createRequire(new URL('../../core/package.json', import.meta.url));
+const AjvModule = requireFromCore('ajv') as { default: new (o: object) => AjvLike };
+interface AjvLike {
+  addSchema(schema: object, key: string): void;
+  getSchema(ref: string): ((data: unknown) => boolean) & { errors?: unknown };
+}
+
+// The response and error schemas from the project's openai-images-openapi.json.
+const spec = JSON.parse(
+  readFileSync(new URL('./fixtures/openai-images-schemas.json', import.meta.url), 'utf8'),
+);
+
+let api: MockApi;
+let validate: (name: string, data: unknown) => unknown;
+beforeAll(async () => {
+  api = await createMockApi();
+  // OpenAPI extras (nullable, x-oai*, format: binary/unixtime) are not JSON Schema keywords.
+  const ajv = new AjvModule.default({ strict: false, validateFormats: false });
+  ajv.addSchema(spec, 'openai');
+  validate = (name, data) => {
+    const check = ajv.getSchema(`openai#/components/schemas/${name}`);
+    return check(data) ? true : check.errors;
+  };
+});
+afterAll(() => api.close());
+
+const gen = (body: Record<string, unknown>) =>
+  postJson(`${api.openaiBaseURL}/images/generations`, body);
+
+describe('responses match openai-images-openapi.json', () => {
+  it('a generation response is a valid ImagesResponse with ImageGenUsage', async () => {
+    // The spec's `size`/`quality` enums predate custom sizes and xhigh/max, so use listed values.
+    const body = await json(
+      await gen({ model: 'gpt-image-2', prompt: 'a kettle', size: '1024x1536', quality: 'high' }),
+    );
+    expect(validate('ImagesResponse', body)).toBe(true);
+    expect(validate('ImagesUsage', body.usage)).toBe(true);
+  });
+
+  it('an edit response is a valid ImagesResponse', async () => {
+    const sharp = (await import('sharp')).default;
+    const png = await sharp({
+      create: { width: 32, height: 32, channels: 3, background: '#336699' },
+    })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append('model', 'gpt-image-2');
+    form.append('prompt', 'add snow');
+    form.append('image', new Blob([png], { type: 'image/png' }), 'in.png');
+    const res = await fetch(`${api.openaiBaseURL}/images/edits`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k' },
+      body: form,
+    });
+    expect(validate('ImagesResponse', await json(res))).toBe(true);
+  });
+
+  it.each([
+    ['validation error', () => gen({ model: 'gpt-image-2', prompt: 'x', size: '10x10' })],
+    ['unknown field', () => gen({ model: 'gpt-image-2', prompt: 'x', foo: 1 })],
+    ['retired model', () => gen({ model: 'dall-e-3', prompt: 'x' })],
+    ['missing key', () => postJson(`${api.openaiBaseURL}/images/generations`, {}, null)],
+  ])('%s is a valid ErrorResponse', async (_name, call) => {
+    const res = await call();
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(validate('ErrorResponse', await json(res))).toBe(true);
+  });
+
+  it('scripted faults are valid ErrorResponses too', async () => {
+    for (const fault of [
+      faults.moderationBlocked(),
+      faults.insufficientQuota(),
+      faults.rateLimited(),
+      faults.serverError(503),
+    ]) {
+      api.setFaults([{ fault }]);
+      const res = await gen({ model: 'gpt-image-2', prompt: 'x' });
+      expect(validate('ErrorResponse', await json(res))).toBe(true);
+    }
+    api.setFaults([]);
+  });
+
+  it('the validator really rejects a malformed body', () => {
+    expect(validate('ErrorResponse', { error: { message: 'm', type: 't' } })).not.toBe(true);
+    expect(validate('ImagesResponse', { data: [] })).not.toBe(true);
+  });
+});
