@@ -1,1 +1,2 @@
-export const PACKAGE = 'cli';
+export { EXIT, type ExitCode } from './exit-codes.js';
+export { main } from './main.js';

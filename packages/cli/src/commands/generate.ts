@@ -1,0 +1,90 @@
+import { formatSummary, HerogenError } from '@herogen/core';
+import { type CliIO, type GlobalFlags, openSession } from '../context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { createReporter } from '../output/reporter.js';
+import { jobJson } from './plan.js';
+
+/**
+ * `herogen generate`: make what is missing. First Ctrl-C stops starting new images and waits
+ * for running ones (they may already be paid for); a second Ctrl-C aborts those too.
+ */
+export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCode> {
+  const session = await openSession(flags, io);
+  const reporter = createReporter({
+    stream: flags.json ? io.stderr : io.stdout,
+    interactive: Boolean((flags.json ? io.stderr : io.stdout).isTTY) && !io.env.CI,
+  });
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSigint = () => {
+    if (!stop.signal.aborted) {
+      stop.abort();
+      reporter.log(
+        'stopping: no new images will start; waiting for running ones to arrive (Ctrl-C again to abort them)',
+      );
+    } else {
+      cancel.abort();
+      reporter.log('aborting running requests');
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const summary = await session.generate({
+      signal: stop.signal,
+      cancelSignal: cancel.signal,
+      onEvent: reporter.onEvent,
+    });
+    reporter.stop();
+    if (flags.json) {
+      io.stdout.write(
+        `${JSON.stringify(
+          {
+            cached: summary.cached,
+            generated: summary.generated,
+            placeholders: summary.placeholders,
+            failed: summary.failed,
+            costUsd: summary.costUsd,
+            costIsEstimate: summary.costIsEstimate,
+            interrupted: summary.interrupted,
+            results: summary.results.map((result) => ({
+              ...jobJson(result.job),
+              result: result.status,
+              ...(result.entry ? { stored: result.entry.file } : {}),
+              ...(result.error
+                ? {
+                    error: {
+                      code: HerogenError.is(result.error) ? result.error.code : 'INTERNAL',
+                      message: result.error.message,
+                    },
+                  }
+                : {}),
+            })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    }
+    const out = flags.json ? io.stderr : io.stdout;
+    if (summary.interrupted) {
+      const kept = summary.results.filter((result) => result.status === 'generated').length;
+      out.write(
+        `interrupted: kept ${kept} image${kept === 1 ? '' : 's'} that arrived; run again to finish the rest\n`,
+      );
+    }
+    if (summary.placeholders > 0 && summary.generated === 0 && summary.failed === 0) {
+      out.write(
+        'note: placeholders are offline art from the local provider, not AI images (set OPENAI_API_KEY or HIAPI_API_KEY to generate real ones)\n',
+      );
+    }
+    out.write(`${formatSummary(summary).replaceAll(' · ', ', ')}\n`);
+    if (summary.interrupted) return EXIT.INTERRUPTED;
+    return summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await session.close();
+  }
+}

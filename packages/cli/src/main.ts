@@ -1,0 +1,94 @@
+import { formatError, HerogenError } from '@herogen/core';
+import { cac } from 'cac';
+import { checkCommand } from './commands/check.js';
+import { generateCommand } from './commands/generate.js';
+import { mockApiCommand } from './commands/mock-api.js';
+import { planCommand } from './commands/plan.js';
+import { verifyCommand } from './commands/verify.js';
+import type { CliIO, GlobalFlags } from './context.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+const VERSION = '0.1.0';
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode> {
+  const cli = cac('herogen');
+  let run: (() => Promise<ExitCode>) | undefined;
+  const on =
+    (command: (flags: GlobalFlags, io: CliIO) => Promise<ExitCode>) => (flags: GlobalFlags) => {
+      run = () => command(flags, io);
+    };
+
+  cli
+    .option('--root <dir>', 'Project root (default: current directory)')
+    .option('--config <file>', 'Config file (default: herogen.config.* in the root)')
+    .option('--json', 'Machine-readable output on stdout')
+    .option('--concurrency <n>', 'Images generated at once (default 4)')
+    .option('--frozen', 'Never call a paid API; missing images become placeholders')
+    .option('--strict', 'Fail when any image is missing or fails')
+    .option('--budget <usd>', 'Refuse to spend more than this many US dollars')
+    .option('--max-images <n>', 'Refuse to generate more than this many images');
+
+  cli
+    .command('plan', 'Show what would be generated, by which provider, at what cost')
+    .action(on(planCommand));
+  cli
+    .command('generate', 'Generate missing hero images and store them with the lock')
+    .action(on(generateCommand));
+  cli
+    .command('check', 'Exit 1 if any image is missing, a placeholder or corrupt (no network)')
+    .action(on(checkCommand));
+  cli
+    .command('verify', 'Check every stored original against its sha256 in the lock')
+    .action(on(verifyCommand));
+  cli
+    .command('mock-api', 'Serve the OpenAI and hiapi stand-in on 127.0.0.1 for tests and CI')
+    .option('--port <port>', 'Port (default 4010)')
+    .allowUnknownOptions()
+    .action(() => {
+      run = () => mockApiCommand(argv.slice(argv.indexOf('mock-api') + 1), io);
+    });
+  cli.help();
+  cli.version(VERSION);
+
+  try {
+    cli.parse(['node', 'herogen', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) return EXIT.OK;
+    if (!cli.matchedCommand) {
+      const name = cli.args[0];
+      io.stderr.write(name ? `unknown command "${name}"\n` : 'no command given\n');
+      cli.outputHelp();
+      return EXIT.INVALID;
+    }
+    await cli.runMatchedCommand();
+    return run ? await run() : EXIT.OK;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIO): ExitCode {
+  io.stderr.write(`herogen: ${formatError(error)}\n`);
+  if (!HerogenError.is(error)) {
+    if (error instanceof Error && /Unknown option|missing required args/i.test(error.message)) {
+      return EXIT.INVALID;
+    }
+    io.stderr.write('this is a bug in herogen; please report it with the command you ran\n');
+    if (io.env.HEROGEN_DEBUG && error instanceof Error && error.stack)
+      io.stderr.write(`${error.stack}\n`);
+    return EXIT.FAILED;
+  }
+  if (error.code === 'BUDGET_EXCEEDED') return EXIT.BUDGET;
+  if (error.code === 'ABORTED') return EXIT.INTERRUPTED;
+  if (
+    error.code.startsWith('CONFIG') ||
+    error.code === 'CONTENT_INVALID' ||
+    error.code === 'REFERENCE_INVALID' ||
+    error.code === 'REQUEST_INVALID' ||
+    error.code === 'LOCK_INVALID' ||
+    error.code === 'PATH_OUTSIDE_ROOT'
+  ) {
+    return EXIT.INVALID;
+  }
+  return EXIT.FAILED;
+}

@@ -1,0 +1,62 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../src/main.js';
+
+/** A stream that keeps what was written, shaped enough like a process stream for the CLI. */
+export function captureStream(): NodeJS.WriteStream & { text(): string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  }) as unknown as NodeJS.WriteStream & { text(): string };
+  stream.isTTY = false;
+  stream.text = () => chunks.join('');
+  return stream;
+}
+
+export async function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = captureStream();
+  const stderr = captureStream();
+  const code = await main(args, {
+    stdout,
+    stderr,
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, ...options.env },
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** A throwaway project with the given files (paths relative to its root). */
+export async function createProject(files: Record<string, string>): Promise<{
+  root: string;
+  write(file: string, text: string): Promise<void>;
+  read(file: string): Promise<string>;
+  cleanup(): Promise<void>;
+}> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'herogen-cli-'));
+  const write = async (file: string, text: string) => {
+    const target = path.join(root, file);
+    await import('node:fs/promises').then((fs) =>
+      fs.mkdir(path.dirname(target), { recursive: true }),
+    );
+    await writeFile(target, text);
+  };
+  for (const [file, text] of Object.entries(files)) await write(file, text);
+  return {
+    root,
+    write,
+    read: (file) => readFile(path.join(root, file), 'utf8'),
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+export async function copyFixture(from: string, to: string): Promise<void> {
+  await cp(from, to, { recursive: true });
+}

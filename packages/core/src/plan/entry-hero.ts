@@ -1,0 +1,61 @@
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedConfig } from '../config/schema.js';
+import { combineErrors } from '../run/combine-errors.js';
+import { parseFrontmatter } from '../scan/parse-frontmatter.js';
+import { parseHeroField } from '../scan/parse-hero-field.js';
+import { resolveReferences } from '../scan/resolve-references.js';
+import type { ContentHero } from '../types.js';
+
+/**
+ * One content entry's hero from frontmatter a host already parsed (Astro's loaders). Reads the
+ * source only to point errors at the right line. Undefined when the entry has no hero.
+ */
+export async function resolveEntryHero(options: {
+  root: string;
+  config: Pick<ResolvedConfig, 'field' | 'strictAlt'>;
+  /** Absolute, or relative to the root. */
+  file: string;
+  data: Record<string, unknown>;
+  field?: string;
+}): Promise<ContentHero | undefined> {
+  const field = options.field ?? options.config.field;
+  const value = options.data[field];
+  if (value === null || value === undefined || value === false) return undefined;
+  const absolute = path.resolve(options.root, options.file);
+  const file = path.relative(options.root, absolute).split(path.sep).join('/');
+
+  let lineOf: (p: (string | number)[]) => number | undefined = () => undefined;
+  try {
+    const parsed = parseFrontmatter(await readFile(absolute, 'utf8'), file);
+    if (parsed) lineOf = parsed.lineOf;
+  } catch {
+    // The host parsed this file already; without line numbers errors still name file and field.
+  }
+  const line = lineOf([field]) ?? 1;
+  const result = parseHeroField(value, {
+    file,
+    line,
+    field,
+    strictAlt: options.config.strictAlt,
+    lines: lineOf,
+  });
+  if (result.errors.length > 0 || !result.spec) throw combineErrors(result.errors, file);
+
+  const hero: ContentHero = { file, line, field, spec: result.spec, references: [] };
+  if (typeof options.data.title === 'string') hero.title = options.data.title;
+  if (typeof options.data.description === 'string') hero.description = options.data.description;
+  if (result.spec.references?.length) {
+    const refs = await resolveReferences(result.spec.references, {
+      root: options.root,
+      realRoot: await realpath(options.root),
+      file,
+      field,
+      hashes: new Map(),
+      lineOf: (index) => lineOf([field, 'references', index]) ?? line,
+    });
+    if (refs.errors.length > 0) throw combineErrors(refs.errors, file);
+    hero.references = refs.references;
+  }
+  return hero;
+}

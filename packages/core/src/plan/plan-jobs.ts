@@ -1,0 +1,168 @@
+import type { ResolvedConfig } from '../config/schema.js';
+import { HerogenError } from '../errors.js';
+import { computeKey, originalFileName } from '../key/cache-key.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type {
+  ContentHero,
+  GenerationRequest,
+  HeroIntent,
+  HeroProvider,
+  Job,
+  JobStatus,
+  Lock,
+  StoredFileState,
+} from '../types.js';
+import { buildIntent } from './build-intent.js';
+
+export interface PlanInput {
+  heroes: readonly ContentHero[];
+  config: ResolvedConfig;
+  registry: ProviderRegistry;
+  lock: Lock;
+  /** State of stored files by key; keys absent here are treated as present and intact. */
+  stored: ReadonlyMap<string, StoredFileState>;
+  /** Root-relative POSIX path of the originals directory. */
+  outDir: string;
+}
+
+export interface Plan {
+  jobs: Job[];
+  errors: HerogenError[];
+}
+
+/** One hero, resolved to the request it makes and where its original lives. */
+export interface PlannedHero {
+  key: string;
+  request: GenerationRequest;
+  provider: HeroProvider;
+  /** Root-relative POSIX path of the original. */
+  file: string;
+}
+
+/**
+ * Scan results + lock → jobs. Pure: no I/O, deterministic order (first source file wins).
+ * Identical requests from several files become one job.
+ */
+export function planJobs(input: PlanInput): Plan {
+  const jobs = new Map<string, Job>();
+  const errors: HerogenError[] = [];
+  for (const hero of input.heroes) {
+    let planned: PlannedHero;
+    try {
+      planned = planHero(hero, input);
+    } catch (error) {
+      if (!HerogenError.is(error)) throw error;
+      errors.push(error);
+      continue;
+    }
+    const existing = jobs.get(planned.key);
+    if (existing) {
+      existing.sources.push(hero);
+      continue;
+    }
+    const entry = input.lock.images[planned.key];
+    const status = statusOf(planned, input);
+    const job: Job = {
+      key: planned.key,
+      status,
+      request: planned.request,
+      file: entry?.file ?? planned.file,
+      sources: [hero],
+      estimate:
+        status === 'cached'
+          ? { usd: 0, confidence: 'exact' }
+          : planned.provider.estimate(planned.request),
+    };
+    if (entry) job.entry = entry;
+    jobs.set(planned.key, job);
+  }
+  return { jobs: [...jobs.values()], errors };
+}
+
+/** Resolve one hero against the site config and providers; throws a located HerogenError. */
+export function planHero(
+  hero: ContentHero,
+  input: Pick<PlanInput, 'config' | 'registry' | 'lock' | 'outDir'>,
+): PlannedHero {
+  const { config, registry } = input;
+  const intent = buildIntent(hero, config);
+  const location = { file: hero.file, line: hero.line, field: hero.field };
+
+  const candidates = registry.candidatesFor(hero.spec.provider);
+  if (candidates.length === 0) {
+    throw new HerogenError('CONTENT_INVALID', `unknown provider "${hero.spec.provider}"`, {
+      location: { ...location, field: `${hero.field}.provider` },
+      hint: `use one of: ${registry.ids().join(', ')}`,
+    });
+  }
+  // Candidates are tried in order: the first whose real image is already stored wins, so a
+  // paid image committed earlier is used even on a machine without a key (CI without secrets).
+  // Otherwise the last candidate, the one that can run here, makes the image.
+  let planned: PlannedHero | undefined;
+  for (const provider of candidates) {
+    planned = plannedFor(provider, intent, input);
+    const entry = input.lock.images[planned.key];
+    if (entry && !entry.placeholder) break;
+  }
+  return validated(planned!, hero);
+}
+
+function plannedFor(
+  provider: HeroProvider,
+  intent: HeroIntent,
+  input: Pick<PlanInput, 'config' | 'registry' | 'outDir'>,
+): PlannedHero {
+  // The site-wide model belongs to the site-wide provider; an override provider uses its own.
+  const model =
+    intent.model ??
+    (provider.id === input.registry.defaultId ? input.config.model : undefined) ??
+    provider.defaultModel;
+  const request = provider.prepare(intent, model);
+  const key = computeKey(request);
+  return {
+    key,
+    request,
+    provider,
+    file: joinPosix(input.outDir, originalFileName(key, request.format)),
+  };
+}
+
+function validated(planned: PlannedHero, hero: ContentHero): PlannedHero {
+  const { provider, request } = planned;
+  if (request.prompt.length > provider.maxPromptLength) {
+    throw new HerogenError(
+      'CONTENT_INVALID',
+      `prompt is ${request.prompt.length} characters after the template and style; ${provider.id} accepts at most ${provider.maxPromptLength}`,
+      {
+        location: { file: hero.file, line: hero.line, field: `${hero.field}.prompt` },
+        hint: 'shorten the prompt or the site `style`',
+      },
+    );
+  }
+  const issues = provider.validate(request);
+  const issue = issues[0];
+  if (issue) {
+    throw new HerogenError(
+      'REQUEST_INVALID',
+      `${provider.id} (${request.model}) cannot make this image: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      {
+        location: { file: hero.file, line: hero.line, field: `${hero.field}.${issue.field}` },
+      },
+    );
+  }
+  return planned;
+}
+
+function statusOf(planned: PlannedHero, input: PlanInput): JobStatus {
+  const entry = input.lock.images[planned.key];
+  if (!entry) return 'missing';
+  const state = input.stored.get(planned.key) ?? 'ok';
+  if (state === 'missing') return 'missing';
+  if (state === 'corrupt') return 'corrupt';
+  if (entry.placeholder && planned.provider.paid) return 'placeholder';
+  return 'cached';
+}
+
+function joinPosix(dir: string, name: string): string {
+  return dir === '' || dir === '.' ? name : `${dir.replace(/\/+$/, '')}/${name}`;
+}

@@ -1,0 +1,17 @@
+import type { RunSummary } from '../types.js';
+
+/** `12 cached · 3 generated · 0 failed · $0.16` — the one line every host prints at the end. */
+export function formatSummary(summary: RunSummary): string {
+  const parts = [`${summary.cached} cached`, `${summary.generated} generated`];
+  if (summary.placeholders > 0)
+    parts.push(`${summary.placeholders} placeholder${summary.placeholders === 1 ? '' : 's'}`);
+  parts.push(`${summary.failed} failed`);
+  parts.push(formatUsd(summary.costUsd, summary.costIsEstimate && summary.generated > 0));
+  return parts.join(' · ');
+}
+
+export function formatUsd(usd: number | null, estimate = false): string {
+  if (usd === null) return 'cost unknown';
+  const text = `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+  return estimate ? `~${text}` : text;
+}

@@ -1,0 +1,380 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedConfig } from '../config/schema.js';
+import { HerogenError } from '../errors.js';
+import { withKeyClaim } from '../lock/claim.js';
+import { readLock } from '../lock/read-lock.js';
+import { renderPlaceholder } from '../providers/local.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { recordPendingTask } from '../store/pending-task.js';
+import { storeOriginal } from '../store/store-original.js';
+import type {
+  HeroProvider,
+  Job,
+  JobResult,
+  LockEntry,
+  Logger,
+  ProviderContext,
+  RunEvent,
+  RunOptions,
+  RunSummary,
+} from '../types.js';
+import { checkBudget, createBudgetTracker } from './budget.js';
+import { createScheduler } from './scheduler.js';
+
+export interface RunContext {
+  root: string;
+  config: ResolvedConfig;
+  registry: ProviderRegistry;
+  lockPath: string;
+  /** Absolute path of the originals directory. */
+  outDir: string;
+  logger: Logger;
+}
+
+type Decision =
+  | { kind: 'cached' }
+  | { kind: 'generate'; provider: HeroProvider }
+  | { kind: 'placeholder'; reason: string; error: HerogenError }
+  /** A paid original recorded in the lock is gone or damaged: never pay again silently. */
+  | { kind: 'lost'; error: HerogenError };
+
+/**
+ * Generate every job that needs it through one scheduler. Each paid image is stored and in the
+ * lock before its result is reported; failures become placeholders unless `strict`.
+ */
+export async function runJobs(
+  jobs: readonly Job[],
+  context: RunContext,
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const { config } = context;
+  const emit = (event: RunEvent) => options.onEvent?.(event);
+  const frozen = config.frozen || options.frozen === true;
+  const decisions = new Map<Job, Decision>();
+  for (const job of jobs) decisions.set(job, decide(job, context, frozen));
+
+  const toPay = jobs.filter((job) => decisions.get(job)?.kind === 'generate');
+  const budget = checkBudget(toPay, config.budget);
+  emit({
+    type: 'plan',
+    total: jobs.length,
+    missing: jobs.filter((job) => job.status !== 'cached').length,
+    cached: jobs.filter((job) => job.status === 'cached').length,
+    estimateUsd: budget.estimateUsd,
+  });
+  if (!budget.ok && config.onBudget === 'fail') {
+    throw new HerogenError(
+      'BUDGET_EXCEEDED',
+      `refusing to start: ${budget.reasons.join('; ')}. Nothing was generated or paid for.`,
+      {
+        hint: 'raise `budget` in herogen.config, pass --budget/--max-images, or set onBudget: "placeholder"',
+      },
+    );
+  }
+
+  const scheduler = createScheduler({ concurrency: config.concurrency, signal: options.signal });
+  const tracker = createBudgetTracker(config.budget);
+  const results: JobResult[] = [];
+
+  const tasks = jobs.map(async (job): Promise<void> => {
+    const decision = decisions.get(job)!;
+    if (decision.kind === 'cached') {
+      results.push({
+        key: job.key,
+        status: 'cached',
+        job,
+        ...(job.entry ? { entry: job.entry } : {}),
+      });
+      return;
+    }
+    if (decision.kind === 'lost') {
+      results.push(await standIn(job, decision.error, context, { recordInLock: false }, emit));
+      return;
+    }
+    if (decision.kind === 'placeholder') {
+      if (config.strict) {
+        emit({ type: 'failed', job, error: decision.error, placeholder: undefined });
+        results.push({ key: job.key, status: 'failed', job, error: decision.error });
+        return;
+      }
+      if (job.status === 'placeholder' && job.entry) {
+        results.push({ key: job.key, status: 'placeholder', job, entry: job.entry });
+        return;
+      }
+      results.push(
+        await standIn(job, decision.error, context, { recordInLock: true, quiet: true }, emit),
+      );
+      return;
+    }
+    try {
+      results.push(
+        await scheduler.run(() =>
+          generateOne(job, decision.provider, context, options, tracker, scheduler.pauseAll, emit),
+        ),
+      );
+    } catch (error) {
+      const failure = asHerogenError(error);
+      if (failure.code === 'ABORTED' || failure.code === 'BUDGET_EXCEEDED') {
+        if (
+          failure.code === 'BUDGET_EXCEEDED' &&
+          config.onBudget === 'placeholder' &&
+          !config.strict
+        ) {
+          results.push(await standIn(job, failure, context, { recordInLock: true }, emit));
+          return;
+        }
+        emit({ type: 'skipped', job, reason: failure.message });
+        results.push({ key: job.key, status: 'skipped', job, error: failure });
+        return;
+      }
+      if (config.strict) {
+        emit({ type: 'failed', job, error: failure, placeholder: undefined });
+        results.push({ key: job.key, status: 'failed', job, error: failure });
+        return;
+      }
+      results.push(await standIn(job, failure, context, { recordInLock: true }, emit));
+    }
+  });
+  await Promise.all(tasks);
+
+  results.sort((a, b) => jobs.indexOf(a.job) - jobs.indexOf(b.job));
+  return summarize(results, options.signal?.aborted === true);
+}
+
+function decide(job: Job, context: RunContext, frozen: boolean): Decision {
+  if (job.status === 'cached') return { kind: 'cached' };
+  const provider = context.registry.get(job.request.provider);
+  if (!provider) {
+    return {
+      kind: 'placeholder',
+      reason: 'unknown provider',
+      error: located(
+        job,
+        new HerogenError('REQUEST_INVALID', `unknown provider "${job.request.provider}"`),
+      ),
+    };
+  }
+  if (
+    job.entry &&
+    !job.entry.placeholder &&
+    (job.status === 'missing' || job.status === 'corrupt')
+  ) {
+    const what =
+      job.status === 'missing' ? 'is missing' : 'does not match the lock (damaged or replaced)';
+    return {
+      kind: 'lost',
+      error: located(
+        job,
+        new HerogenError(
+          'IMAGE_INVALID',
+          `the paid original ${job.entry.file} ${what}; not paying for it again`,
+          {
+            hint: `restore it with \`git checkout -- ${job.entry.file}\`, or run \`herogen regenerate ${job.key}\` to pay for a new take`,
+          },
+        ),
+      ),
+    };
+  }
+  if (provider.paid && frozen) {
+    return {
+      kind: 'placeholder',
+      reason: 'frozen',
+      error: located(
+        job,
+        new HerogenError(
+          'FROZEN',
+          'frozen mode: no paid API call is made, an offline placeholder stands in',
+          {
+            hint: 'run without --frozen / HEROGEN_FROZEN to generate it',
+          },
+        ),
+      ),
+    };
+  }
+  if (provider.paid && !provider.isConfigured()) {
+    return {
+      kind: 'placeholder',
+      reason: 'no credentials',
+      error: located(
+        job,
+        new HerogenError(
+          'PROVIDER_AUTH',
+          `no API key for ${provider.id}: an offline placeholder stands in`,
+          {
+            hint:
+              provider.id === 'openai'
+                ? 'set OPENAI_API_KEY'
+                : provider.id === 'hiapi'
+                  ? 'set HIAPI_API_KEY'
+                  : 'configure the provider',
+          },
+        ),
+      ),
+    };
+  }
+  return { kind: 'generate', provider };
+}
+
+async function generateOne(
+  job: Job,
+  provider: HeroProvider,
+  context: RunContext,
+  options: RunOptions,
+  tracker: ReturnType<typeof createBudgetTracker>,
+  pauseAll: (ms: number) => void,
+  emit: (event: RunEvent) => void,
+): Promise<JobResult> {
+  const { config, lockPath, root } = context;
+  const signal = options.cancelSignal ?? new AbortController().signal;
+  return withKeyClaim(context.root, job.key, { signal: options.signal }, async () => {
+    // Another process may have stored this key while we waited for the claim.
+    const lock = await readLock(lockPath);
+    const stored = lock.images[job.key];
+    if (stored && !stored.placeholder && job.status !== 'corrupt') {
+      emit({ type: 'skipped', job, reason: 'stored by another run' });
+      return { key: job.key, status: 'cached', job, entry: stored };
+    }
+    if (provider.paid && !tracker.tryReserve(job)) {
+      throw new HerogenError('BUDGET_EXCEEDED', 'budget reached: this image was not started', {
+        hint: 'raise `budget` or pass --budget/--max-images',
+      });
+    }
+    emit({ type: 'start', job });
+    const pending = lock.pending[job.key];
+    const providerContext: ProviderContext = {
+      signal,
+      logger: context.logger,
+      timeoutMs: config.timeoutMs,
+      maxRetries: config.maxRetries,
+      pauseAll: (ms) => {
+        pauseAll(ms);
+        emit({ type: 'paused', ms, reason: `${provider.id} asked to slow down` });
+      },
+      onRetry: ({ attempt, delayMs, reason }) =>
+        emit({ type: 'retry', job, attempt, delayMs, reason }),
+      readReference: (file) => readInsideRoot(root, file),
+      task: {
+        resumeTaskId: pending && pending.provider === provider.id ? pending.taskId : undefined,
+        record: (taskId) =>
+          recordPendingTask(lockPath, job.key, {
+            provider: provider.id,
+            model: job.request.model,
+            taskId,
+            createdAt: new Date().toISOString(),
+          }),
+      },
+    };
+    let entry: LockEntry;
+    try {
+      const image = await provider.generate(job.request, providerContext);
+      entry = await storeOriginal({
+        root,
+        outDir: context.outDir,
+        key: job.key,
+        request: job.request,
+        image,
+        lockPath,
+        ...(provider.paid
+          ? {}
+          : { placeholder: { reason: 'offline art from the local provider' } }),
+      });
+    } catch (error) {
+      tracker.settle(job, 0);
+      throw located(job, asHerogenError(error));
+    }
+    tracker.settle(job, entry.costUsd);
+    emit({ type: 'generated', job, entry });
+    return { key: job.key, status: provider.paid ? 'generated' : 'placeholder', job, entry };
+  });
+}
+
+/** Store offline art under the job's key so the site still builds, and report the failure. */
+async function standIn(
+  job: Job,
+  error: HerogenError,
+  context: RunContext,
+  options: { recordInLock: boolean; quiet?: boolean },
+  emit: (event: RunEvent) => void,
+): Promise<JobResult> {
+  let entry: LockEntry | undefined;
+  try {
+    const image = await renderPlaceholder(job.request);
+    entry = await storeOriginal({
+      root: context.root,
+      outDir: context.outDir,
+      key: job.key,
+      request: job.request,
+      image,
+      lockPath: context.lockPath,
+      placeholder: { reason: `${error.code}: ${error.message}` },
+      recordInLock: options.recordInLock,
+    });
+  } catch (storeError) {
+    context.logger.warn(
+      `could not store a placeholder for ${job.file}: ${asHerogenError(storeError).message}`,
+    );
+  }
+  if (options.quiet) {
+    emit({ type: 'skipped', job, reason: error.message });
+    return { key: job.key, status: 'placeholder', job, ...(entry ? { entry } : {}), error };
+  }
+  emit({ type: 'failed', job, error, placeholder: entry });
+  return { key: job.key, status: 'failed', job, ...(entry ? { entry } : {}), error };
+}
+
+function summarize(results: JobResult[], interrupted: boolean): RunSummary {
+  const summary: RunSummary = {
+    cached: 0,
+    generated: 0,
+    failed: 0,
+    placeholders: 0,
+    costUsd: 0,
+    costIsEstimate: false,
+    interrupted,
+    results,
+  };
+  for (const result of results) {
+    if (result.status === 'cached') summary.cached += 1;
+    else if (result.status === 'generated') summary.generated += 1;
+    else if (result.status === 'failed') summary.failed += 1;
+    else if (result.status === 'placeholder') summary.placeholders += 1;
+    if (result.status === 'generated' && result.entry) {
+      if (result.entry.costUsd === null) summary.costIsEstimate = true;
+      else summary.costUsd += result.entry.costUsd;
+      if (result.entry.costConfidence !== 'exact') summary.costIsEstimate = true;
+    }
+  }
+  return summary;
+}
+
+/** Attach the content files that use this image, so every failure names them. */
+function located(job: Job, error: HerogenError): HerogenError {
+  if (error.location) return error;
+  const first = job.sources[0];
+  const files = job.sources.map((source) => source.file).join(', ');
+  return new HerogenError(error.code, `${error.message} (used by ${files})`, {
+    ...(error.hint ? { hint: error.hint } : {}),
+    cause: error.cause ?? error,
+    retryable: error.retryable,
+    ...(first ? { location: { file: first.file, line: first.line, field: first.field } } : {}),
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+    mayHaveBilled: error.mayHaveBilled,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+  });
+}
+
+function asHerogenError(error: unknown): HerogenError {
+  if (HerogenError.is(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new HerogenError('INTERNAL', message, { cause: error });
+}
+
+async function readInsideRoot(root: string, file: string): Promise<Uint8Array> {
+  const absolute = path.resolve(root, file);
+  const relative = path.relative(root, absolute);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new HerogenError('PATH_OUTSIDE_ROOT', `reference ${file} is outside the project root`);
+  }
+  return readFile(absolute);
+}

@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { loadConfigFile } from './config/load.js';
+import { resolveConfig } from './config/resolve.js';
+import type { HerogenConfig, ResolvedConfig } from './config/schema.js';
+import { removeStaleTempFiles } from './fs/atomic-write.js';
+import { readLock } from './lock/read-lock.js';
+import { resolveEntryHero } from './plan/entry-hero.js';
+import { planHero, planJobs } from './plan/plan-jobs.js';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { sumEstimates } from './run/budget.js';
+import { combineErrors } from './run/combine-errors.js';
+import { runJobs } from './run/run-jobs.js';
+import { scanContent } from './scan/scan-content.js';
+import { checkStoredFiles } from './store/check-stored.js';
+import type {
+  EntryHero,
+  HerogenSession,
+  Logger,
+  PlanResult,
+  RunOptions,
+  RunSummary,
+} from './types.js';
+
+export interface CreateHerogenOptions {
+  /** Project root (absolute, or relative to the working directory). */
+  root: string;
+  /** Inline options (Astro integration, Vite plugin): win over the config file. */
+  config?: HerogenConfig;
+  /** Command-line flags: win over everything. */
+  flags?: Partial<HerogenConfig>;
+  /** Explicit config file, or `false` to ignore `herogen.config.*`. */
+  configFile?: string | false;
+  logger?: Logger;
+  /** Environment for keys and base URLs; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Bind herogen to a project: load and validate its config once, then plan and generate. */
+export async function createHerogen(options: CreateHerogenOptions): Promise<
+  HerogenSession & {
+    readonly config: ResolvedConfig;
+    readonly registry: ProviderRegistry;
+  }
+> {
+  const root = path.resolve(options.root);
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? silentLogger;
+  const loaded =
+    options.configFile === false ? { config: {} } : await loadConfigFile(root, options.configFile);
+  const config = resolveConfig({
+    root,
+    fileConfig: loaded.config,
+    ...(loaded.file ? { file: loaded.file } : {}),
+    ...(options.config ? { inline: options.config } : {}),
+    ...(options.flags ? { flags: options.flags } : {}),
+    env,
+  });
+  const registry = createProviderRegistry(config, env);
+  const lockPath = path.resolve(root, config.lockFile);
+  const outDir = path.resolve(root, config.outDir);
+  const outDirRel = path.relative(root, outDir).split(path.sep).join('/');
+
+  async function plan(planOptions: { only?: string[] } = {}): Promise<PlanResult> {
+    const scan = await scanContent({ root, config, logger });
+    if (scan.errors.length > 0) throw combineErrors(scan.errors, 'content');
+    const heroes = planOptions.only
+      ? scan.heroes.filter((hero) => planOptions.only!.includes(hero.file))
+      : scan.heroes;
+    const lock = await readLock(lockPath);
+    const stored = await checkStoredFiles(root, lock, { hash: false });
+    const { jobs, errors } = planJobs({
+      heroes,
+      config,
+      registry,
+      lock,
+      stored,
+      outDir: outDirRel,
+    });
+    if (errors.length > 0) throw combineErrors(errors, 'content');
+    return {
+      jobs,
+      files: scan.files,
+      warnings: scan.warnings,
+      estimateUsd: sumEstimates(jobs.filter((job) => job.status !== 'cached')),
+      provider: { id: registry.defaultId, reason: registry.reason },
+    };
+  }
+
+  return {
+    root,
+    lockPath,
+    outDir,
+    config,
+    registry,
+    plan,
+    async generate(runOptions: RunOptions = {}): Promise<RunSummary> {
+      const planned = await plan(runOptions.only ? { only: runOptions.only } : {});
+      // Temp files of a writer that was killed mid-write are never valid images: clear them.
+      for (const dir of new Set([outDir, path.dirname(lockPath)])) {
+        for (const removed of await removeStaleTempFiles(dir)) {
+          logger.debug(`removed a temp file left by an interrupted run: ${removed}`);
+        }
+      }
+      for (const warning of planned.warnings) logger.warn(warning.message);
+      return runJobs(
+        planned.jobs,
+        { root, config, registry, lockPath, outDir, logger },
+        runOptions,
+      );
+    },
+    async resolveEntry(
+      file: string,
+      data: Record<string, unknown>,
+      entryOptions: { field?: string } = {},
+    ): Promise<EntryHero | undefined> {
+      const hero = await resolveEntryHero({ root, config, file, data, ...entryOptions });
+      if (!hero) return undefined;
+      const lock = await readLock(lockPath);
+      const planned = planHero(hero, { config, registry, lock, outDir: outDirRel });
+      const entry = lock.images[planned.key];
+      const stored = entry
+        ? (
+            await checkStoredFiles(
+              root,
+              { ...lock, images: { [planned.key]: entry } },
+              { hash: false },
+            )
+          ).get(planned.key)
+        : undefined;
+      return {
+        key: planned.key,
+        absolutePath: path.resolve(root, entry?.file ?? planned.file),
+        file: entry?.file ?? planned.file,
+        alt: hero.spec.alt ?? (hero.spec.decorative ? '' : planned.request.prompt),
+        decorative: hero.spec.decorative,
+        prompt: planned.request.prompt,
+        provider: planned.request.provider,
+        model: planned.request.model,
+        placeholder: entry?.placeholder === true || !entry,
+        exists: stored === 'ok',
+      };
+    },
+    async close() {},
+  };
+}
