@@ -1,1 +1,3 @@
-export const PACKAGE = 'vite';
+export type { HeroImage, HeroMap, HeroSource } from './hero.js';
+export type { HerogenImageOptions, HerogenViteOptions } from './options.js';
+export { type HerogenPluginApi, herogen, herogen as default } from './plugin.js';

@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import type { PlanResult } from '@herogen/core';
+
+/** One content file's hero, as the plugin needs it: which original, described how. */
+export interface HeroEntry {
+  /** Root-relative POSIX path of the content file. */
+  file: string;
+  key: string;
+  /** Absolute path of the original. */
+  original: string;
+  /** True when the original is on disk (a real image or a stored placeholder). */
+  stored: boolean;
+  alt: string;
+  status: 'generated' | 'placeholder';
+  /** Provider the request goes to (background dev generation skips the free `local` one). */
+  provider: string;
+  /** True when the image still needs generating (missing, corrupt or a placeholder). */
+  pending: boolean;
+}
+
+/** Pure: every hero of a plan, keyed by content file. */
+export function collectEntries(plan: PlanResult, root: string): Map<string, HeroEntry> {
+  const entries = new Map<string, HeroEntry>();
+  for (const job of plan.jobs) {
+    const stored = job.status === 'cached' || job.status === 'placeholder';
+    const isPlaceholder = job.status !== 'cached' || job.entry?.placeholder === true;
+    for (const source of job.sources) {
+      const alt = source.spec.decorative
+        ? ''
+        : (source.spec.alt ?? source.spec.prompt ?? job.request.prompt);
+      entries.set(source.file, {
+        file: source.file,
+        key: job.key,
+        original: resolve(root, job.entry?.file ?? job.file),
+        stored,
+        alt,
+        status: isPlaceholder ? 'placeholder' : 'generated',
+        provider: job.request.provider,
+        pending: job.status !== 'cached' || job.entry?.placeholder === true,
+      });
+    }
+  }
+  return entries;
+}

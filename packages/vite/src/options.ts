@@ -1,0 +1,95 @@
+import type { HerogenConfig } from '@herogen/core';
+import type { DeriveFormat, DeriveOptions, OgFormat } from '@herogen/core/derive';
+
+/** Image options of the plugin: how each stored original is turned into responsive variants. */
+export interface HerogenImageOptions {
+  /**
+   * Widths to produce; never above the original's width (the original width is used instead).
+   * @default [640, 960, 1280, 1920]
+   */
+  widths?: number[];
+  /**
+   * Formats, best first; the last is the `<img src>` fallback.
+   * @default ['avif', 'webp', 'jpeg']
+   */
+  formats?: DeriveFormat[];
+  /**
+   * Encoder quality 1–100 per format. (`quality` is the provider's quality of the original.)
+   * @default { avif: 50, webp: 75, jpeg: 80 }
+   */
+  imageQuality?: Partial<Record<DeriveFormat, number>>;
+  /**
+   * AVIF encoder effort 0–9 (higher is smaller and much slower).
+   * @default 4
+   */
+  avifEffort?: number;
+  /**
+   * Include a tiny blurred WebP data URI as `hero.placeholder` (`false` leaves it '', the
+   * dominant colour is always there). A number sets its width in pixels.
+   * @default true (16 px wide)
+   */
+  placeholder?: boolean | number;
+  /**
+   * Mark derivatives as AI-generated in XMP (IPTC DigitalSourceType `trainedAlgorithmicMedia`).
+   * Offline placeholder art is never tagged.
+   * @default false
+   */
+  tagAiGenerated?: boolean;
+  /**
+   * The `sizes` attribute handed out with every hero.
+   * @default '100vw'
+   */
+  sizes?: string;
+  /**
+   * Format of the 1200×630 OG crop.
+   * @default 'jpeg'
+   */
+  ogFormat?: OgFormat;
+  /**
+   * A `herogen.config.*` file to load instead of the one at the root, or `false` to ignore it.
+   */
+  configFile?: string | false;
+}
+
+/** Everything `herogen()` accepts: herogen config (wins over `herogen.config.*`) plus images. */
+export type HerogenViteOptions = HerogenConfig & HerogenImageOptions;
+
+export interface SplitOptions {
+  core: HerogenConfig;
+  derive: DeriveOptions;
+  /** Emit the blur data URI in hero modules. */
+  placeholder: boolean;
+  sizes: string;
+  configFile: string | false | undefined;
+}
+
+/** Pure: separate what core validates from what the plugin and the deriver use. */
+export function splitOptions(options: HerogenViteOptions = {}): SplitOptions {
+  const {
+    widths,
+    formats,
+    imageQuality,
+    avifEffort,
+    placeholder,
+    tagAiGenerated,
+    sizes,
+    ogFormat,
+    configFile,
+    ...core
+  } = options;
+  const derive: DeriveOptions = {};
+  if (widths !== undefined) derive.widths = widths;
+  if (formats !== undefined) derive.formats = formats;
+  if (imageQuality !== undefined) derive.quality = imageQuality;
+  if (avifEffort !== undefined) derive.avifEffort = avifEffort;
+  if (typeof placeholder === 'number') derive.placeholderWidth = placeholder;
+  if (tagAiGenerated !== undefined) derive.tagAiGenerated = tagAiGenerated;
+  if (ogFormat !== undefined) derive.ogFormat = ogFormat;
+  return {
+    core,
+    derive,
+    placeholder: placeholder !== false,
+    sizes: sizes ?? '100vw',
+    configFile,
+  };
+}
