@@ -111,4 +111,36 @@ describe('hiapi task API', () => {
     });
     expect((await poll(id, KEY)).status).toBe(200);
   });
+
+  it('answers 410 once a download URL is past its expireAt (downloadTtlMs)', async () => {
+    const short = await createMockApi({ taskDurationMs: 20, downloadTtlMs: 40 });
+    try {
+      const created = await json(
+        await postJson(`${short.hiapiBaseURL}/v1/tasks`, {
+          model: 'gpt-image-2',
+          input: { prompt: 'ttl' },
+        }),
+      );
+      let data: {
+        status: string;
+        completed: number;
+        output?: Array<{ url: string; expireAt: number }>;
+      };
+      do {
+        await sleep(10);
+        data = (
+          await json(await getWithKey(`${short.hiapiBaseURL}/v1/tasks/${created.data.taskId}`))
+        ).data;
+      } while (data.status !== 'success');
+      const out = data.output![0]!;
+      expect(out.expireAt).toBeGreaterThanOrEqual(data.completed);
+      await sleep(120); // well past the 40 ms TTL
+      const res = await fetch(out.url);
+      expect(res.status).toBe(410);
+      expect(await json(res)).toMatchObject({ code: 410, data: null, error_code: 'EXPIRED' });
+      expect(short.paidCalls()).toBe(1);
+    } finally {
+      await short.close();
+    }
+  });
 });
