@@ -172,10 +172,17 @@ export function statusError(
 ): HerogenError {
   const requestId = headers['x-request-id'];
   const { code, what, todo } = classifyStatus(status, details, call);
+  const final = code === 'PROVIDER_QUOTA' || code === 'PROVIDER_MODERATION';
+  // OpenAI's `x-should-retry` overrides the status, except where retrying would cost money
+  // for nothing (a refusal, an empty balance) or create a second task.
+  const hint = headers['x-should-retry'];
   const retryable =
-    code !== 'PROVIDER_QUOTA' &&
-    code !== 'PROVIDER_MODERATION' &&
-    isRetryableStatus(status, details.code, call.mode);
+    !final &&
+    (hint === 'true' && call.mode !== 'create'
+      ? true
+      : hint === 'false'
+        ? false
+        : isRetryableStatus(status, details.code, call.mode));
   const message =
     `${call.provider} ${call.model}: ${call.operation} failed, the API ${what}` +
     `${ids(status, details.code, call, requestId)}${quote(details.message, call)}. ${todo}`;
