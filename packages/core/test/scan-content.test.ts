@@ -233,6 +233,26 @@ describe('scanContent: finding heroes', () => {
     });
   });
 
+  it('logs when no file matches, and stops when aborted', async () => {
+    const messages: string[] = [];
+    const logger = { debug() {}, info: (m: string) => messages.push(m), warn() {}, error() {} };
+    const empty = await scanContent({
+      root: project.root,
+      config: config({ content: 'posts/**/*.md' }),
+      logger,
+    });
+    expect(empty).toEqual({ heroes: [], files: 0, errors: [], warnings: [] });
+    expect(messages[0]).toContain('no content files match "posts/**/*.md"');
+    await project.write('src/content/a.md', '---\nhero: A cat\n---\n');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      scanContent({ root: project.root, config: config(), signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+  });
+
   it('does not parse files whose frontmatter never mentions the field', async () => {
     // Broken YAML without a hero is Astro's to report; the fast path must not even parse it.
     await project.write('src/content/other.md', '---\ntitle: "unclosed\n---\n');

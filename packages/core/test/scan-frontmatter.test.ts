@@ -75,6 +75,16 @@ describe('parseFrontmatter', () => {
     expect(dotted?.lineOf(['hero', 'alt'])).toBe(4);
   });
 
+  it('reads YAML like Astro does: merge keys and unquoted ratios', () => {
+    const source =
+      '---\nbase: &base\n  aspect: 16:9\n  alt: Shared\nhero:\n  <<: *base\n  prompt: A cat\n---\n';
+    expect(parseFrontmatter(source, 'a.md')?.data.hero).toEqual({
+      aspect: '16:9',
+      alt: 'Shared',
+      prompt: 'A cat',
+    });
+  });
+
   it('returns undefined for a file without frontmatter, and {} for an empty block', () => {
     expect(parseFrontmatter('# Just a title\n\n---\n', 'a.md')).toBeUndefined();
     expect(parseFrontmatter('---\n---\nBody', 'a.md')?.data).toEqual({});

@@ -171,7 +171,9 @@ function addAltFallback(
   if (spec.alt !== undefined || spec.decorative) return;
   const message = context.strictAlt
     ? `${context.field} has no alt text (strictAlt is on)`
-    : `${context.field} has no alt text; the prompt is used as alt for now`;
+    : spec.prompt === undefined
+      ? `${context.field} has no alt text`
+      : `${context.field} has no alt text; the prompt is used as alt for now`;
   const report = problem(
     ['alt'],
     message,

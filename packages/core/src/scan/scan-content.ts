@@ -60,6 +60,13 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
     })
   ).sort();
 
+  if (files.length === 0) {
+    options.logger?.info(
+      `no content files match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${root}`,
+    );
+  }
+  throwIfAborted(options.signal);
+
   const errors: HerogenError[] = [];
   const warnings: HerogenError[] = [];
   const candidates: Candidate[] = [];

@@ -6,8 +6,8 @@ import type { FrontmatterBlock } from './split-frontmatter.js';
 export type FrontmatterPath = readonly (string | number)[];
 
 /**
- * Data via js-yaml (the parser Astro uses, so both see the same values, and ~8x faster than
- * `yaml` on small documents); positions via `yaml`'s CST with a LineCounter, built lazily
+ * Data via js-yaml with its default schema (what Astro uses, so both see the same values,
+ * merge keys included; and ~8x faster than `yaml` on small documents); positions via `yaml`'s CST with a LineCounter, built lazily
  * only when a nested line is asked for (that is, when there is something to report).
  */
 export function parseYamlFrontmatter(
@@ -16,7 +16,7 @@ export function parseYamlFrontmatter(
 ): { data: unknown; lineOf: (path: FrontmatterPath) => number | undefined } {
   let data: unknown;
   try {
-    data = jsYaml.load(block.text, { filename: file, schema: jsYaml.CORE_SCHEMA });
+    data = jsYaml.load(block.text, { filename: file });
   } catch (error) {
     const mark = (error as { mark?: { line?: number; column?: number } }).mark;
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
