@@ -166,6 +166,20 @@ describe('planJobs', () => {
     expect(jobs[1]!.status).toBe('missing');
   });
 
+  it('reuses a stored stand-in for a paid request rather than drawing a new one', () => {
+    const paidJob = planJobs({ ...base, registry: registry([paid]), heroes: [hero('a.md', 'x')] })
+      .jobs[0]!;
+    const lock: Lock = {
+      version: 1,
+      images: { [paidJob.key]: entryFor(paidJob.request, paidJob.file, true) },
+      pending: {},
+    };
+    const noKey = registry([paid, local], [paid, local]);
+    const { jobs } = planJobs({ ...base, lock, registry: noKey, heroes: [hero('a.md', 'x')] });
+    expect(jobs[0]!.key).toBe(paidJob.key);
+    expect(jobs[0]!.status).toBe('placeholder');
+  });
+
   it('names file, line and field for invalid requests and unknown providers', () => {
     const { jobs, errors } = planJobs({
       ...base,

@@ -95,16 +95,16 @@ export function planHero(
       hint: `use one of: ${registry.ids().join(', ')}`,
     });
   }
-  // Candidates are tried in order: the first whose real image is already stored wins, so a
-  // paid image committed earlier is used even on a machine without a key (CI without secrets).
-  // Otherwise the last candidate, the one that can run here, makes the image.
-  let planned: PlannedHero | undefined;
-  for (const provider of candidates) {
-    planned = plannedFor(provider, intent, input);
-    const entry = input.lock.images[planned.key];
-    if (entry && !entry.placeholder) break;
-  }
-  return validated(planned!, hero);
+  // Candidates are tried in order: a real image already stored wins, then any stored stand-in,
+  // so a paid image committed earlier is used even on a machine without a key (CI without
+  // secrets). Otherwise the last candidate, the one that can run here, makes the image.
+  const options = candidates.map((provider) => plannedFor(provider, intent, input));
+  const stored = (planned: PlannedHero) => input.lock.images[planned.key];
+  const chosen =
+    options.find((planned) => stored(planned) && !stored(planned)?.placeholder) ??
+    options.find((planned) => stored(planned)) ??
+    options.at(-1)!;
+  return validated(chosen, hero);
 }
 
 function plannedFor(
