@@ -168,6 +168,7 @@ describe('scanContent: finding heroes', () => {
 
     const yaml = only(result.errors, 'src/content/b-yaml.md');
     expect(yaml.message).toContain('YAML frontmatter is invalid');
+    expect(yaml.message).toContain('never closed');
     expect(yaml.location?.line).toBeGreaterThanOrEqual(4);
     expect(yaml.location?.column).toBeGreaterThan(0);
 

@@ -65,6 +65,16 @@ async function resolveOne(
         hint: 'Copy the image into the project (e.g. src/assets/references/) and point to that copy.',
       },
     );
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(written)) {
+    return new HerogenError(
+      'REFERENCE_INVALID',
+      `reference "${written}" is a URL; references must be files in the project.`,
+      {
+        location,
+        hint: 'Download the image into the project (e.g. src/assets/references/) and point to that file.',
+      },
+    );
+  }
   if (written.includes('\0') || !isInsideDirectory(context.root, absolute)) return outside();
 
   const shown = toPosixRelative(context.root, absolute);

@@ -22,9 +22,13 @@ export function parseYamlFrontmatter(
     const reason = (error as { reason?: string }).reason ?? (error as Error).message;
     const line = (mark?.line ?? 0) + 1 + block.lineOffset;
     const column = (mark?.column ?? 0) + 1;
+    // js-yaml reports an unclosed quote or bracket where the text ends, not where it opened.
+    const unclosed = /end of the stream/.test(reason)
+      ? '; a quote or bracket opened above this line is never closed'
+      : '';
     throw new HerogenError(
       'CONTENT_INVALID',
-      `The YAML frontmatter is invalid: ${reason} (line ${line}, column ${column}).`,
+      `The YAML frontmatter is invalid: ${reason} (line ${line}, column ${column})${unclosed}.`,
       {
         cause: error,
         location: { file, line, column },
