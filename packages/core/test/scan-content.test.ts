@@ -346,14 +346,19 @@ describe('scanContent: reference images', () => {
 
   it('reports a missing reference and a directory as REFERENCE_INVALID', async () => {
     await mkdir(join(project.root, 'assets', 'folder'), { recursive: true });
-    await project.write('src/content/post.md', hero(['./missing.png', 'assets/folder']));
+    await project.write(
+      'src/content/post.md',
+      hero(['./missing.png', 'assets/folder', 'https://example.com/a.png']),
+    );
     const errors = (await scan()).errors;
     expect(
       errors.map((error) => [error.code, error.location?.line, error.location?.field]),
     ).toEqual([
       ['REFERENCE_INVALID', 6, 'hero.references[0]'],
       ['REFERENCE_INVALID', 7, 'hero.references[1]'],
+      ['REFERENCE_INVALID', 8, 'hero.references[2]'],
     ]);
+    expect(errors[2]?.message).toContain('is a URL');
     expect(errors[0]?.message).toContain('not found (looked for src/content/missing.png)');
     expect(errors[0]?.hint).toContain('relative to this content file');
     expect(errors[1]?.message).toContain('not a file');
