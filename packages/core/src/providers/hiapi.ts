@@ -3,6 +3,10 @@
  * id through the task journal before anything else (so a crash resumes instead of paying
  * again), poll with growing waits until it succeeds or fails, then download the image at once
  * (its URL expires). A create is only retried when the task cannot have started.
+ *
+ * Reference images: hiapi takes public URLs (`input.input_urls`), not file uploads, so heroes
+ * whose references are local files are refused in `validate` with a pointer to the openai
+ * provider; references written as http(s) URLs are sent as they are.
  */
 import { HerogenError } from '../errors.js';
 import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
@@ -61,6 +65,8 @@ const POLL_GROWTH = 1.5;
 const MAX_POLL_INTERVAL_MS = 5000;
 const DEFAULT_MAX_POLL_MS = 600_000;
 const URL_PATTERN = /^https?:\/\//i;
+/** `fail` is documented; the others are tolerated so a renamed state does not poll for 10 minutes. */
+const FAILED = new Set(['fail', 'failed', 'error', 'cancelled', 'canceled']);
 
 const ADVICE = {
   auth: 'Check HIAPI_API_KEY (or `hiapi.apiKey`); tasks made with another account are not visible to this key.',
@@ -353,7 +359,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
               );
             }
           }
-          if (task.status === 'success' || task.status === 'fail') return task;
+          if (task.status === 'success' || FAILED.has(task.status)) return task;
           if (Date.now() >= deadline) {
             throw new HerogenError(
               'TIMEOUT',
@@ -414,7 +420,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
         taskId: string,
         task: HiapiTask,
       ): Promise<GeneratedImage> => {
-        if (task.status === 'fail') throw taskFailed(request.model, taskId, task);
+        if (FAILED.has(task.status)) throw taskFailed(request.model, taskId, task);
         const bytes = await download(http, taskId, task);
         const sniffed = sniffImageType(bytes);
         if (!sniffed) {
