@@ -5,8 +5,9 @@
  */
 import type { Random } from './random.js';
 
-/** Side of the square noise tile; repeats are invisible at this size. */
+/** Side of the square noise tile (a power of two, for masking); repeats are invisible. */
 export const GRAIN_TILE = 256;
+const MASK = GRAIN_TILE - 1;
 
 /** Signed noise values for one tile, triangular distribution within ±amplitude. */
 export function createGrainTile(random: Random, amplitude: number): Int8Array {
@@ -18,7 +19,7 @@ export function createGrainTile(random: Random, amplitude: number): Int8Array {
   return tile;
 }
 
-/** Adds the tile's noise to every colour channel of interleaved 8-bit pixels, in place. */
+/** Adds the tile's noise to the colour channels of interleaved 8-bit pixels, in place. */
 export function applyGrain(
   pixels: Uint8Array,
   width: number,
@@ -30,11 +31,11 @@ export function applyGrain(
   const out = new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   const colours = Math.min(channels, 3);
   for (let y = 0; y < height; y++) {
-    const row = (y % GRAIN_TILE) * GRAIN_TILE;
+    const row = (y & MASK) * GRAIN_TILE;
     let offset = y * width * channels;
     for (let x = 0; x < width; x++) {
-      const noise = tile[row + (x % GRAIN_TILE)] ?? 0;
-      for (let c = 0; c < colours; c++) out[offset + c] = (out[offset + c] ?? 0) + noise;
+      const noise = tile[row + (x & MASK)] as number;
+      for (let c = 0; c < colours; c++) out[offset + c] = (out[offset + c] as number) + noise;
       offset += channels;
     }
   }

@@ -44,6 +44,12 @@ export function computePalette(random: Random): Palette {
   const mood = random.pick<Mood>(['dark', 'dark', 'light', 'vivid']);
   const hues = SCHEME_OFFSETS[scheme].map((offset) => hue + offset + random.range(-8, 8));
   const at = (index: number) => hues[index % hues.length] ?? hue;
+  // Hues far from the base are the accents: muted, they harmonise instead of fighting.
+  // Not yellows though: muted yellow is khaki.
+  const chroma = (index: number, c: number) =>
+    Math.abs(SCHEME_OFFSETS[scheme][index % hues.length] ?? 0) > 90 && !isYellowish(at(index))
+      ? c * 0.65
+      : c;
   const around = (value: number, spread: number) => value + random.range(-spread, spread);
   const six = [0, 1, 2, 3, 4, 5];
 
@@ -58,9 +64,9 @@ export function computePalette(random: Random): Palette {
         tone(around(0.22, 0.03), around(0.05, 0.015), baseHue, false),
         tone(around(0.13, 0.02), around(0.035, 0.01), baseHue + 30, false),
       ],
-      glows: six.map((i) => tone(around(0.58, 0.08), around(0.16, 0.03), at(i), true)),
+      glows: six.map((i) => tone(around(0.58, 0.08), chroma(i, around(0.16, 0.03)), at(i), true)),
       shapes: six.map((i) =>
-        tone(0.3 + i * 0.09 + around(0, 0.03), around(0.14, 0.03), at(i + 1), true),
+        tone(0.3 + i * 0.09 + around(0, 0.03), chroma(i + 1, around(0.14, 0.03)), at(i + 1), true),
       ),
       highlight: tone(0.94, 0.05, at(0), false),
     };
@@ -73,9 +79,9 @@ export function computePalette(random: Random): Palette {
         tone(around(0.96, 0.015), around(0.03, 0.01), at(0), false),
         tone(around(0.9, 0.02), around(0.05, 0.015), at(1), false),
       ],
-      glows: six.map((i) => tone(around(0.8, 0.05), around(0.15, 0.03), at(i), true)),
+      glows: six.map((i) => tone(around(0.8, 0.05), chroma(i, around(0.15, 0.03)), at(i), true)),
       shapes: six.map((i) =>
-        tone(0.88 - i * 0.06 + around(0, 0.02), around(0.13, 0.03), at(i), true),
+        tone(0.88 - i * 0.06 + around(0, 0.02), chroma(i, around(0.13, 0.03)), at(i), true),
       ),
       highlight: tone(0.99, 0.01, at(0), false),
     };
@@ -87,23 +93,27 @@ export function computePalette(random: Random): Palette {
       tone(around(0.62, 0.05), around(0.16, 0.03), at(0), true),
       tone(around(0.48, 0.05), around(0.17, 0.03), at(1), true),
     ],
-    glows: six.map((i) => tone(around(0.74, 0.08), around(0.16, 0.03), at(i), true)),
+    glows: six.map((i) => tone(around(0.74, 0.08), chroma(i, around(0.16, 0.03)), at(i), true)),
     shapes: six.map((i) =>
-      tone(0.55 + i * 0.06 + around(0, 0.03), around(0.16, 0.04), at(i + 2), true),
+      tone(0.55 + i * 0.06 + around(0, 0.03), chroma(i + 2, around(0.16, 0.04)), at(i + 2), true),
     ),
     highlight: tone(0.98, 0.03, at(0), false),
   };
 }
 
 /**
- * Hex for an OKLCH colour. Accent yellows and greenish yellows only look like themselves when
- * light (dark yellow reads as olive or mud), so `lift` raises their lightness.
+ * Hex for an OKLCH colour. Accent yellows only look like themselves when light (dark yellow
+ * reads as olive or mud) and lemon-to-chartreuse accents look acidic next to most palettes, so
+ * with `lift` those hues become light gold.
  */
 function tone(l: number, c: number, h: number, lift: boolean): string {
-  const hue = ((h % 360) + 360) % 360;
-  // 1 at hue 100 (yellow), fading to 0 by 55 and 145.
-  const yellowness = Math.max(0, 1 - Math.abs(hue - 100) / 45);
-  const lightness = lift ? l + (Math.max(l, 0.82) - l) * yellowness : l;
+  let hue = ((h % 360) + 360) % 360;
+  let lightness = l;
+  if (lift && isYellowish(hue)) {
+    // 65..150 folds into 65..85 (amber to gold), lighter the closer it sits to pure yellow.
+    hue = 65 + ((hue - 65) / 85) * 20;
+    lightness = Math.max(l, 0.8);
+  }
   return oklchToHex({ l: Math.min(0.99, Math.max(0.05, lightness)), c, h: hue });
 }
 

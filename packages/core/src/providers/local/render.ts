@@ -1,7 +1,7 @@
 /**
- * Renders the offline art with sharp: the backdrop SVG small, blurred and scaled up, the
- * foreground SVG over it at full size, grain on the raw pixels, then the requested format with
- * a provenance note in EXIF and XMP.
+ * Renders the offline art with sharp: the backdrop SVG small and blurred, the foreground SVG over
+ * it at full size, grain on the raw pixels, then the requested format with a provenance note in
+ * EXIF and XMP.
  */
 import type SharpFactory from 'sharp';
 import { HerogenError } from '../../errors.js';
@@ -9,7 +9,7 @@ import type { ImageFormat } from '../../types.js';
 import { applyGrain, createGrainTile } from './grain.js';
 import { computePalette } from './palette.js';
 import { createRandom } from './random.js';
-import { type Composition, composeScene } from './scene.js';
+import { type Composition, composeScene, frameSvg } from './scene.js';
 
 export interface ArtSpec {
   /** At least 16 bytes; a sha256 digest of everything that should change the picture. */
@@ -48,22 +48,18 @@ export async function renderArt(spec: ArtSpec): Promise<RenderedArt> {
   const grain = createGrainTile(random, spec.grain);
   throwIfAborted(signal);
 
+  // Backdrop: small, blurred, then handed to librsvg as an image it stretches while drawing
+  // the foreground. One rasterisation at full size instead of a resize plus a composite.
   const backdrop = await sharp(Buffer.from(scene.backdrop))
     .removeAlpha()
     .blur(scene.backdropBlur)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+    .png({ compressionLevel: 1 })
+    .toBuffer();
   throwIfAborted(signal);
 
-  // Only the geometry: the info also says `premultiplied`, which would make sharp divide the
-  // colours by the last channel as if it were alpha.
-  const { width: bw, height: bh, channels: bc } = backdrop.info;
-  const { data, info } = await sharp(backdrop.data, {
-    raw: { width: bw, height: bh, channels: bc },
-  })
-    // Bilinear is plenty for blurred content and twice as fast as the default at 4K.
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    .composite([{ input: Buffer.from(scene.foreground) }])
+  const { data, info } = await sharp(
+    Buffer.from(frameSvg(scene, `data:image/png;base64,${backdrop.toString('base64')}`)),
+  )
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -77,10 +73,12 @@ export async function renderArt(spec: ArtSpec): Promise<RenderedArt> {
     .withXmp(provenanceXmp(spec.description));
   const encoded =
     spec.format === 'png'
-      ? image.png({ compressionLevel: 6 })
+      ? // Adaptive filtering halves the size of grainy gradients; level 4 is where more effort
+        // stops paying (4K: 4-5 MB instead of 10 MB at the defaults).
+        image.png({ compressionLevel: 4, adaptiveFiltering: true })
       : spec.format === 'webp'
         ? image.webp({ quality: 90, effort: 2 })
-        : image.jpeg({ quality: 90, mozjpeg: true });
+        : image.jpeg({ quality: 90 });
   const bytes = await encoded.toBuffer();
   throwIfAborted(signal);
   return {

@@ -9,17 +9,20 @@ import type { Random } from './random.js';
 export type Composition = 'waves' | 'silk' | 'ribbons' | 'contours' | 'blobs';
 
 /**
- * Two layers: the backdrop is all soft colour (rendered small, blurred and scaled up, which is
- * cheap at any output size); the foreground holds the crisp shapes, rendered at full size.
+ * Two layers: the backdrop is all soft colour, rendered small and blurred (cheap at any output
+ * size); the foreground holds the crisp shapes and is drawn at full size over the backdrop,
+ * scaled up, by `frameSvg`.
  */
 export interface Scene {
   composition: Composition;
-  /** SVG in full-size user units whose canvas is `backdropScale` times the output size. */
+  width: number;
+  height: number;
+  /** Complete SVG in full-size user units on a canvas `backdropScale` times the output size. */
   backdrop: string;
   backdropScale: number;
   /** Gaussian blur sigma for the backdrop, in backdrop pixels. */
   backdropBlur: number;
-  foreground: string;
+  foreground: Layer;
 }
 
 /** The backdrop canvas is at most this many pixels on its longest side. */
@@ -27,7 +30,7 @@ const BACKDROP_EDGE = 400;
 
 type Point = [number, number];
 
-interface Layer {
+export interface Layer {
   defs: string[];
   body: string[];
 }
@@ -75,6 +78,8 @@ export function composeScene(
   const blur = (composition === 'blobs' ? 0.09 : 0.03) * context.unit * backdropScale;
   return {
     composition,
+    width,
+    height,
     backdrop: svg(
       Math.max(1, Math.round(width * backdropScale)),
       Math.max(1, Math.round(height * backdropScale)),
@@ -85,8 +90,17 @@ export function composeScene(
     ),
     backdropScale,
     backdropBlur: Math.max(0.3, Math.round(blur * 10) / 10),
-    foreground: svg(width, height, width, height, front.defs, front.body),
+    foreground: front,
   };
+}
+
+/** The full-size SVG: the rendered backdrop (a data URI) stretched under the foreground. */
+export function frameSvg(scene: Scene, backdropHref: string): string {
+  const { width, height, foreground } = scene;
+  return svg(width, height, width, height, foreground.defs, [
+    `<image width="${width}" height="${height}" preserveAspectRatio="none" href="${backdropHref}"/>`,
+    ...foreground.body,
+  ]);
 }
 
 function svg(
