@@ -5,18 +5,31 @@ export { resolveConfig } from './config/resolve.js';
 export { configSchema, type HerogenConfig, type ResolvedConfig } from './config/schema.js';
 export * from './derive/index.js';
 export * from './errors.js';
-export { canonicalJson, computeKey, KEY_VERSION, originalFileName } from './key/cache-key.js';
-export { withKeyClaim } from './lock/claim.js';
-export { readLock } from './lock/read-lock.js';
-export { serializeLock } from './lock/serialize-lock.js';
+export { listStaleTempFiles, removeStaleTempFiles, writeFileAtomic } from './fs/atomic-write.js';
+export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
+export { redact } from './http/redact.js';
+export type { RetryInfo } from './http/retry.js';
+export {
+  canonicalJson,
+  computeKey,
+  imageExtension,
+  KEY_PATTERN,
+  KEY_VERSION,
+  originalFileName,
+} from './key/cache-key.js';
+export { type ClaimOptions, claimKey, type KeyClaim, withKeyClaim } from './lock/claim.js';
+export { parseLock, readLock } from './lock/read-lock.js';
+export { createEmptyLock, serializeLock } from './lock/serialize-lock.js';
 export { updateLock } from './lock/update-lock.js';
 export { buildPrompt } from './plan/build-prompt.js';
 export { resolveEntryHero } from './plan/entry-hero.js';
 export { type Plan, type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
-// ai-sdk: pending
-// define-provider: pending
+export { type AiSdkImageModel, type AiSdkProviderOptions, aiSdk } from './providers/ai-sdk.js';
+export { defineProvider, type ProviderDefinition } from './providers/define-provider.js';
+export type { HiapiProviderOptions } from './providers/hiapi.js';
 export { createHiapiProvider } from './providers/hiapi.js';
 export { createLocalProvider, renderPlaceholder } from './providers/local.js';
+export type { OpenAIProviderOptions } from './providers/openai.js';
 export { createOpenAIProvider } from './providers/openai.js';
 export { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 export { sizeForAspect, validateOpenAISize } from './providers/sizing.js';
@@ -28,5 +41,6 @@ export { parseFrontmatter, parseHeroField, type ScanResult, scanContent } from '
 export { type CreateHerogenOptions, createHerogen } from './session.js';
 export { checkStoredFiles, verifyOriginals } from './store/check-stored.js';
 export { inspectImage } from './store/inspect-image.js';
+export { clearPendingTask, recordPendingTask } from './store/pending-task.js';
 export { storeOriginal } from './store/store-original.js';
 export * from './types.js';

@@ -14,10 +14,7 @@ import type { GenerationRequest, HeroIntent, ProviderContext } from '../src/type
 
 const KEY = 'sk-herogen-FAKE-openai-7f3c9a1b2d4e';
 const spec = JSON.parse(
-  await readFile(
-    new URL('../../../../shared/docs/openai-images-openapi.json', import.meta.url),
-    'utf8',
-  ),
+  await readFile(new URL('./fixtures/openai-images-openapi.json', import.meta.url), 'utf8'),
 ) as { components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
 
 /** The spec is OpenAPI 3.1 but keeps 3.0's `nullable`; turn it into JSON Schema. */

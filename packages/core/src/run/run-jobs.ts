@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
+import { createHttpClient, type HttpClient } from '../http/client.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
@@ -30,6 +31,7 @@ export interface RunContext {
   /** Absolute path of the originals directory. */
   outDir: string;
   logger: Logger;
+  http?: HttpClient | undefined;
 }
 
 type Decision =
@@ -76,6 +78,11 @@ export async function runJobs(
   const scheduler = createScheduler({ concurrency: config.concurrency, signal: options.signal });
   const tracker = createBudgetTracker(config.budget);
   const results: JobResult[] = [];
+  // One keep-alive agent for the whole run, sized to the concurrency.
+  const http =
+    toPay.length > 0
+      ? createHttpClient({ concurrency: config.concurrency, timeoutMs: config.timeoutMs })
+      : undefined;
 
   const tasks = jobs.map(async (job): Promise<void> => {
     const decision = decisions.get(job)!;
@@ -110,7 +117,15 @@ export async function runJobs(
     try {
       results.push(
         await scheduler.run(() =>
-          generateOne(job, decision.provider, context, options, tracker, scheduler.pauseAll, emit),
+          generateOne(
+            job,
+            decision.provider,
+            { ...context, http },
+            options,
+            tracker,
+            scheduler.pauseAll,
+            emit,
+          ),
         ),
       );
     } catch (error) {
@@ -136,7 +151,11 @@ export async function runJobs(
       results.push(await standIn(job, failure, context, { recordInLock: true }, emit));
     }
   });
-  await Promise.all(tasks);
+  try {
+    await Promise.all(tasks);
+  } finally {
+    await http?.close();
+  }
 
   results.sort((a, b) => jobs.indexOf(a.job) - jobs.indexOf(b.job));
   return summarize(results, options.signal?.aborted === true);
@@ -244,6 +263,7 @@ async function generateOne(
     const pending = lock.pending[job.key];
     const providerContext: ProviderContext = {
       signal,
+      ...(context.http ? { http: context.http } : {}),
       logger: context.logger,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
