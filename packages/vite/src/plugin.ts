@@ -84,7 +84,8 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
   let server: ViteDevServer | undefined;
   let runner: DebounceRunner | undefined;
   let devReady: Promise<void> | undefined;
-  let frozenQueue: Promise<unknown> = Promise.resolve();
+  /** Dev: per content file, the run in progress, so runs for one file never overlap. */
+  const fileRuns = new Map<string, Promise<unknown>>();
   const abort = new AbortController();
   /** Dev: the key each content file had when last seen, to spot new or changed prompts. */
   const knownKeys = new Map<string, string>();
@@ -198,19 +199,37 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
 
   // ---- dev ---------------------------------------------------------------------------------
 
-  /** Store placeholders for what is missing, in order, so page loads never wait on a provider. */
-  function storePlaceholders(only?: string[]): Promise<unknown> {
-    frozenQueue = frozenQueue
-      .catch(() => undefined)
-      .then(async () => (await getSession()).generate({ frozen: true, ...(only ? { only } : {}) }));
-    return frozenQueue;
+  /**
+   * Run `task` after every earlier run for these files: a placeholder being stored and a paid
+   * generation of the same prompt must not race to write one key.
+   */
+  function serializeFiles<T>(files: string[], task: () => Promise<T>): Promise<T> {
+    const earlier = files.map((file) => fileRuns.get(file)?.catch(() => undefined));
+    const run = Promise.all(earlier).then(task);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const file of files) fileRuns.set(file, settled);
+    void settled.then(() => {
+      for (const file of files) if (fileRuns.get(file) === settled) fileRuns.delete(file);
+    });
+    return run;
+  }
+
+  /** Store offline placeholders for what is missing, so page loads never wait on a provider. */
+  function storePlaceholders(files: string[]): Promise<RunSummary> {
+    return serializeFiles(files, async () =>
+      (await getSession()).generate({ frozen: true, only: files }),
+    );
   }
 
   function startDev(): Promise<void> {
     devReady ??= (async () => {
       const before = await planEntries();
-      if ([...before.values()].some((entry) => !entry.stored)) {
-        const summary = (await storePlaceholders()) as RunSummary;
+      const missing = [...before.values()].filter((entry) => !entry.stored);
+      if (missing.length > 0) {
+        const summary = await storePlaceholders(missing.map((entry) => entry.file));
         logger().info(`dev start: ${formatSummary(summary)}`);
       }
       for (const entry of before.values()) knownKeys.set(entry.file, entry.key);
@@ -259,7 +278,9 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
   async function generateInBackground(file: string): Promise<void> {
     const s = await getSession();
     try {
-      const summary = await s.generate({ only: [file], signal: abort.signal });
+      const summary = await serializeFiles([file], () =>
+        s.generate({ only: [file], signal: abort.signal }),
+      );
       lastSummary = summary;
       logger().info(`${file}: ${formatSummary(summary)}`);
       await reloadHero(file);

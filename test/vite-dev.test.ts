@@ -1,0 +1,137 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createMockApi, type MockApi } from '@herogen/mock-api';
+import { type HeroImage, type HeroMap, herogen } from '@herogen/vite';
+import sharp from 'sharp';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture, createCapturingLogger, removeDir } from './fixtures/vite-support/harness.js';
+
+/** Poll until `check` returns a value (no fixed sleeps in assertions). */
+async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('vite dev server with @herogen/vite', () => {
+  let root: string;
+  let mock: MockApi;
+  let server: ViteDevServer;
+  let http: Server;
+  let origin: string;
+  let plugin: ReturnType<typeof herogen>;
+  const hotPayloads: { payload: unknown; paidCalls: number }[] = [];
+  const logger = createCapturingLogger();
+
+  beforeAll(async () => {
+    root = await copyFixture('vite-basic');
+    mock = await createMockApi();
+    plugin = herogen({
+      provider: 'openai',
+      openai: { apiKey: 'sk-test-not-a-real-key', baseURL: mock.openaiBaseURL },
+      widths: [320],
+      formats: ['webp', 'jpeg'],
+    });
+    server = await createServer({
+      root,
+      configFile: false,
+      customLogger: logger,
+      appType: 'custom',
+      plugins: [plugin],
+      server: { middlewareMode: true, ws: false },
+    });
+    const ssrHot = server.environments.ssr.hot;
+    const send = ssrHot.send.bind(ssrHot);
+    ssrHot.send = ((...args: Parameters<typeof send>) => {
+      // Note how many images were paid for when each message went out.
+      hotPayloads.push({ payload: args[0], paidCalls: mock.paidCalls() });
+      return send(...args);
+    }) as typeof ssrHot.send;
+    http = createHttpServer(server.middlewares);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => http?.close(resolve));
+    await server?.close();
+    await mock?.close();
+    await removeDir(root);
+  });
+
+  /** HMR messages that make a page pick up new module code. */
+  const reloads = () =>
+    hotPayloads.filter((sent) =>
+      ['update', 'full-reload'].includes((sent.payload as { type: string }).type),
+    );
+
+  const loadHero = async () =>
+    ((await server.ssrLoadModule('/posts/alpha.md?hero')) as { default: HeroImage }).default;
+
+  it('serves stored placeholders on page load without paying', async () => {
+    const hero = await loadHero();
+    expect(hero.status).toBe('placeholder');
+    expect(hero.src).toMatch(/^\/@herogen\/[0-9a-f]{64}\/320-[0-9a-f]{16}\.jpg$/);
+    expect(hero.sources).toEqual([{ type: 'image/webp', srcset: expect.stringMatching(/ 320w$/) }]);
+    expect(mock.paidCalls()).toBe(0);
+
+    const { heroes } = (await server.ssrLoadModule('virtual:herogen')) as { heroes: HeroMap };
+    expect(Object.keys(heroes)).toEqual(['posts/alpha.md', 'posts/beta.md']);
+    expect(mock.paidCalls()).toBe(0);
+  });
+
+  it('encodes and serves a derivative when the browser asks for it', async () => {
+    const hero = await loadHero();
+    const response = await fetch(`${origin}${hero.src}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', hero.width, hero.height]);
+
+    expect((await fetch(`${origin}/@herogen/../../package.json`)).status).toBe(404);
+    expect((await fetch(`${origin}/@herogen/${'0'.repeat(64)}/320-x.jpg`)).status).toBe(404);
+  });
+
+  it('generates a changed prompt in the background after save, then updates the module', async () => {
+    const before = await loadHero();
+    const path = join(root, 'posts', 'alpha.md');
+    const source = await readFile(path, 'utf8');
+    await writeFile(path, source.replace('A red kite', 'A yellow kite'));
+
+    // The edit shows at once, as a placeholder under the new key.
+    const changed = await waitFor(async () => {
+      const hero = await loadHero();
+      return hero.key !== before.key ? hero : undefined;
+    }, 'the edited prompt to reach the ?hero module');
+    expect(changed.src).not.toBe(before.src);
+
+    // Then exactly one paid call, in the background, and an HMR update with the real image.
+    await waitFor(() => (mock.paidCalls() >= 1 ? true : undefined), 'the background generation');
+    await plugin.api.idle();
+    expect(mock.paidCalls()).toBe(1);
+    expect(mock.requests.find((r) => r.billed)?.prompt).toContain('A yellow kite');
+    const generated = await waitFor(async () => {
+      const hero = await loadHero();
+      return hero.status === 'generated' ? hero : undefined;
+    }, 'the generated image to replace the placeholder');
+    expect(generated.key).toBe(changed.key);
+    // A reload went out after the paid image was stored, not just the one for the edit.
+    expect(reloads().some((sent) => sent.paidCalls === 1)).toBe(true);
+    expect(logger.lines).toContain(
+      'herogen: posts/alpha.md: 0 cached · 1 generated · 0 failed · $0.05',
+    );
+
+    const response = await fetch(`${origin}${generated.src}`);
+    expect(response.status).toBe(200);
+  });
+});
