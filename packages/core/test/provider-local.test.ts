@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HerogenError } from '../src/errors.js';
 import {
   createLocalProvider,
+  hasPlaceholderMarker,
   LOCAL_DEFAULT_MODEL,
   PLACEHOLDER_MARKER,
   renderPlaceholder,
@@ -161,7 +162,15 @@ describe('local provider rendering', () => {
       expect(meta.exif?.toString('latin1')).toContain(PLACEHOLDER_MARKER);
       expect(meta.xmp?.toString('utf8')).toContain(PLACEHOLDER_MARKER);
       expect(meta.xmp?.toString('utf8')).toContain('digitalsourcetype/algorithmicMedia');
+      expect(await hasPlaceholderMarker(image.bytes)).toBe(true);
     }
+    const plain = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#336699' },
+    })
+      .png()
+      .toBuffer();
+    expect(await hasPlaceholderMarker(plain)).toBe(false);
+    expect(await hasPlaceholderMarker(new TextEncoder().encode('not an image'))).toBe(false);
   });
 
   it('keeps the art when only the format changes', async () => {

@@ -13,7 +13,7 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
-import { renderArt, throwIfAborted } from './local/render.js';
+import { loadSharp, renderArt, throwIfAborted } from './local/render.js';
 import { hiapiSize, parseSize, sizeForAspect, validateOpenAISize } from './sizing.js';
 
 export const LOCAL_PROVIDER_ID = 'local';
@@ -78,6 +78,20 @@ export function renderPlaceholder(
   options: PlaceholderOptions = {},
 ): Promise<GeneratedImage> {
   return render(request, resolveGrain(options.grain), options.signal);
+}
+
+/**
+ * True when an image file carries the local placeholder marker (EXIF or XMP), e.g. a stored
+ * original whose lock entry lost its `placeholder` flag. False for anything sharp cannot read.
+ */
+export async function hasPlaceholderMarker(bytes: Uint8Array): Promise<boolean> {
+  const sharp = await loadSharp();
+  try {
+    const { exif, xmp } = await sharp(bytes).metadata();
+    return [exif, xmp].some((block) => block?.toString('latin1').includes(PLACEHOLDER_MARKER));
+  } catch {
+    return false;
+  }
 }
 
 /**

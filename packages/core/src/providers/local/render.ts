@@ -93,7 +93,7 @@ export async function renderArt(spec: ArtSpec): Promise<RenderedArt> {
 let sharpModule: Promise<typeof SharpFactory> | undefined;
 
 /** sharp is loaded on first use: importing @herogen/core stays cheap and never fails. */
-function loadSharp(): Promise<typeof SharpFactory> {
+export function loadSharp(): Promise<typeof SharpFactory> {
   sharpModule ??= import('sharp').then(
     (module) => module.default,
     (cause: unknown) => {
