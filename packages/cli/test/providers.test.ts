@@ -158,3 +158,29 @@ describe('herogen generate against the hiapi stand-in', () => {
     expect(run.stdout + run.stderr + JSON.stringify(lock)).not.toContain(FAKE_KEY);
   });
 });
+
+describe('hiapi task journal', () => {
+  it('forgets a task that failed for good, so the next run creates a new one', async () => {
+    const project = await blog();
+    const env = { HIAPI_API_KEY: FAKE_KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
+    mock.setFaults([
+      { route: 'hiapi.create', prompt: 'rice', times: 1, fault: { type: 'taskFail' } },
+    ]);
+    const first = await runCli(['generate', '--json'], { cwd: project.root, env });
+    expect(first.code).toBe(1);
+    const failed = JSON.parse(first.stdout).results.find(
+      (r: { result: string }) => r.result === 'failed',
+    );
+    expect(failed.error.code).toBe('PROVIDER_TASK_FAILED');
+    expect(JSON.parse(await project.read('herogen.lock.json')).pending).toEqual({});
+
+    mock.setFaults([]);
+    const second = await runCli(['generate'], { cwd: project.root, env });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('1 cached, 1 generated, 0 failed');
+    const creates = mock.requests.filter(
+      (r) => r.route === 'hiapi.create' && r.prompt?.includes('rice'),
+    );
+    expect(creates).toHaveLength(2);
+  });
+});

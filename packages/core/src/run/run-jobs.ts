@@ -7,7 +7,7 @@ import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { recordPendingTask } from '../store/pending-task.js';
+import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { storeOriginal } from '../store/store-original.js';
 import type {
   HeroProvider,
@@ -301,7 +301,11 @@ async function generateOne(
       });
     } catch (error) {
       tracker.settle(job, 0);
-      throw located(job, asHerogenError(error));
+      const failure = asHerogenError(error);
+      // A task that failed for good must not be resumed by the next run; a stuck or interrupted
+      // one must be (that is what the journal is for).
+      if (failure.code === 'PROVIDER_TASK_FAILED') await clearPendingTask(lockPath, job.key);
+      throw located(job, failure);
     }
     tracker.settle(job, entry.costUsd);
     emit({ type: 'generated', job, entry });
