@@ -1,6 +1,12 @@
 // Public API of @herogen/core. Explicit names only: what is not here is internal.
 export { defineConfig } from './config/define-config.js';
-export { loadConfigFile } from './config/load.js';
+export {
+  CONFIG_FILE_NAMES,
+  findConfigFile,
+  type LoadedConfigFile,
+  loadConfigFile,
+} from './config/load.js';
+export type { ResolveConfigOptions } from './config/resolve.js';
 export { resolveConfig } from './config/resolve.js';
 export { configSchema, type HerogenConfig, type ResolvedConfig } from './config/schema.js';
 export * from './derive/index.js';
@@ -28,16 +34,52 @@ export { type AiSdkImageModel, type AiSdkProviderOptions, aiSdk } from './provid
 export { defineProvider, type ProviderDefinition } from './providers/define-provider.js';
 export type { HiapiProviderOptions } from './providers/hiapi.js';
 export { createHiapiProvider } from './providers/hiapi.js';
-export { createLocalProvider, renderPlaceholder } from './providers/local.js';
+export {
+  createLocalProvider,
+  hasPlaceholderMarker,
+  LOCAL_DEFAULT_MODEL,
+  LOCAL_PROVIDER_ID,
+  type LocalProviderOptions,
+  PLACEHOLDER_MARKER,
+  type PlaceholderOptions,
+  renderPlaceholder,
+} from './providers/local.js';
 export type { OpenAIProviderOptions } from './providers/openai.js';
 export { createOpenAIProvider } from './providers/openai.js';
 export { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
-export { sizeForAspect, validateOpenAISize } from './providers/sizing.js';
+export {
+  type Aspect,
+  formatSize,
+  hiapiAspects,
+  hiapiSize,
+  isValidOpenAISize,
+  nearestHiapiAspect,
+  OPENAI_SIZE_LIMITS,
+  type PixelSize,
+  parseAspect,
+  parseSize,
+  RESOLUTION_PIXELS,
+  sizeForAspect,
+  validateOpenAISize,
+} from './providers/sizing.js';
 export { type Budget, checkBudget } from './run/budget.js';
 export { formatSummary, formatUsd } from './run/format-summary.js';
 export { type RunContext, runJobs } from './run/run-jobs.js';
 export { createScheduler, type Scheduler } from './run/scheduler.js';
-export { parseFrontmatter, parseHeroField, type ScanResult, scanContent } from './scan/index.js';
+export {
+  HERO_KEYS,
+  type HeroFieldContext,
+  type HeroFieldResult,
+  heroObjectSchema,
+  MAX_REFERENCES,
+  type ParsedFrontmatter,
+  parseFrontmatter,
+  parseHeroField,
+  SCAN_IGNORE,
+  type ScanOptions,
+  type ScanResult,
+  scanContent,
+} from './scan/index.js';
 export { type CreateHerogenOptions, createHerogen } from './session.js';
 export { checkStoredFiles, verifyOriginals } from './store/check-stored.js';
 export { inspectImage } from './store/inspect-image.js';
