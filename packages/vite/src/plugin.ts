@@ -127,6 +127,24 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
     return collectEntries(await s.plan(only ? { only } : {}), root);
   }
 
+  /** Dev: the last full plan, reused by every page load until content or the lock changes. */
+  let devPlan: Promise<Map<string, HeroEntry>> | undefined;
+
+  function devPlanEntries(): Promise<Map<string, HeroEntry>> {
+    if (!devPlan) {
+      const pending = planEntries();
+      devPlan = pending;
+      pending.catch(() => {
+        if (devPlan === pending) devPlan = undefined;
+      });
+    }
+    return devPlan;
+  }
+
+  function invalidateDevPlan(): void {
+    devPlan = undefined;
+  }
+
   function deriveOptionsFor(entry: HeroEntry) {
     // Offline art is not AI-generated: never label it as such.
     return {
@@ -230,6 +248,7 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
       const missing = [...before.values()].filter((entry) => !entry.stored);
       if (missing.length > 0) {
         const summary = await storePlaceholders(missing.map((entry) => entry.file));
+        invalidateDevPlan();
         logger().info(`dev start: ${formatSummary(summary)}`);
       }
       for (const entry of before.values()) knownKeys.set(entry.file, entry.key);
@@ -242,11 +261,14 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
 
   async function devEntries(only?: string[]): Promise<Map<string, HeroEntry>> {
     await startDev();
-    let entries = await planEntries(only);
+    const pick = (all: Map<string, HeroEntry>) =>
+      only ? new Map([...all].filter(([file]) => only.includes(file))) : all;
+    let entries = pick(await devPlanEntries());
     const missing = [...entries.values()].filter((entry) => !entry.stored);
     if (missing.length > 0) {
       await storePlaceholders(missing.map((entry) => entry.file));
-      entries = await planEntries(only);
+      invalidateDevPlan();
+      entries = pick(await devPlanEntries());
     }
     return entries;
   }
@@ -281,6 +303,7 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
       const summary = await serializeFiles([file], () =>
         s.generate({ only: [file], signal: abort.signal }),
       );
+      invalidateDevPlan();
       lastSummary = summary;
       logger().info(`${file}: ${formatSummary(summary)}`);
       await reloadHero(file);
@@ -292,11 +315,16 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
   /** A content file was saved: generate its hero in the background if the prompt is new. */
   async function onContentSaved(absolute: string): Promise<void> {
     const file = toRelative(absolute);
-    if (!CONTENT_EXTENSIONS.test(file) && !knownKeys.has(file)) return;
+    if (session && absolute === (await session.catch(() => undefined))?.lockPath) {
+      invalidateDevPlan(); // e.g. `herogen generate` in another terminal
+      return;
+    }
+    if (!isContent(file)) return;
+    invalidateDevPlan();
     try {
       await startDev();
       const s = await getSession();
-      const entry = (await planEntries([file])).get(file);
+      const entry = (await devPlanEntries()).get(file);
       const previous = knownKeys.get(file);
       if (!entry) {
         knownKeys.delete(file);
@@ -310,6 +338,10 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
     } catch (error) {
       logger().error(formatError(error));
     }
+  }
+
+  function isContent(file: string): boolean {
+    return CONTENT_EXTENSIONS.test(file) || knownKeys.has(file);
   }
 
   function failure(error: unknown): Error {
@@ -362,10 +394,15 @@ export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginA
       const onFile = (path: string) => void onContentSaved(path);
       devServer.watcher.on('change', onFile);
       devServer.watcher.on('add', onFile);
+      devServer.watcher.on('unlink', (path: string) => {
+        if (isContent(toRelative(path))) invalidateDevPlan();
+      });
     },
 
     hotUpdate({ file, modules }) {
-      if (!CONTENT_EXTENSIONS.test(file) && !knownKeys.has(toRelative(file))) return;
+      if (!isContent(toRelative(file))) return;
+      // Runs before the page refetches: the next load must plan the edited file afresh.
+      invalidateDevPlan();
       // Any content edit may change the map of every hero.
       const virtual = this.environment.moduleGraph.getModuleById(RESOLVED_VIRTUAL_ID);
       return virtual ? [...modules, virtual] : undefined;
