@@ -2,6 +2,7 @@
  * Contracts shared by every herogen module. Pure data shapes only: no I/O, no classes.
  */
 import type { HttpClient } from './http/client.js';
+import type { RateGate } from './run/rate-gate.js';
 
 export type ImageFormat = 'png' | 'webp' | 'jpeg';
 export type Background = 'auto' | 'opaque' | 'transparent';
@@ -137,6 +138,8 @@ export interface ProviderContext {
   task: TaskJournal;
   /** Called when the server asks every worker to wait (429 with retry-after). */
   pauseAll?(ms: number): void;
+  /** Shared by the run's paid calls: after a 429 they go one at a time until one succeeds. */
+  rateGate?: RateGate;
   /** Per-request timeout in ms (config `timeoutMs`). */
   timeoutMs: number;
   /** Retries for retryable failures (config `maxRetries`). */
@@ -204,10 +207,23 @@ export interface PendingTask {
   createdAt: string;
 }
 
+/**
+ * An earlier take of a key, kept when a new one replaced it (`herogen regenerate`, `herogen
+ * pick`). `file` is its copy under `<outDir>/history/<key>/`; the rest is as it was recorded.
+ */
+export interface HistoryEntry extends LockEntry {
+  /** When it stopped being the current image. */
+  replacedAt: string;
+  /** What replaced it. */
+  reason: 'regenerate' | 'pick';
+}
+
 export interface Lock {
   version: 1;
   images: Record<string, LockEntry>;
   pending: Record<string, PendingTask>;
+  /** Earlier takes per key, oldest first. Absent until something was regenerated or picked. */
+  history?: Record<string, HistoryEntry[]>;
 }
 
 export type JobStatus = 'cached' | 'missing' | 'placeholder' | 'corrupt';
@@ -286,6 +302,11 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Limit the run to heroes from these root-relative content files. */
   only?: string[];
+  /**
+   * Keys to pay for a new take of although they are stored (`herogen regenerate`): the current
+   * original is kept in history first, and a failure never replaces it with a stand-in.
+   */
+  renew?: readonly string[];
 }
 
 /**

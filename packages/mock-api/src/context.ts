@@ -42,6 +42,7 @@ export interface ResolvedMockApiOptions {
   taskDurationMs: number;
   downloadTtlMs: number;
   imagesPerMinute: number | undefined;
+  rateWindowMs: number;
   maxBodyBytes: number;
 }
 

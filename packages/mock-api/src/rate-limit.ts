@@ -1,4 +1,4 @@
-const WINDOW_MS = 60_000;
+const DEFAULT_WINDOW_MS = 60_000;
 
 export interface RateLimiter {
   /** Reserve a slot now; `undefined` when the window is full (then `retryAfterMs` tells when one frees). */
@@ -7,17 +7,23 @@ export interface RateLimiter {
   readonly limit: number | undefined;
 }
 
-/** Sliding one-minute window over paid calls; unbilled calls give their slot back. */
-export function createRateLimiter(limit: number | undefined): RateLimiter {
+/**
+ * Sliding window (one minute unless tests shrink it) over paid calls; unbilled calls give their
+ * slot back.
+ */
+export function createRateLimiter(
+  limit: number | undefined,
+  windowMs: number = DEFAULT_WINDOW_MS,
+): RateLimiter {
   let stamps: number[] = [];
   return {
     limit,
     reserve(now) {
       if (limit === undefined) return { release() {} };
-      stamps = stamps.filter((t) => t > now - WINDOW_MS);
+      stamps = stamps.filter((t) => t > now - windowMs);
       if (stamps.length >= limit) {
         const oldest = stamps[0] ?? now;
-        return { retryAfterMs: Math.max(1, oldest + WINDOW_MS - now), used: stamps.length };
+        return { retryAfterMs: Math.max(1, oldest + windowMs - now), used: stamps.length };
       }
       const stamp = now;
       stamps.push(stamp);

@@ -46,6 +46,7 @@ export function resolveMockApiOptions(options: MockApiOptions = {}): ResolvedMoc
     taskDurationMs: options.taskDurationMs ?? 2000,
     downloadTtlMs: options.downloadTtlMs ?? 3_600_000,
     imagesPerMinute: options.imagesPerMinute,
+    rateWindowMs: options.rateWindowMs ?? 60_000,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
   };
 }
@@ -56,7 +57,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
   const state: ServerState = { options: resolved, baseUrl: '', tasks: new Map() };
   const requests: RecordedRequest[] = [];
   const script = createFaultScript(options.faults);
-  const limiter = createRateLimiter(resolved.imagesPerMinute);
+  const limiter = createRateLimiter(resolved.imagesPerMinute, resolved.rateWindowMs);
   const attempts = new Map<string, number>();
   const closing = new AbortController();
   const sockets = new Set<Socket>();

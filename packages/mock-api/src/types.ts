@@ -103,6 +103,11 @@ export interface MockApiOptions {
   downloadTtlMs?: number;
   /** Sliding one-minute limit on paid calls; excess calls get 429 and are not billed. @default unlimited */
   imagesPerMinute?: number;
+  /**
+   * Length of the rate-limit window. Tests shrink it so a limit can be exercised in seconds
+   * (the limit then applies per this window, not per minute). @default 60_000
+   */
+  rateWindowMs?: number;
   /** Initial fault script. */
   faults?: FaultRule[];
   /** Largest accepted request body; larger bodies get 413. @default 64 MiB */

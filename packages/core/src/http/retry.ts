@@ -4,6 +4,7 @@
  * (setting `retryable` from the functions below); `withRetry` only looks at those errors.
  */
 import { HerogenError } from '../errors.js';
+import type { RateGate, RateOutcome } from '../run/rate-gate.js';
 import type { TransportErrorKind } from './client.js';
 
 export interface RetryPolicy {
@@ -153,6 +154,8 @@ export interface WithRetryOptions {
   onRetry?: (info: RetryInfo) => void;
   /** Called on a 429 with the delay, so the whole scheduler waits instead of every worker. */
   pauseAll?: (ms: number) => void;
+  /** Paid calls only: shared by the run so that after a 429 calls go one at a time. */
+  gate?: RateGate | undefined;
   random?: () => number;
 }
 
@@ -167,9 +170,15 @@ export async function withRetry<T>(
   const { policy, signal } = options;
   for (let n = 1; ; n++) {
     if (signal?.aborted) throw abortedError('The request');
+    const release = await acquireGate(options.gate, signal);
     try {
-      return await attempt(n);
+      const result = await attempt(n);
+      release('ok');
+      return result;
     } catch (error) {
+      const limited = HerogenError.is(error) && error.status === 429 && error.retryable;
+      if (limited) options.gate?.backoff(computeRetryDelay(n, policy, error.retryAfterMs, () => 0));
+      release(limited ? 'rate-limited' : 'other');
       if (signal?.aborted) {
         throw HerogenError.is(error) && error.code === 'ABORTED'
           ? error
@@ -189,6 +198,18 @@ export async function withRetry<T>(
       });
       await sleep(delayMs, signal);
     }
+  }
+}
+
+async function acquireGate(
+  gate: RateGate | undefined,
+  signal: AbortSignal | undefined,
+): Promise<(outcome: RateOutcome) => void> {
+  if (!gate) return () => {};
+  try {
+    return await gate.acquire(signal);
+  } catch (error) {
+    throw abortedError('The wait for the rate limit', error);
   }
 }
 

@@ -277,33 +277,36 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
 
       const createTask = (http: HttpClient): Promise<string> => {
         const call = callFor('task create', 'create');
-        return withRetry(async () => {
-          const response = await sendApiRequest(
-            http,
-            {
-              method: 'POST',
-              url: `${settings.baseURL}/v1/tasks`,
-              headers: { ...headers, 'content-type': 'application/json' },
-              body: JSON.stringify(buildTaskBody(request)),
-              signal: context.signal,
-              timeoutMs: context.timeoutMs,
-            },
-            call,
-            readHiapiError,
-          );
-          const data = envelopeData(call, response);
-          const parsed = hiapiCreateDataSchema.safeParse(data);
-          if (!parsed.success) {
-            throw mayHaveBilledError(
-              badResponse(
-                call,
-                'the answer has no `data.taskId`',
-                response.headers['x-request-id'],
-              ),
+        return withRetry(
+          async () => {
+            const response = await sendApiRequest(
+              http,
+              {
+                method: 'POST',
+                url: `${settings.baseURL}/v1/tasks`,
+                headers: { ...headers, 'content-type': 'application/json' },
+                body: JSON.stringify(buildTaskBody(request)),
+                signal: context.signal,
+                timeoutMs: context.timeoutMs,
+              },
+              call,
+              readHiapiError,
             );
-          }
-          return parsed.data.taskId;
-        }, retryOptions('task create'));
+            const data = envelopeData(call, response);
+            const parsed = hiapiCreateDataSchema.safeParse(data);
+            if (!parsed.success) {
+              throw mayHaveBilledError(
+                badResponse(
+                  call,
+                  'the answer has no `data.taskId`',
+                  response.headers['x-request-id'],
+                ),
+              );
+            }
+            return parsed.data.taskId;
+          },
+          { ...retryOptions('task create'), gate: context.rateGate },
+        );
       };
 
       /** One poll; `undefined` when the task is unknown (404). */

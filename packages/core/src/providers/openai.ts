@@ -214,6 +214,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
             policy: policy(context.maxRetries),
             signal: context.signal,
             pauseAll: context.pauseAll,
+            gate: context.rateGate,
             onRetry: (info) => {
               context.logger.debug(
                 redact(

@@ -7,6 +7,7 @@ import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { archiveOriginal } from '../review/history.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { storeOriginal } from '../store/store-original.js';
 import type {
@@ -21,6 +22,8 @@ import type {
   RunSummary,
 } from '../types.js';
 import { checkBudget, createBudgetTracker } from './budget.js';
+import { formatUsd } from './format-summary.js';
+import { createRateGate, type RateGate } from './rate-gate.js';
 import { createScheduler } from './scheduler.js';
 
 export interface RunContext {
@@ -32,6 +35,7 @@ export interface RunContext {
   outDir: string;
   logger: Logger;
   http?: HttpClient | undefined;
+  rateGate?: RateGate | undefined;
 }
 
 type Decision =
@@ -53,29 +57,35 @@ export async function runJobs(
   const { config } = context;
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const frozen = config.frozen || options.frozen === true;
+  // A new take of a stored image must never end as a stand-in over the paid original.
+  const renew = new Set(options.renew ?? []);
   const decisions = new Map<Job, Decision>();
-  for (const job of jobs) decisions.set(job, decide(job, context, frozen));
+  for (const job of jobs) decisions.set(job, decide(job, context, frozen, renew.has(job.key)));
 
-  const toPay = jobs.filter((job) => decisions.get(job)?.kind === 'generate');
+  // Offline art costs nothing and counts toward no budget.
+  const toPay = jobs.filter((job) => decisionPaid(decisions.get(job)));
   const budget = checkBudget(toPay, config.budget);
+  const cachedCount = jobs.filter((job) => decisions.get(job)?.kind === 'cached').length;
   emit({
     type: 'plan',
     total: jobs.length,
-    missing: jobs.filter((job) => job.status !== 'cached').length,
-    cached: jobs.filter((job) => job.status === 'cached').length,
+    missing: jobs.length - cachedCount,
+    cached: cachedCount,
     estimateUsd: budget.estimateUsd,
   });
   if (!budget.ok && config.onBudget === 'fail') {
     throw new HerogenError(
       'BUDGET_EXCEEDED',
-      `refusing to start: ${budget.reasons.join('; ')}. Nothing was generated or paid for.`,
+      `refusing to start (plan: ${jobs.length} image${jobs.length === 1 ? '' : 's'}, ${cachedCount} cached, ${budget.images} to pay for${config.budget?.maxUsd === undefined ? `, estimated ${formatUsd(budget.estimateUsd, true)}` : ''}): ${budget.reasons.join('; ')}. Nothing was generated or paid for.`,
       {
-        hint: 'raise `budget` in herogen.config, pass --budget/--max-images, or set onBudget: "placeholder"',
+        hint: 'see `herogen plan`; raise `budget` in herogen.config, pass --budget/--max-images, or set onBudget: "placeholder"',
       },
     );
   }
+  if (!options.frozen) noticeStandIns(jobs, decisions, context);
 
   const scheduler = createScheduler({ concurrency: config.concurrency, signal: options.signal });
+  const rateGate = createRateGate();
   const tracker = createBudgetTracker(config.budget);
   const results: JobResult[] = [];
   // One keep-alive agent for the whole run, sized to the concurrency.
@@ -100,7 +110,7 @@ export async function runJobs(
       return;
     }
     if (decision.kind === 'placeholder') {
-      if (config.strict) {
+      if (config.strict || renew.has(job.key)) {
         emit({ type: 'failed', job, error: decision.error, placeholder: undefined });
         results.push({ key: job.key, status: 'failed', job, error: decision.error });
         return;
@@ -120,7 +130,7 @@ export async function runJobs(
           generateOne(
             job,
             decision.provider,
-            { ...context, http },
+            { ...context, http, rateGate },
             options,
             tracker,
             scheduler.pauseAll,
@@ -130,20 +140,25 @@ export async function runJobs(
       );
     } catch (error) {
       const failure = asHerogenError(error);
-      if (failure.code === 'ABORTED' || failure.code === 'BUDGET_EXCEEDED') {
-        if (
-          failure.code === 'BUDGET_EXCEEDED' &&
-          config.onBudget === 'placeholder' &&
-          !config.strict
-        ) {
-          results.push(await standIn(job, failure, context, { recordInLock: true }, emit));
+      if (failure.code === 'BUDGET_EXCEEDED') {
+        // The cap was reached mid-run: onBudget decides what the rest become.
+        const error = located(job, failure);
+        if (config.onBudget === 'placeholder' && !config.strict && !renew.has(job.key)) {
+          results.push(
+            await standIn(job, error, context, { recordInLock: true, quiet: true }, emit),
+          );
           return;
         }
+        emit({ type: 'failed', job, error, placeholder: undefined });
+        results.push({ key: job.key, status: 'failed', job, error });
+        return;
+      }
+      if (failure.code === 'ABORTED') {
         emit({ type: 'skipped', job, reason: failure.message });
         results.push({ key: job.key, status: 'skipped', job, error: failure });
         return;
       }
-      if (config.strict) {
+      if (config.strict || renew.has(job.key)) {
         emit({ type: 'failed', job, error: failure, placeholder: undefined });
         results.push({ key: job.key, status: 'failed', job, error: failure });
         return;
@@ -161,8 +176,8 @@ export async function runJobs(
   return summarize(results, options.signal?.aborted === true);
 }
 
-function decide(job: Job, context: RunContext, frozen: boolean): Decision {
-  if (job.status === 'cached') return { kind: 'cached' };
+function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolean): Decision {
+  if (job.status === 'cached' && !renewing) return { kind: 'cached' };
   const provider = context.registry.get(job.request.provider);
   if (!provider) {
     return {
@@ -175,6 +190,7 @@ function decide(job: Job, context: RunContext, frozen: boolean): Decision {
     };
   }
   if (
+    !renewing &&
     job.entry &&
     !job.entry.placeholder &&
     (job.status === 'missing' || job.status === 'corrupt')
@@ -232,7 +248,81 @@ function decide(job: Job, context: RunContext, frozen: boolean): Decision {
       ),
     };
   }
+  if (!provider.paid && (context.config.strict || renewing) && isKeylessFallback(job, context)) {
+    // `provider: auto` fell back to offline art because no key is set: not an AI image.
+    return {
+      kind: 'placeholder',
+      reason: 'no credentials',
+      error: located(
+        job,
+        new HerogenError(
+          'PROVIDER_AUTH',
+          `no API key set, so only an offline placeholder could be made${renewing ? '; the current image is kept' : ' (strict mode)'}`,
+          { hint: 'set OPENAI_API_KEY or HIAPI_API_KEY' },
+        ),
+      ),
+    };
+  }
   return { kind: 'generate', provider };
+}
+
+/** The job uses the local provider only because `provider: auto` found no API key. */
+function isKeylessFallback(job: Job, context: RunContext): boolean {
+  return (
+    context.config.provider === 'auto' &&
+    job.request.provider === context.registry.defaultId &&
+    job.sources.every((source) => source.spec.provider === undefined)
+  );
+}
+
+function decisionPaid(decision: Decision | undefined): boolean {
+  return decision?.kind === 'generate' && decision.provider.paid;
+}
+
+/**
+ * One loud line per reason when images will not be real AI images (frozen, no key): in CI
+ * without secrets this is expected, so it is a notice, not a failure (unless strict).
+ */
+function noticeStandIns(
+  jobs: readonly Job[],
+  decisions: ReadonlyMap<Job, Decision>,
+  context: RunContext,
+): void {
+  const { config, logger } = context;
+  const count = { frozen: 0, keys: new Map<string, number>(), fallback: 0 };
+  for (const job of jobs) {
+    const decision = decisions.get(job);
+    if (decision?.kind === 'placeholder' && decision.reason === 'frozen') count.frozen += 1;
+    else if (decision?.kind === 'placeholder' && decision.reason === 'no credentials') {
+      const id = isKeylessFallback(job, context) ? 'auto' : job.request.provider;
+      count.keys.set(id, (count.keys.get(id) ?? 0) + 1);
+    } else if (
+      decision?.kind === 'generate' &&
+      !decision.provider.paid &&
+      isKeylessFallback(job, context)
+    ) {
+      count.fallback += 1;
+    }
+  }
+  const images = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
+  const outcome = config.strict
+    ? 'fail (strict mode)'
+    : 'get offline placeholders (not a failure; --strict makes it one)';
+  if (count.frozen > 0) {
+    logger.warn(`frozen mode: no paid API call is made; ${images(count.frozen)} ${outcome}`);
+  }
+  for (const [id, n] of count.keys) {
+    const env =
+      id === 'openai' ? 'OPENAI_API_KEY' : id === 'hiapi' ? 'HIAPI_API_KEY' : `a key for ${id}`;
+    logger.warn(
+      `no API key for ${id === 'auto' ? 'any provider' : id}: ${images(n)} ${outcome}. Set ${id === 'auto' ? 'OPENAI_API_KEY or HIAPI_API_KEY' : env} (in CI, as a secret) to generate them`,
+    );
+  }
+  if (count.fallback > 0) {
+    logger.warn(
+      `no API key set (OPENAI_API_KEY or HIAPI_API_KEY): ${images(count.fallback)} get offline placeholder art, not AI images (not a failure; --strict makes it one)`,
+    );
+  }
 }
 
 async function generateOne(
@@ -250,7 +340,8 @@ async function generateOne(
     // Another process may have stored this key while we waited for the claim.
     const lock = await readLock(lockPath);
     const stored = lock.images[job.key];
-    if (stored && !stored.placeholder && job.status !== 'corrupt') {
+    const renewing = options.renew?.includes(job.key) === true;
+    if (stored && !stored.placeholder && job.status !== 'corrupt' && !renewing) {
       emit({ type: 'skipped', job, reason: 'stored by another run' });
       return { key: job.key, status: 'cached', job, entry: stored };
     }
@@ -260,10 +351,25 @@ async function generateOne(
       });
     }
     emit({ type: 'start', job });
+    // A new take: keep the current paid original in history before anything can replace it.
+    const archived = renewing
+      ? await archiveOriginal({
+          root,
+          outDir: context.outDir,
+          lockPath,
+          key: job.key,
+          reason: 'regenerate',
+          logger: context.logger,
+        }).catch((error: unknown) => {
+          if (provider.paid) tracker.release(job);
+          throw located(job, asHerogenError(error));
+        })
+      : undefined;
     const pending = lock.pending[job.key];
     const providerContext: ProviderContext = {
       signal,
       ...(context.http ? { http: context.http } : {}),
+      ...(context.rateGate ? { rateGate: context.rateGate } : {}),
       logger: context.logger,
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
@@ -300,14 +406,17 @@ async function generateOne(
           : { placeholder: { reason: 'offline art from the local provider' } }),
       });
     } catch (error) {
-      tracker.settle(job, 0);
       const failure = asHerogenError(error);
+      // A call that may have been billed counts as spent (by its estimate) toward the cap.
+      if (provider.paid && failure.mayHaveBilled) tracker.settle(job, null);
+      else if (provider.paid) tracker.release(job);
+      await archived?.undo().catch(() => undefined);
       // A task that failed for good must not be resumed by the next run; a stuck or interrupted
       // one must be (that is what the journal is for).
       if (failure.code === 'PROVIDER_TASK_FAILED') await clearPendingTask(lockPath, job.key);
       throw located(job, failure);
     }
-    tracker.settle(job, entry.costUsd);
+    if (provider.paid) tracker.settle(job, entry.costUsd);
     emit({ type: 'generated', job, entry });
     return { key: job.key, status: provider.paid ? 'generated' : 'placeholder', job, entry };
   });
