@@ -1,35 +1,11 @@
 /**
- * The sharp adapter: the only file in derive/ that touches pixels. sharp is imported lazily so
- * importing @herogen/core never loads libvips.
+ * The sharp adapter: the only file in derive/ that touches pixels. sharp is loaded lazily (by
+ * store/load-sharp.ts) so importing @herogen/core never loads libvips.
  */
-import type { Sharp, SharpOptions } from 'sharp';
 import { HerogenError } from '../errors.js';
+import { loadSharp } from '../store/load-sharp.js';
 import type { PlaceholderTransform, Transform } from './plan.js';
 import { AI_GENERATED_XMP } from './xmp.js';
-
-type SharpModule = typeof import('sharp');
-type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
-
-let sharpPromise: Promise<SharpModule> | undefined;
-
-/** Load sharp once; a missing install becomes an error that says how to fix it. */
-export function loadSharp(): Promise<SharpModule> {
-  sharpPromise ??= import('sharp').then(
-    (module) => (module as unknown as { default: SharpModule }).default ?? module,
-    (cause: unknown) => {
-      sharpPromise = undefined;
-      throw new HerogenError(
-        'MISSING_DEPENDENCY',
-        'Could not load sharp, needed to derive images.',
-        {
-          hint: 'Install it in your project: npm install sharp',
-          cause,
-        },
-      );
-    },
-  );
-  return sharpPromise;
-}
 
 /** Libvips thread pool and cache: bounded, because herogen runs many pipelines at once. */
 export async function configureSharp(threads: number): Promise<void> {
@@ -58,7 +34,7 @@ export async function analyzeOriginal(
   placeholder: PlaceholderTransform,
   label: string,
 ): Promise<OriginalAnalysis> {
-  const sharp = (await loadSharp()) as unknown as SharpFactory;
+  const sharp = await loadSharp();
   try {
     const metadata = await sharp(bytes).metadata();
     const width = metadata.autoOrient?.width ?? metadata.width;
@@ -91,15 +67,14 @@ export async function encodeTransform(
   transform: Transform,
   label: string,
 ): Promise<Buffer> {
-  const sharpModule = await loadSharp();
-  const sharp = sharpModule as unknown as SharpFactory;
+  const sharp = await loadSharp();
   try {
     let pipeline = sharp(bytes).autoOrient();
     pipeline =
       transform.kind === 'og'
         ? pipeline.resize(transform.width, transform.height, {
             fit: 'cover',
-            position: sharpModule.strategy.attention,
+            position: sharp.strategy.attention,
           })
         : // Height is computed in plan.ts, so dimensions are known before encoding.
           pipeline.resize(transform.width, transform.height, { fit: 'cover' });
