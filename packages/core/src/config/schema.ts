@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRICE_KEY_PATTERN } from '../pricing/overrides.js';
 import type { HeroProvider } from '../types.js';
 
 /** `W:H` with both sides positive integers. Range (1:3..3:1) is checked where it is used. */
@@ -94,6 +95,26 @@ export const configSchema = z
       .strict()
       .optional(),
     onBudget: z.enum(['fail', 'placeholder']).default('fail'),
+    /**
+     * USD per image, overriding the built-in price tables for estimates, budgets and flat
+     * costs: `{ 'openai:gpt-image-2:medium:1536x864': 0.05, 'hiapi:gpt-image-2:2K': 0.05 }`.
+     * Keys are `<provider>:<model>` plus optional quality / size / resolution; the most
+     * specific key wins. Exact costs from a response's `usage` are kept.
+     */
+    pricing: z
+      .record(z.string(), z.number().nonnegative())
+      .superRefine((prices, context) => {
+        for (const key of Object.keys(prices)) {
+          if (PRICE_KEY_PATTERN.test(key)) continue;
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message:
+              'expected a key "<provider>:<model>" with optional ":<quality>", ":<size>" or ":<resolution>", e.g. "openai:gpt-image-2:medium:1536x864"',
+          });
+        }
+      })
+      .optional(),
     /** Dev server: generate changed prompts in the background, or only show placeholders. */
     dev: z.enum(['generate', 'placeholder']).default('generate'),
     openai: openaiOptions.optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GenerationRequest, Lock, LockEntry, PendingTask } from '../types.js';
+import type { GenerationRequest, HistoryEntry, Lock, LockEntry, PendingTask } from '../types.js';
 
 /** Keys of the lock's records: hex, as `computeKey` makes them (length left open for v2). */
 const keyField = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a cache key (lowercase hex)');
@@ -58,6 +58,11 @@ export const lockEntrySchema = z.strictObject({
   placeholderReason: z.string().optional(),
 });
 
+export const historyEntrySchema = lockEntrySchema.extend({
+  replacedAt: z.iso.datetime({ offset: true }),
+  reason: z.enum(['regenerate', 'pick']),
+});
+
 export const pendingTaskSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
@@ -70,6 +75,7 @@ export const lockSchema = z.strictObject({
   version: z.literal(1),
   images: z.record(keyField, lockEntrySchema),
   pending: z.record(keyField, pendingTaskSchema),
+  history: z.record(keyField, z.array(historyEntrySchema)).optional(),
 });
 
 // Compile-time proof that the schema matches the contracts in types.ts (the schema is only
@@ -78,7 +84,9 @@ const _toContract = (value: z.infer<typeof lockSchema>): Lock => value;
 const _entry = (value: z.infer<typeof lockEntrySchema>): LockEntry => value;
 const _request = (value: GenerationRequest): z.infer<typeof generationRequestSchema> => value;
 const _pending = (value: PendingTask): z.infer<typeof pendingTaskSchema> => value;
+const _history = (value: z.infer<typeof historyEntrySchema>): HistoryEntry => value;
 void _toContract;
 void _entry;
 void _request;
 void _pending;
+void _history;

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/schema.js';
+import { withPriceOverrides } from '../pricing/overrides.js';
 import type { HeroProvider } from '../types.js';
 import { createHiapiProvider } from './hiapi.js';
 import { createLocalProvider } from './local.js';
@@ -23,22 +24,25 @@ export function createProviderRegistry(
   config: ResolvedConfig,
   env: Record<string, string | undefined> = process.env,
 ): ProviderRegistry {
-  const openai = createOpenAIProvider({ ...config.openai, env });
-  const hiapi = createHiapiProvider({ ...config.hiapi, env });
-  const local = createLocalProvider();
+  // Config `pricing` wraps every provider, so plans, budgets and flat costs all see it.
+  const priced = (provider: HeroProvider) => withPriceOverrides(provider, config.pricing);
+  const openai = priced(createOpenAIProvider({ ...config.openai, env }));
+  const hiapi = priced(createHiapiProvider({ ...config.hiapi, env }));
+  const local = priced(createLocalProvider());
+  const custom = typeof config.provider === 'object' ? priced(config.provider) : undefined;
   const byId = new Map<string, HeroProvider>([
     [openai.id, openai],
     [hiapi.id, hiapi],
     [local.id, local],
   ]);
-  if (typeof config.provider === 'object') byId.set(config.provider.id, config.provider);
+  if (custom) byId.set(custom.id, custom);
 
   let defaults: HeroProvider[];
   let reason: string;
-  if (typeof config.provider === 'object') {
-    defaults = [config.provider];
+  if (custom) {
+    defaults = [custom];
     reason = 'custom provider from config';
-  } else if (config.provider !== 'auto') {
+  } else if (typeof config.provider === 'string' && config.provider !== 'auto') {
     defaults = [byId.get(config.provider)!];
     reason = `provider "${config.provider}" from config`;
   } else if (openai.isConfigured()) {

@@ -18,7 +18,9 @@ export function checkBudget(jobs: readonly Job[], budget: Budget | undefined): B
   const estimateUsd = sumEstimates(jobs);
   const reasons: string[] = [];
   if (budget?.maxImages !== undefined && jobs.length > budget.maxImages) {
-    reasons.push(`${jobs.length} images to generate, budget allows ${budget.maxImages}`);
+    reasons.push(
+      `${jobs.length} images to generate, budget allows ${budget.maxImages} (over by ${jobs.length - budget.maxImages})`,
+    );
   }
   if (budget?.maxUsd !== undefined) {
     if (estimateUsd === null) {
@@ -44,31 +46,54 @@ export function sumEstimates(jobs: readonly Job[]): number | null {
 }
 
 /**
- * During a run: a job may start only if what was spent, what is in flight (by estimate) and
- * its own estimate stay within the cap — so the cap holds even when estimates were low.
+ * During a run: a job may start only if what was spent, what is in flight and its own estimate
+ * stay within the cap — so the cap holds even when estimates were low. Once real costs arrive,
+ * estimates are scaled by how far off they were (never down), so a run whose estimates were too
+ * low stops at the cap instead of one image per underestimate later.
  */
 export function createBudgetTracker(budget: Budget | undefined) {
   let spentUsd = 0;
-  let reservedUsd = 0;
   let started = 0;
+  // Sums over settled jobs that had both an estimate and a real cost.
+  let estimatedSettled = 0;
+  let actualSettled = 0;
+  let settledImages = 0;
+  const reserved = new Map<Job, number>();
+  const inFlight = () => [...reserved.values()].reduce((sum, usd) => sum + usd, 0);
+  const correction = () =>
+    estimatedSettled > 0 ? Math.max(1, actualSettled / estimatedSettled) : 1;
+  /** What starting this job may cost: its estimate, scaled; an unknown one, the average so far. */
+  const expected = (job: Job) =>
+    job.estimate.usd === null
+      ? settledImages > 0
+        ? spentUsd / settledImages
+        : 0
+      : job.estimate.usd * correction();
   return {
     tryReserve(job: Job): boolean {
-      const estimate = job.estimate.usd ?? 0;
+      const estimate = expected(job);
       if (budget?.maxImages !== undefined && started + 1 > budget.maxImages) return false;
-      if (
-        budget?.maxUsd !== undefined &&
-        spentUsd + reservedUsd + estimate > budget.maxUsd + 1e-9
-      ) {
+      if (budget?.maxUsd !== undefined && spentUsd + inFlight() + estimate > budget.maxUsd + 1e-9) {
         return false;
       }
       started += 1;
-      reservedUsd += estimate;
+      reserved.set(job, estimate);
       return true;
     },
-    /** The job finished (or failed): swap its estimate for what it really cost. */
+    /** The job finished (or failed): swap its reservation for what it really cost. */
     settle(job: Job, actualUsd: number | null | undefined): void {
-      reservedUsd -= job.estimate.usd ?? 0;
-      spentUsd += actualUsd ?? job.estimate.usd ?? 0;
+      reserved.delete(job);
+      const actual = actualUsd ?? job.estimate.usd ?? 0;
+      spentUsd += actual;
+      settledImages += 1;
+      if (job.estimate.usd !== null && actualUsd !== null && actualUsd !== undefined) {
+        estimatedSettled += job.estimate.usd;
+        actualSettled += actualUsd;
+      }
+    },
+    /** The job failed: drop its reservation; nothing is counted as spent. */
+    release(job: Job): void {
+      reserved.delete(job);
     },
     get spentUsd() {
       return spentUsd;

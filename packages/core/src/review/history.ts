@@ -1,0 +1,127 @@
+/**
+ * Earlier takes of an image: before a paid original is replaced (regenerate, pick), its bytes
+ * are copied to `<outDir>/history/<key>/<stamp>.<ext>` and recorded in the lock's `history`.
+ * The current file stays where it is until the new take overwrites it atomically, so the site
+ * never points at a missing file and the old bytes are always on disk somewhere.
+ */
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { sha256File, sha256Hex } from '../fs/file-hash.js';
+import { assertRealPathInsideRoot, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
+import { readLock } from '../lock/read-lock.js';
+import { updateLock } from '../lock/update-lock.js';
+import type { HistoryEntry, Lock, Logger } from '../types.js';
+
+/** Folder of earlier takes inside the originals directory. */
+export const HISTORY_DIR = 'history';
+
+/** `2026-11-22T10-22-33-123Z`: sortable, and valid in file names on every OS. */
+export function historyStamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Earlier takes of every key, oldest first (empty when none). */
+export function historyOf(lock: Lock, key: string): HistoryEntry[] {
+  return lock.history?.[key] ?? [];
+}
+
+export interface ArchiveOptions {
+  /** Absolute project root. */
+  root: string;
+  /** Originals directory (absolute or root-relative). */
+  outDir: string;
+  lockPath: string;
+  key: string;
+  reason: HistoryEntry['reason'];
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface ArchivedTake {
+  entry: HistoryEntry;
+  /**
+   * The replacement did not happen: forget this history record and its copy, but only while
+   * the current original still has the archived bytes (so nothing can be lost by undoing).
+   */
+  undo(): Promise<void>;
+}
+
+/**
+ * Keep the current original of `key` as an earlier take. The caller holds the key's claim.
+ * Returns undefined when there is nothing paid to keep: no entry, a placeholder, or no file.
+ */
+export async function archiveOriginal(options: ArchiveOptions): Promise<ArchivedTake | undefined> {
+  const { root, key, lockPath } = options;
+  const lock = await readLock(lockPath);
+  const current = lock.images[key];
+  if (!current || current.placeholder) return undefined;
+  const source = resolveInsideRoot(root, current.file, 'original');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(source);
+  } catch {
+    options.logger?.warn(
+      `the original ${current.file} is gone, so there is no earlier take of ${key} to keep`,
+    );
+    return undefined;
+  }
+  const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
+  const dir = path.join(outDir, HISTORY_DIR, key);
+  await mkdir(dir, { recursive: true });
+  await assertRealPathInsideRoot(root, dir, 'history folder');
+  const replacedAt = (options.now?.() ?? new Date()).toISOString();
+  const ext = path.extname(current.file) || `.${current.format}`;
+  const target = await freeName(dir, historyStamp(new Date(replacedAt)), ext, lock, key, root);
+  await writeFileAtomic(target, bytes);
+  const entry: HistoryEntry = {
+    ...current,
+    file: toRootRelative(root, target),
+    sha256: sha256Hex(bytes),
+    bytes: bytes.byteLength,
+    replacedAt,
+    reason: options.reason,
+  };
+  await updateLock(lockPath, (draft) => {
+    draft.history ??= {};
+    draft.history[key] = [...(draft.history[key] ?? []), entry];
+  });
+  return {
+    entry,
+    async undo() {
+      const now = await readLock(lockPath);
+      const still = now.images[key];
+      const onDisk = await sha256File(source).catch(() => undefined);
+      if (still?.sha256 !== entry.sha256 || onDisk !== entry.sha256) return;
+      await updateLock(lockPath, (draft) => {
+        const left = (draft.history?.[key] ?? []).filter((take) => take.file !== entry.file);
+        if (!draft.history) return;
+        if (left.length > 0) draft.history[key] = left;
+        else delete draft.history[key];
+        if (Object.keys(draft.history).length === 0) delete draft.history;
+      });
+      await rm(target, { force: true });
+    },
+  };
+}
+
+/** A history file name not used on disk or in the lock (two takes in one millisecond). */
+async function freeName(
+  dir: string,
+  stamp: string,
+  ext: string,
+  lock: Lock,
+  key: string,
+  root: string,
+): Promise<string> {
+  const taken = new Set(historyOf(lock, key).map((take) => take.file));
+  for (let n = 0; ; n++) {
+    const candidate = path.join(dir, `${stamp}${n === 0 ? '' : `-${n}`}${ext}`);
+    if (taken.has(toRootRelative(root, candidate))) continue;
+    const exists = await stat(candidate).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return candidate;
+  }
+}
