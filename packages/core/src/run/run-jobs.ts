@@ -8,7 +8,9 @@ import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { archiveOriginal } from '../review/history.js';
+import { checkStoredFiles } from '../store/check-stored.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
+import { recoverIncoming } from '../store/recover-incoming.js';
 import { storeOriginal } from '../store/store-original.js';
 import type {
   HeroProvider,
@@ -345,6 +347,20 @@ async function generateOne(
       emit({ type: 'skipped', job, reason: 'stored by another run' });
       return { key: job.key, status: 'cached', job, entry: stored };
     }
+    // A run killed after receiving this image left it in the write-ahead journal: record it
+    // instead of paying again (this run holds the claim, so nobody else is storing it).
+    const [recovered] = await recoverIncoming({
+      root,
+      lockPath,
+      outDir: context.outDir,
+      logger: context.logger,
+      keys: [job.key],
+      claim: false,
+    });
+    if (recovered?.outcome === 'recorded' && recovered.entry) {
+      emit({ type: 'skipped', job, reason: 'recovered from an interrupted run' });
+      return { key: job.key, status: 'cached', job, entry: recovered.entry };
+    }
     if (provider.paid && !tracker.tryReserve(job)) {
       throw new HerogenError('BUDGET_EXCEEDED', 'budget reached: this image was not started', {
         hint: 'raise `budget` or pass --budget/--max-images',
@@ -432,17 +448,38 @@ async function standIn(
 ): Promise<JobResult> {
   let entry: LockEntry | undefined;
   try {
-    const image = await renderPlaceholder(job.request);
-    entry = await storeOriginal({
-      root: context.root,
-      outDir: context.outDir,
-      key: job.key,
-      request: job.request,
-      image,
-      lockPath: context.lockPath,
-      placeholder: { reason: `${error.code}: ${error.message}` },
-      recordInLock: options.recordInLock,
+    // Under the key's claim and against the lock as it is now: another run may have paid for
+    // this image meanwhile, and a stand-in must never replace a real image.
+    const kept = await withKeyClaim(context.root, job.key, {}, async () => {
+      const lock = await readLock(context.lockPath);
+      const current = lock.images[job.key];
+      if (current && !current.placeholder) {
+        const state = (
+          await checkStoredFiles(
+            context.root,
+            { ...lock, images: { [job.key]: current } },
+            { hash: false },
+          )
+        ).get(job.key);
+        if (state === 'ok') return current;
+      }
+      const image = await renderPlaceholder(job.request);
+      entry = await storeOriginal({
+        root: context.root,
+        outDir: context.outDir,
+        key: job.key,
+        request: job.request,
+        image,
+        lockPath: context.lockPath,
+        placeholder: { reason: `${error.code}: ${error.message}` },
+        recordInLock: options.recordInLock,
+      });
+      return undefined;
     });
+    if (kept) {
+      emit({ type: 'skipped', job, reason: 'stored by another run' });
+      return { key: job.key, status: 'cached', job, entry: kept };
+    }
   } catch (storeError) {
     context.logger.warn(
       `could not store a placeholder for ${job.file}: ${asHerogenError(storeError).message}`,
