@@ -1,1 +1,5 @@
-export const PACKAGE = 'astro';
+import { herogen } from './integration.js';
+
+export type { HerogenAstroOptions } from './options.js';
+export { herogen };
+export default herogen;

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { formatError, formatSummary } from '@herogen/core';
+import type { AstroIntegration } from 'astro';
+import { logEvent } from './project-state.js';
+import type { ProjectState } from './registry.js';
+import { createSerialBatch } from './serial-batch.js';
+
+type ServerSetup = Parameters<NonNullable<AstroIntegration['hooks']['astro:server:setup']>>[0];
+
+const CONTENT_FILE = /\.(md|mdx|mdoc|markdown)$/;
+/** Editors write a file several times per save; wait for the last write. */
+const DEBOUNCE_MS = 400;
+
+export interface DevWatcherOptions {
+  server: ServerSetup['server'];
+  project: ProjectState;
+  /** `'generate'`: real images in the background; `'placeholder'`: offline art only. */
+  mode: 'generate' | 'placeholder';
+  /** Re-run our loaders so entries pick up the real image (Astro's `refreshContent`). */
+  refresh: () => Promise<void>;
+}
+
+/**
+ * On save of a content file, store a placeholder for any new or changed prompt right away,
+ * then (mode `generate`) the real image in the background, and reload the page when it lands.
+ * Page loads never trigger generation.
+ */
+export function watchContent({ server, project, mode, refresh }: DevWatcherOptions): () => void {
+  const { session, logger } = project;
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  const generate = createSerialBatch<string>(async (files) => {
+    try {
+      await project.ensure(files);
+      if (mode === 'placeholder') return;
+      const summary = await session.generate({
+        only: files,
+        onEvent: (event) => logEvent(logger, event),
+      });
+      if (summary.generated === 0 && summary.failed === 0) return;
+      logger.info(formatSummary(summary));
+      await refresh();
+      server.environments.client.hot.send({ type: 'full-reload', path: '*' });
+    } catch (error) {
+      logger.error(formatError(error));
+    }
+  });
+
+  const onFile = (absolute: string) => {
+    if (!CONTENT_FILE.test(absolute)) return;
+    const file = path.relative(session.root, absolute).split(path.sep).join('/');
+    if (file.startsWith('../') || file.startsWith('node_modules/')) return;
+    clearTimeout(timers.get(file));
+    timers.set(
+      file,
+      setTimeout(() => {
+        timers.delete(file);
+        void generate([file]);
+      }, DEBOUNCE_MS),
+    );
+  };
+
+  server.watcher.on('add', onFile);
+  server.watcher.on('change', onFile);
+  return () => {
+    server.watcher.off('add', onFile);
+    server.watcher.off('change', onFile);
+    for (const timer of timers.values()) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createHerogen,
+  formatError,
+  formatSummary,
+  HerogenError,
+  type RunSummary,
+} from '@herogen/core';
+import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
+import { LOADER_NAME } from './content/loader.js';
+import { watchContent } from './dev-watcher.js';
+import { toAstroError } from './errors.js';
+import { type HerogenAstroOptions, splitOptions } from './options.js';
+import { createProjectState, logEvent } from './project-state.js';
+import { type ProjectState, registerProject, unregisterProject } from './registry.js';
+
+const CONFIG_FILES = [
+  'herogen.config.ts',
+  'herogen.config.mts',
+  'herogen.config.mjs',
+  'herogen.config.js',
+  'herogen.config.json',
+];
+
+/**
+ * AI hero images for Astro: every missing image is generated before content sync, stored in
+ * the project, and handed to astro:assets through the `herogenLoader()` content loader.
+ */
+export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
+  const { config, configFile, env } = splitOptions(options);
+  let project: ProjectState | undefined;
+  let root = '';
+  let stopWatching: (() => void) | undefined;
+
+  async function close() {
+    stopWatching?.();
+    stopWatching = undefined;
+    if (!project) return;
+    unregisterProject(root, project);
+    await project.session.close();
+    project = undefined;
+  }
+
+  return {
+    name: '@herogen/astro',
+    hooks: {
+      'astro:config:setup': async ({
+        config: astroConfig,
+        command,
+        logger,
+        addWatchFile,
+        updateConfig,
+      }) => {
+        await close();
+        root = path.resolve(fileURLToPath(astroConfig.root));
+        const session = await createHerogen({
+          root,
+          config,
+          logger,
+          ...(configFile !== undefined ? { configFile } : {}),
+          ...(env ? { env } : {}),
+        }).catch((error: unknown) => {
+          throw toAstroError(error);
+        });
+        // content.config.ts runs through Vite: keep core (Node-only: sharp, undici) out of it.
+        updateConfig({
+          vite: { environments: { astro: { resolve: { external: ['@herogen/core'] } } } },
+        });
+        for (const name of CONFIG_FILES) {
+          if (existsSync(path.join(root, name))) addWatchFile(path.join(root, name));
+        }
+        const dev = command === 'dev';
+        project = createProjectState({ session, logger, mode: dev ? 'dev' : 'build' });
+        registerProject(root, project);
+        if (command === 'preview') return;
+        // Runs before content sync, so every entry finds its image on disk.
+        const summary = await session
+          .generate({ frozen: dev, onEvent: (event) => logEvent(logger, event) })
+          .catch((error: unknown) => {
+            throw toAstroError(error);
+          });
+        report(summary, logger, dev);
+        if (session.registry.defaultId === 'local' && summary.results.length > 0) {
+          logger.warn(`offline placeholder art, no AI images: ${session.registry.reason}`);
+        }
+        if (session.config.strict && summary.failed > 0) throw toAstroError(strictFailure(summary));
+      },
+      'astro:server:setup': ({ server, refreshContent }) => {
+        if (!project) return;
+        stopWatching = watchContent({
+          server,
+          project,
+          mode: project.session.config.dev,
+          refresh: async () => {
+            await refreshContent?.({ loaders: [LOADER_NAME] });
+          },
+        });
+      },
+      'astro:server:done': close,
+      'astro:build:done': close,
+    },
+  };
+}
+
+function report(summary: RunSummary, logger: AstroIntegrationLogger, dev: boolean) {
+  if (summary.results.length === 0) {
+    logger.info('no hero prompts found');
+    return;
+  }
+  logger.info(formatSummary(summary));
+  const waiting = summary.results.filter((result) => result.status === 'placeholder').length;
+  if (dev && waiting > 0) {
+    logger.info(
+      `${waiting} hero image${waiting === 1 ? ' is' : 's are'} offline placeholders: the dev server never pays on page load. Save a post to generate its image, or run \`astro build\`.`,
+    );
+  }
+}
+
+/** `strict: true`: one error naming every post whose image failed. */
+function strictFailure(summary: RunSummary): HerogenError {
+  const failed = summary.results.filter((result) => result.status === 'failed');
+  const lines = failed.map((result) => `  - ${formatError(result.error ?? result.key)}`);
+  return new HerogenError(
+    failed[0]?.error && HerogenError.is(failed[0].error) ? failed[0].error.code : 'INTERNAL',
+    `${failed.length} hero image${failed.length === 1 ? '' : 's'} failed and strict mode is on:\n${lines.join('\n')}`,
+    { hint: 'fix the cause above, or set `strict: false` to build with offline placeholders' },
+  );
+}

@@ -1,0 +1,29 @@
+import { formatSummary, type Logger } from '@herogen/core';
+import type { ProjectState } from './registry.js';
+import { describeEvent } from './report.js';
+import { createSerialBatch } from './serial-batch.js';
+
+export interface ProjectStateOptions {
+  session: ProjectState['session'];
+  logger: Logger;
+  /** `dev` stores offline placeholders for missing images; `build` generates them. */
+  mode: 'dev' | 'build';
+}
+
+/** The session plus the one queue through which loaders ask for missing images. */
+export function createProjectState({ session, logger, mode }: ProjectStateOptions): ProjectState {
+  const ensure = createSerialBatch<string>(async (files) => {
+    const summary = await session.generate({
+      only: files,
+      frozen: mode === 'dev',
+      onEvent: (event) => logEvent(logger, event),
+    });
+    if (summary.results.length > 0) logger.info(formatSummary(summary));
+  });
+  return { session, logger, ensure };
+}
+
+export function logEvent(logger: Logger, event: Parameters<typeof describeEvent>[0]): void {
+  const line = describeEvent(event);
+  if (line) logger[line.level](line.message);
+}
