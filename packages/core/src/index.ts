@@ -30,6 +30,13 @@ export { updateLock } from './lock/update-lock.js';
 export { buildPrompt } from './plan/build-prompt.js';
 export { resolveEntryHero } from './plan/entry-hero.js';
 export { type Plan, type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
+export {
+  findPriceOverride,
+  PRICE_KEY_PATTERN,
+  type PriceOverrideMatch,
+  type PriceOverrides,
+  withPriceOverrides,
+} from './pricing/overrides.js';
 export { type AiSdkImageModel, type AiSdkProviderOptions, aiSdk } from './providers/ai-sdk.js';
 export { defineProvider, type ProviderDefinition } from './providers/define-provider.js';
 export type { HiapiProviderOptions } from './providers/hiapi.js';
@@ -62,6 +69,7 @@ export {
   sizeForAspect,
   validateOpenAISize,
 } from './providers/sizing.js';
+export * from './review/index.js';
 export { type Budget, checkBudget } from './run/budget.js';
 export { formatSummary, formatUsd } from './run/format-summary.js';
 export { type RunContext, runJobs } from './run/run-jobs.js';

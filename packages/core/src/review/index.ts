@@ -1,0 +1,31 @@
+// Review tools: redo an image without losing the old one, compare candidates, clean up.
+export {
+  type CandidateInput,
+  type CandidatePlan,
+  isCandidateFile,
+  listCandidates,
+  planCandidates,
+  type StoredCandidate,
+  VARIANTS_DIR,
+  variantsDir,
+} from './candidates.js';
+export {
+  type ArchivedTake,
+  type ArchiveOptions,
+  archiveOriginal,
+  HISTORY_DIR,
+  historyOf,
+  historyStamp,
+} from './history.js';
+export { type PickOptions, type PickResult, pickCandidate } from './pick.js';
+export { type ApplyPruneOptions, applyPrune, listUntracked } from './prune-apply.js';
+export {
+  type PruneItem,
+  type PruneKind,
+  type PruneOptions,
+  type PrunePlan,
+  planPrune,
+} from './prune-plan.js';
+export { referencedKeys } from './referenced.js';
+export { MIN_KEY_PREFIX, resolveReviewTarget } from './targets.js';
+export { createThumbnail, type Thumbnail } from './thumbnail.js';

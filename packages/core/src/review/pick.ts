@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { HerogenError } from '../errors.js';
+import { sha256Hex } from '../fs/file-hash.js';
+import { resolveInsideRoot } from '../fs/path-safety.js';
+import { withKeyClaim } from '../lock/claim.js';
+import { storeOriginal } from '../store/store-original.js';
+import type { HistoryEntry, Job, LockEntry, Logger } from '../types.js';
+import type { StoredCandidate } from './candidates.js';
+import { archiveOriginal } from './history.js';
+
+export interface PickOptions {
+  /** Absolute project root. */
+  root: string;
+  /** Originals directory (absolute or root-relative). */
+  outDir: string;
+  lockPath: string;
+  /** The hero's own job: its key and file stay the same. */
+  main: Job;
+  candidate: StoredCandidate;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface PickResult {
+  entry: LockEntry;
+  /** The take the candidate replaced, kept in history (none when it was not a paid image). */
+  archived?: HistoryEntry;
+}
+
+const MEDIA_TYPES: Record<string, string> = {
+  png: 'image/png',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+};
+
+/**
+ * Make a candidate the hero's image without touching its frontmatter: the current original is
+ * kept in history, then the candidate's bytes are stored under the hero's own key and path
+ * (through the normal store: decode check, atomic write, then the lock). The candidate stays
+ * where it is, so picking another one later is just as cheap.
+ */
+export async function pickCandidate(options: PickOptions): Promise<PickResult> {
+  const { root, main, candidate, lockPath } = options;
+  if (candidate.entry.placeholder && candidate.entry.provider !== 'local') {
+    throw new HerogenError(
+      'IMAGE_INVALID',
+      `candidate ${candidate.n} is a stand-in (${candidate.entry.placeholderReason ?? 'not a generated image'}), not an image to pick`,
+      { hint: 'run `herogen variants` again to generate it, or pick another candidate' },
+    );
+  }
+  const bytes = await readFile(resolveInsideRoot(root, candidate.entry.file, 'candidate')).catch(
+    (error: unknown) => {
+      throw new HerogenError(
+        'IMAGE_INVALID',
+        `candidate ${candidate.n} (${candidate.entry.file}) cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        { hint: `restore it with \`git checkout -- ${candidate.entry.file}\`` },
+      );
+    },
+  );
+  if (sha256Hex(bytes) !== candidate.entry.sha256) {
+    throw new HerogenError(
+      'IMAGE_INVALID',
+      `candidate ${candidate.n} (${candidate.entry.file}) does not match its sha256 in the lock; not picking a damaged file`,
+      { hint: `restore it with \`git checkout -- ${candidate.entry.file}\`` },
+    );
+  }
+  return withKeyClaim(root, main.key, { signal: options.signal }, async () => {
+    const archived = await archiveOriginal({
+      root,
+      outDir: options.outDir,
+      lockPath,
+      key: main.key,
+      reason: 'pick',
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const source = candidate.entry;
+    try {
+      const entry = await storeOriginal({
+        root,
+        outDir: options.outDir,
+        key: main.key,
+        request: main.request,
+        image: {
+          bytes,
+          mediaType: MEDIA_TYPES[source.format] ?? 'application/octet-stream',
+          ...(source.costUsd !== null ? { costUsd: source.costUsd } : {}),
+          costConfidence: source.costConfidence,
+          ...(source.requestId ? { requestId: source.requestId } : {}),
+          ...(source.taskId ? { taskId: source.taskId } : {}),
+          ...(source.revisedPrompt ? { revisedPrompt: source.revisedPrompt } : {}),
+        },
+        lockPath,
+        // Keep when it was made, not when it was picked.
+        now: () => new Date(source.createdAt),
+        ...(source.placeholder
+          ? { placeholder: { reason: source.placeholderReason ?? 'offline art' } }
+          : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      return { entry, ...(archived ? { archived: archived.entry } : {}) };
+    } catch (error) {
+      await archived?.undo().catch(() => undefined);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,99 @@
+import { readdir, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import { resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
+import { withKeyClaim } from '../lock/claim.js';
+import { updateLock } from '../lock/update-lock.js';
+import type { Lock } from '../types.js';
+import { VARIANTS_DIR } from './candidates.js';
+import { HISTORY_DIR } from './history.js';
+import type { PruneItem } from './prune-plan.js';
+
+export interface ApplyPruneOptions {
+  root: string;
+  lockPath: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Delete what `planPrune` listed. Each item is dropped from the lock first (under its key's
+ * claim, and only if the lock still records the same bytes), then its file is removed, so a
+ * crash in between leaves an untracked file, never a lock entry pointing at nothing.
+ * Returns the items actually deleted.
+ */
+export async function applyPrune(
+  items: readonly PruneItem[],
+  options: ApplyPruneOptions,
+): Promise<PruneItem[]> {
+  const { root, lockPath } = options;
+  const removed: PruneItem[] = [];
+  for (const item of items) {
+    const absolute = resolveInsideRoot(root, item.file, 'pruned file');
+    const dropped = await withKeyClaim(root, item.key, { signal: options.signal }, () =>
+      updateLockReturning(lockPath, (lock) => dropFromLock(lock, item)),
+    );
+    if (!dropped) continue;
+    await rm(absolute, { force: true });
+    if (item.kind === 'history') await rmdir(path.dirname(absolute)).catch(() => undefined);
+    removed.push(item);
+  }
+  return removed;
+}
+
+function dropFromLock(lock: Lock, item: PruneItem): boolean {
+  if (item.kind === 'history') {
+    const takes = lock.history?.[item.key];
+    if (!lock.history || !takes) return false;
+    const left = takes.filter((take) => !(take.file === item.file && take.sha256 === item.sha256));
+    if (left.length === takes.length) return false;
+    if (left.length > 0) lock.history[item.key] = left;
+    else delete lock.history[item.key];
+    if (Object.keys(lock.history).length === 0) delete lock.history;
+    return true;
+  }
+  const entry = lock.images[item.key];
+  // Replaced meanwhile (a new take, another process): not what was listed, so keep it.
+  if (!entry || entry.file !== item.file || entry.sha256 !== item.sha256) return false;
+  delete lock.images[item.key];
+  return true;
+}
+
+async function updateLockReturning(
+  lockPath: string,
+  mutate: (lock: Lock) => boolean,
+): Promise<boolean> {
+  let result = false;
+  await updateLock(lockPath, (lock) => {
+    result = mutate(lock);
+  });
+  return result;
+}
+
+/**
+ * Image files in the originals directory (and its `variants/` and `history/` folders) that the
+ * lock does not record. Listed for the user to decide; prune never deletes them, as one may be
+ * a paid image whose lock update failed.
+ */
+export async function listUntracked(root: string, outDir: string, lock: Lock): Promise<string[]> {
+  const base = resolveInsideRoot(root, outDir, 'outDir');
+  const known = new Set<string>();
+  for (const entry of Object.values(lock.images)) known.add(entry.file);
+  for (const takes of Object.values(lock.history ?? {})) for (const t of takes) known.add(t.file);
+  const found: string[] = [];
+  const visit = async (dir: string, depth: number) => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        const inside = depth === 0 ? [VARIANTS_DIR, HISTORY_DIR].includes(entry.name) : depth === 1;
+        if (inside && depth < 2) await visit(full, depth + 1);
+        continue;
+      }
+      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      if (!/\.(png|webp|jpe?g)$/i.test(entry.name)) continue;
+      const relative = toRootRelative(root, full);
+      if (!known.has(relative)) found.push(relative);
+    }
+  };
+  await visit(base, 0);
+  return found.sort();
+}
