@@ -41,6 +41,12 @@ describe('media checks', () => {
     expect(decodeBase64Strict('abc')).toBeUndefined();
     expect(decodeBase64Strict('')).toBeUndefined();
     expect(decodeBase64Strict('ab=c')).toBeUndefined();
+    // Node's decoder would accept or skip these silently.
+    expect(decodeBase64Strict('QQ==QUFB')).toBeUndefined();
+    expect(decodeBase64Strict('ab-_')).toBeUndefined();
+    expect(decodeBase64Strict('QU J')).toBeUndefined();
+    expect(decodeBase64Strict('Q===')).toBeUndefined();
+    expect(decodeBase64Strict('QQ==')).toEqual(new Uint8Array([0x41]));
   });
 
   it('sniffs image types from magic bytes', () => {
