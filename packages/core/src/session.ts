@@ -12,6 +12,7 @@ import { combineErrors } from './run/combine-errors.js';
 import { runJobs } from './run/run-jobs.js';
 import { scanContent } from './scan/scan-content.js';
 import { checkStoredFiles } from './store/check-stored.js';
+import { recoverIncoming } from './store/recover-incoming.js';
 import type {
   EntryHero,
   HerogenSession,
@@ -96,6 +97,13 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     registry,
     plan,
     async generate(runOptions: RunOptions = {}): Promise<RunSummary> {
+      // Images a killed run received but did not record go into the lock before planning, so
+      // they count as stored and are never paid for again.
+      await recoverIncoming({ root, lockPath, outDir, logger }).catch((error: unknown) => {
+        logger.warn(
+          `could not recover images left by an interrupted run: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
       const planned = await plan(runOptions.only ? { only: runOptions.only } : {});
       // Temp files of a writer that was killed mid-write are never valid images: clear them.
       for (const dir of new Set([outDir, path.dirname(lockPath)])) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 /** `.<base>.<pid>.<random>.tmp`: the shape of every temp file `writeFileAtomic` creates. */
 const TEMP_PATTERN = /^\.(.+)\.(\d+)\.([0-9a-f]{12})\.tmp$/;
@@ -66,17 +67,6 @@ async function syncDirectory(directory: string): Promise<void> {
     }
   } finally {
     await handle?.close();
-  }
-}
-
-/** True when a process with this pid exists (EPERM means it exists but is not ours). */
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

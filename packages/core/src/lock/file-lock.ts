@@ -1,6 +1,9 @@
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock as properLock } from 'proper-lockfile';
 import { HerogenError } from '../errors.js';
+import { isProcessAlive, processScope } from '../fs/process-alive.js';
 
 export interface AcquireOptions {
   /**
@@ -47,8 +50,10 @@ export async function acquireFileLock(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   const { signal } = options;
+  const lockDir = options.lockfilePath ?? `${resolve(target)}.lock`;
   let compromised: Error | undefined;
   let attempt = 0;
+  let tookOver = false;
   for (;;) {
     if (signal?.aborted) throw abortError(signal, `the lock on ${target}`);
     try {
@@ -63,13 +68,15 @@ export async function acquireFileLock(
           compromised = error;
         },
       });
-      const waited = attempt > 0;
+      const waited = attempt > 0 || tookOver;
+      const owner = await writeOwner(lockDir);
       return {
         get compromised() {
           return compromised;
         },
         waited,
         async release() {
+          if (owner) await removeOwner(lockDir, owner);
           try {
             await release();
           } catch (error) {
@@ -82,6 +89,11 @@ export async function acquireFileLock(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     }
+    // A holder that was killed cannot release: take over at once instead of waiting `staleMs`.
+    if (await reapDeadHolder(lockDir)) {
+      tookOver = true;
+      continue;
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) return null;
     const backoff = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 1.5 ** attempt);
@@ -93,6 +105,98 @@ export async function acquireFileLock(
       if (signal?.aborted) throw abortError(signal, `the lock on ${target}`);
       throw error;
     }
+  }
+}
+
+/**
+ * Who holds a lock directory, written beside it (`<dir>.owner`) right after it is taken:
+ * the process, where its pid is valid, and the identity of the directory it made (inode and
+ * birth time), so a record left by an earlier holder never matches a later directory.
+ */
+interface OwnerRecord {
+  pid: number;
+  scope: string;
+  ino: string;
+  birth: string;
+}
+
+const ownerFile = (lockDir: string) => `${lockDir}.owner`;
+
+async function directoryIdentity(
+  lockDir: string,
+): Promise<{ ino: string; birth: string } | undefined> {
+  const stats = await stat(lockDir, { bigint: true }).catch(() => undefined);
+  // Without a birth time a recycled inode could pass for the dead holder's: no fast takeover.
+  if (!stats?.isDirectory() || stats.birthtimeNs === 0n) return undefined;
+  return { ino: String(stats.ino), birth: String(stats.birthtimeNs) };
+}
+
+async function writeOwner(lockDir: string): Promise<OwnerRecord | undefined> {
+  try {
+    const identity = await directoryIdentity(lockDir);
+    if (!identity) return undefined;
+    const record: OwnerRecord = { pid: process.pid, scope: processScope(), ...identity };
+    await writeFile(ownerFile(lockDir), JSON.stringify(record));
+    return record;
+  } catch {
+    // Only the fast takeover after a crash depends on it; staleness still frees the lock.
+    return undefined;
+  }
+}
+
+async function readOwner(lockDir: string): Promise<OwnerRecord | undefined> {
+  try {
+    const value = JSON.parse(await readFile(ownerFile(lockDir), 'utf8')) as Partial<OwnerRecord>;
+    if (
+      typeof value.pid === 'number' &&
+      typeof value.scope === 'string' &&
+      typeof value.ino === 'string' &&
+      typeof value.birth === 'string'
+    ) {
+      return value as OwnerRecord;
+    }
+  } catch {}
+  return undefined;
+}
+
+const sameDirectory = (a: { ino: string; birth: string }, b: { ino: string; birth: string }) =>
+  a.ino === b.ino && a.birth === b.birth;
+
+/** Remove our owner record, unless a later holder has replaced it. */
+async function removeOwner(lockDir: string, record: OwnerRecord): Promise<void> {
+  const current = await readOwner(lockDir);
+  if (current && current.pid === record.pid && sameDirectory(current, record)) {
+    await rm(ownerFile(lockDir), { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Remove the lock directory of a holder that is provably dead: its record names this very
+ * directory, a pid valid here, and that pid no longer exists. Takers of the same dead holder
+ * are serialised by an exclusive marker directory, and the directory's identity is checked
+ * again just before removal, so a live holder's lock is never removed.
+ */
+async function reapDeadHolder(lockDir: string): Promise<boolean> {
+  const record = await readOwner(lockDir);
+  if (!record || record.scope !== processScope() || isProcessAlive(record.pid)) return false;
+  const before = await directoryIdentity(lockDir);
+  if (!before || !sameDirectory(before, record)) return false;
+  const marker = `${lockDir}.reap-${record.ino}-${record.birth}`;
+  try {
+    await mkdir(marker);
+  } catch {
+    return false;
+  }
+  try {
+    const now = await directoryIdentity(lockDir);
+    if (!now || !sameDirectory(now, record)) return false;
+    await rm(ownerFile(lockDir), { force: true });
+    await rmdir(lockDir);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rmdir(marker).catch(() => {});
   }
 }
 

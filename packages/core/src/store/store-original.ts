@@ -23,6 +23,7 @@ import {
   type ExpectedDimensions,
   resolveExpectedDimensions,
 } from './expected-size.js';
+import { removeIncoming, writeIncoming } from './incoming-journal.js';
 import { inspectImage } from './inspect-image.js';
 import { loadSharp } from './load-sharp.js';
 
@@ -54,13 +55,20 @@ export interface StoreOriginalOptions {
    * remember, e.g. in frozen mode) and returns the entry it would have recorded. @default true
    */
   recordInLock?: boolean;
+  /**
+   * Write the received bytes to the write-ahead journal before anything else, so a crash
+   * before the lock is updated loses nothing (the next run records them). @default true for
+   * real images recorded in the lock; `false` for stand-ins and when recovering a journal.
+   */
+  journal?: boolean;
 }
 
 /**
- * Store a generated image: check it decodes at the expected size (converting it to the
- * requested format if the provider sent another), write `<outDir>/<key>.<ext>` atomically,
- * and only then record it in the lock (clearing any pending task for the key). The paid bytes
- * are on disk before the lock is touched, so a failure after that point loses nothing.
+ * Store a generated image: journal the bytes as received (write-ahead, see
+ * `incoming-journal.ts`), check they decode at the expected size (converting to the requested
+ * format if the provider sent another), write `<outDir>/<key>.<ext>` atomically, and only then
+ * record it in the lock (clearing any pending task for the key) and drop the journal record.
+ * A crash at any point after the journal write loses nothing: the next run completes it.
  */
 export async function storeOriginal(options: StoreOriginalOptions): Promise<LockEntry> {
   const { root, key, request } = options;
@@ -71,7 +79,29 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
   await assertRealPathInsideRoot(root, outDir, 'outDir');
 
-  const { bytes, format, width, height } = await checkImage(options);
+  const journaled =
+    options.journal ?? (options.placeholder === undefined && options.recordInLock !== false);
+  if (journaled) {
+    try {
+      await writeIncoming(root, key, request, options.image, options.now?.() ?? new Date());
+    } catch (error) {
+      // The image is in memory and paid for: store it anyway, only crash safety is reduced.
+      options.logger?.warn(
+        `could not journal image ${key} before storing it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); storing it without crash protection.`,
+      );
+    }
+  }
+  let checked: CheckedImage;
+  try {
+    checked = await checkImage(options);
+  } catch (error) {
+    // Unusable bytes were kept in the rejected directory: nothing to recover later.
+    if (journaled && HerogenError.is(error) && error.code === 'IMAGE_INVALID') {
+      await removeIncoming(root, key).catch(() => {});
+    }
+    throw error;
+  }
+  const { bytes, format, width, height } = checked;
   const target = join(outDir, originalFileName(key, request.format));
   await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
     throw storeIoError(`Cannot create the originals directory ${outDir}`, error);
@@ -117,6 +147,7 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
     }
     throw error;
   }
+  if (journaled) await removeIncoming(root, key).catch(() => {});
   return entry;
 }
 

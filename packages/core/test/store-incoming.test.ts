@@ -1,0 +1,190 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/fs/file-hash.js';
+import { claimKey } from '../src/lock/claim.js';
+import { readLock } from '../src/lock/read-lock.js';
+import { updateLock } from '../src/lock/update-lock.js';
+import {
+  incomingPath,
+  listIncoming,
+  readIncoming,
+  resolveIncomingDir,
+  writeIncoming,
+} from '../src/store/incoming-journal.js';
+import { recoverIncoming } from '../src/store/recover-incoming.js';
+import { storeOriginal } from '../src/store/store-original.js';
+import type { GeneratedImage } from '../src/types.js';
+import { makeImage } from './fixtures/store/images.js';
+import { sampleEntry, sampleRequest } from './fixtures/store/samples.js';
+
+const KEY = 'aaaaaaaaaabbbbbbbbbb';
+const RECEIVED = new Date('2025-05-06T07:08:09.000Z');
+let root: string;
+let lockPath: string;
+const outDir = 'src/assets/herogen';
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'herogen-incoming-'));
+  lockPath = join(root, 'herogen.lock.json');
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function paidImage(): Promise<GeneratedImage> {
+  return {
+    bytes: await makeImage(64, 48),
+    mediaType: 'image/png',
+    costUsd: 0.04,
+    costConfidence: 'exact',
+    requestId: 'req_123',
+  };
+}
+
+const recover = (extra: { keys?: string[]; claim?: boolean } = {}) =>
+  recoverIncoming({ root, lockPath, outDir, ...extra });
+
+describe('the write-ahead journal of received images', () => {
+  it('is written before the original and gone once the lock has the image', async () => {
+    const image = await paidImage();
+    const entry = await storeOriginal({
+      root,
+      outDir,
+      key: KEY,
+      request: sampleRequest(),
+      image,
+      lockPath,
+    });
+    expect((await readLock(lockPath)).images[KEY]).toEqual(entry);
+    expect(await listIncoming(root)).toEqual([]);
+  });
+
+  it('keeps the record when the lock cannot be updated, and the next run records it', async () => {
+    await writeFile(lockPath, '{ "version": 1, "images": {');
+    const image = await paidImage();
+    await expect(
+      storeOriginal({ root, outDir, key: KEY, request: sampleRequest(), image, lockPath }),
+    ).rejects.toMatchObject({ code: 'LOCK_INVALID' });
+    // The original is on disk, the record too: nothing paid is lost.
+    expect(await listIncoming(root)).toEqual([KEY]);
+    await rm(lockPath);
+    const [result] = await recover();
+    expect(result?.outcome).toBe('recorded');
+    const stored = (await readLock(lockPath)).images[KEY]!;
+    expect(stored.sha256).toBe(sha256Hex(image.bytes));
+    expect(stored.requestId).toBe('req_123');
+    expect(stored.costUsd).toBe(0.04);
+    expect(await readFile(join(root, stored.file))).toEqual(Buffer.from(image.bytes));
+    expect(await listIncoming(root)).toEqual([]);
+  });
+
+  it('completes a record whose original was never written (killed right after receiving)', async () => {
+    const image = await paidImage();
+    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    const [result] = await recover();
+    expect(result?.outcome).toBe('recorded');
+    const stored = (await readLock(lockPath)).images[KEY]!;
+    expect(stored.file).toBe(`${outDir}/${KEY}.png`);
+    expect(stored.createdAt).toBe(RECEIVED.toISOString());
+    expect(stored.placeholder).toBeUndefined();
+    expect(sha256Hex(await readFile(join(root, stored.file)))).toBe(stored.sha256);
+    expect(await listIncoming(root)).toEqual([]);
+  });
+
+  it('drops a record the lock already has (killed after the lock update)', async () => {
+    const image = await paidImage();
+    const entry = await storeOriginal({
+      root,
+      outDir,
+      key: KEY,
+      request: sampleRequest(),
+      image,
+      lockPath,
+    });
+    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    const lockBefore = await readFile(lockPath, 'utf8');
+    const [result] = await recover();
+    expect(result).toEqual({ key: KEY, outcome: 'already-stored', entry });
+    expect(await readFile(lockPath, 'utf8')).toBe(lockBefore);
+    expect(await listIncoming(root)).toEqual([]);
+  });
+
+  it('replaces a placeholder with the paid image it recorded', async () => {
+    await updateLock(lockPath, (lock) => {
+      lock.images[KEY] = sampleEntry(KEY, 1, { placeholder: true, provider: 'local' });
+    });
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    const [result] = await recover();
+    expect(result?.outcome).toBe('recorded');
+    expect((await readLock(lockPath)).images[KEY]?.placeholder).toBeUndefined();
+  });
+
+  it('never overwrites another recorded take: the bytes are kept aside', async () => {
+    await updateLock(lockPath, (lock) => {
+      lock.images[KEY] = sampleEntry(KEY, 7);
+    });
+    const lockBefore = await readFile(lockPath, 'utf8');
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    expect(await recover()).toEqual([]);
+    expect(await readFile(lockPath, 'utf8')).toBe(lockBefore);
+    expect(await listIncoming(root)).toEqual([]);
+    const kept = await readdir(join(root, 'node_modules/.cache/herogen/rejected'));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatch(new RegExp(`^${KEY}-\\d+\\.journal\\.json$`));
+  });
+
+  it('moves a damaged record aside instead of deleting it', async () => {
+    await mkdir(resolveIncomingDir(root), { recursive: true });
+    await writeFile(incomingPath(root, KEY), '{"version":1,"key":');
+    expect(await readIncoming(root, KEY)).toBe('invalid');
+    expect(await recover()).toEqual([]);
+    expect(await listIncoming(root)).toEqual([]);
+    expect(await readdir(join(root, 'node_modules/.cache/herogen/rejected'))).toHaveLength(1);
+    expect((await readLock(lockPath)).images).toEqual({});
+  });
+
+  it('detects bytes that do not match their recorded hash', async () => {
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    const record = JSON.parse(await readFile(incomingPath(root, KEY), 'utf8'));
+    record.bytes = Buffer.from('not the same bytes').toString('base64');
+    await writeFile(incomingPath(root, KEY), JSON.stringify(record));
+    expect(await readIncoming(root, KEY)).toBe('invalid');
+  });
+
+  it('keeps unusable bytes in the rejected folder and records nothing', async () => {
+    const image = { ...(await paidImage()), bytes: new TextEncoder().encode('<html>oops</html>') };
+    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    const [result] = await recover();
+    expect(result?.outcome).toBe('rejected');
+    expect((await readLock(lockPath)).images).toEqual({});
+    expect(await listIncoming(root)).toEqual([]);
+    expect(await readdir(join(root, 'node_modules/.cache/herogen/rejected'))).toHaveLength(1);
+  });
+
+  it('leaves a record alone while a live process holds its claim', async () => {
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    const claim = await claimKey(root, KEY);
+    expect(await recover()).toEqual([]);
+    expect(await listIncoming(root)).toEqual([KEY]);
+    // The holder itself completes it without claiming again.
+    const [result] = await recover({ keys: [KEY], claim: false });
+    expect(result?.outcome).toBe('recorded');
+    await claim?.release();
+  });
+
+  it('is not written for stand-ins', async () => {
+    await storeOriginal({
+      root,
+      outDir,
+      key: KEY,
+      request: sampleRequest(),
+      image: await paidImage(),
+      lockPath,
+      placeholder: { reason: 'offline' },
+    });
+    expect(await readdir(join(root, 'node_modules')).catch(() => [])).toEqual([]);
+  });
+});
