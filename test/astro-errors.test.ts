@@ -8,7 +8,17 @@ describe('astro build with a frontmatter mistake', () => {
     const root = await copySite('astro-basic');
     await writeFile(
       path.join(root, 'src/content/blog/bad.md'),
-      ['---', 'title: Bad', 'hero:', '  prompt: A lighthouse at dusk', '  aspect: "9:1"', '---', '', 'Body.', ''].join('\n'),
+      [
+        '---',
+        'title: Bad',
+        'hero:',
+        '  prompt: A lighthouse at dusk',
+        '  aspect: "9:1"',
+        '---',
+        '',
+        'Body.',
+        '',
+      ].join('\n'),
     );
 
     const { error, output } = await buildSite(root, { herogen: { env: {} } });

@@ -25,7 +25,9 @@ describe('zero schema change on the blog template shape', () => {
   it('renders a prompt in heroImage through the untouched layout as an optimized image', async () => {
     const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
     const [key] = Object.entries(lock.images).find(
-      ([, entry]) => (entry as { prompt: string }).prompt === 'A paper boat on a puddle reflecting a city skyline',
+      ([, entry]) =>
+        (entry as { prompt: string }).prompt ===
+        'A paper boat on a puddle reflecting a city skyline',
     ) ?? [undefined];
     expect(key).toBeDefined();
 
