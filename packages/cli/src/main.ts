@@ -3,7 +3,11 @@ import { cac } from 'cac';
 import { checkCommand } from './commands/check.js';
 import { generateCommand } from './commands/generate.js';
 import { mockApiCommand } from './commands/mock-api.js';
+import { pickCommand } from './commands/pick.js';
 import { planCommand } from './commands/plan.js';
+import { type PruneFlags, pruneCommand } from './commands/prune.js';
+import { regenerateCommand } from './commands/regenerate.js';
+import { type VariantsFlags, variantsCommand } from './commands/variants.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CliIO, GlobalFlags } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -41,6 +45,33 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   cli
     .command('verify', 'Check every stored original against its sha256 in the lock')
     .action(on(verifyCommand));
+  cli
+    .command(
+      'regenerate [...targets]',
+      'Pay for a new take of images; the old ones are kept in history',
+    )
+    .action((targets: string[], flags: GlobalFlags) => {
+      run = () => regenerateCommand(targets, flags, io);
+    });
+  cli
+    .command('variants [target]', 'Generate candidates 1..n of a hero side by side (cached)')
+    .option('-n, --count <n>', 'How many candidates (default 4)')
+    .action((target: string | undefined, flags: VariantsFlags) => {
+      run = () => variantsCommand(target, flags, io);
+    });
+  cli
+    .command('pick [target] [n]', 'Make candidate n the hero image (frontmatter untouched)')
+    .action((target: string | undefined, n: string | undefined, flags: GlobalFlags) => {
+      run = () => pickCommand(target, n, flags, io);
+    });
+  cli
+    .command('prune', 'List originals no content uses; delete them with --yes')
+    .option('--yes', 'Delete what is listed (default: dry run)')
+    .option('--history', 'Also delete earlier takes kept by regenerate and pick')
+    .option('--variants', 'Also delete unreferenced variant candidates')
+    .action((flags: PruneFlags) => {
+      run = () => pruneCommand(flags, io);
+    });
   cli
     .command('mock-api', 'Serve the OpenAI and hiapi stand-in on 127.0.0.1 for tests and CI')
     .option('--port <port>', 'Port (default 4010)')

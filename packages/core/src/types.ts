@@ -216,6 +216,8 @@ export interface HistoryEntry extends LockEntry {
   replacedAt: string;
   /** What replaced it. */
   reason: 'regenerate' | 'pick';
+  /** Set when the kept file was not the one the lock recorded (edited or damaged by hand). */
+  note?: string;
 }
 
 export interface Lock {

@@ -162,6 +162,26 @@ describe('archiveOriginal', () => {
     expect(warnings[0]).toContain('is gone');
   });
 
+  it('keeps a hand-edited file too, noting that it did not match the lock', async () => {
+    await storeFake();
+    const edited = await sharp({
+      create: { width: 64, height: 36, channels: 3, background: '#aa3366' },
+    })
+      .png()
+      .toBuffer();
+    await writeFile(path.join(root, `src/assets/herogen/${KEY}.png`), edited);
+    const archived = await archiveOriginal({
+      root,
+      outDir: 'src/assets/herogen',
+      lockPath,
+      key: KEY,
+      reason: 'regenerate',
+    });
+    expect(archived?.entry.sha256).toBe(sha256Hex(edited));
+    expect(archived?.entry.note).toContain('did not match the lock');
+    expect(await readFile(path.join(root, archived!.entry.file))).toEqual(edited);
+  });
+
   it('stamps are sortable and safe in file names', () => {
     expect(historyStamp(new Date('2026-01-02T03:04:05.006Z'))).toBe('2026-01-02T03-04-05-006Z');
   });

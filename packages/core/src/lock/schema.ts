@@ -61,6 +61,7 @@ export const lockEntrySchema = z.strictObject({
 export const historyEntrySchema = lockEntrySchema.extend({
   replacedAt: z.iso.datetime({ offset: true }),
   reason: z.enum(['regenerate', 'pick']),
+  note: z.string().optional(),
 });
 
 export const pendingTaskSchema = z.strictObject({

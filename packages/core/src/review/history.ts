@@ -11,6 +11,7 @@ import { sha256File, sha256Hex } from '../fs/file-hash.js';
 import { assertRealPathInsideRoot, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
 import { readLock } from '../lock/read-lock.js';
 import { updateLock } from '../lock/update-lock.js';
+import { hasPlaceholderMarker } from '../providers/local.js';
 import type { HistoryEntry, Lock, Logger } from '../types.js';
 
 /** Folder of earlier takes inside the originals directory. */
@@ -66,6 +67,18 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
     );
     return undefined;
   }
+  const sha256 = sha256Hex(bytes);
+  let note: string | undefined;
+  if (sha256 !== current.sha256) {
+    // After a paid original was lost, the build put offline art in its place: not worth keeping.
+    if (await hasPlaceholderMarker(bytes)) {
+      options.logger?.warn(
+        `the original ${current.file} is gone (a stand-in is in its place), so there is no earlier take of ${key} to keep`,
+      );
+      return undefined;
+    }
+    note = `the file did not match the lock (sha256 ${current.sha256.slice(0, 12)}…) when it was replaced: edited or damaged`;
+  }
   const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
   const dir = path.join(outDir, HISTORY_DIR, key);
   await mkdir(dir, { recursive: true });
@@ -77,10 +90,11 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
   const entry: HistoryEntry = {
     ...current,
     file: toRootRelative(root, target),
-    sha256: sha256Hex(bytes),
+    sha256,
     bytes: bytes.byteLength,
     replacedAt,
     reason: options.reason,
+    ...(note ? { note } : {}),
   };
   await updateLock(lockPath, (draft) => {
     draft.history ??= {};

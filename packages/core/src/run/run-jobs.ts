@@ -52,7 +52,7 @@ type Decision =
  * lock before its result is reported; failures become placeholders unless `strict`.
  */
 export async function runJobs(
-  jobs: readonly Job[],
+  planned: readonly Job[],
   context: RunContext,
   options: RunOptions = {},
 ): Promise<RunSummary> {
@@ -61,6 +61,13 @@ export async function runJobs(
   const frozen = config.frozen || options.frozen === true;
   // A new take of a stored image must never end as a stand-in over the paid original.
   const renew = new Set(options.renew ?? []);
+  // A stored job is planned at $0; a new take of it costs what a first one does.
+  const jobs = planned.map((job) => {
+    const provider = renew.has(job.key) ? context.registry.get(job.request.provider) : undefined;
+    return provider && job.status === 'cached'
+      ? { ...job, estimate: provider.estimate(job.request) }
+      : job;
+  });
   const decisions = new Map<Job, Decision>();
   for (const job of jobs) decisions.set(job, decide(job, context, frozen, renew.has(job.key)));
 

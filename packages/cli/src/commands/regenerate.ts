@@ -1,0 +1,167 @@
+import path from 'node:path';
+import {
+  formatSummary,
+  formatUsd,
+  HerogenError,
+  type HistoryEntry,
+  type Job,
+  type JobResult,
+  type RunOptions,
+  type RunSummary,
+  readLock,
+  resolveReviewTarget,
+} from '@herogen/core';
+import { type CliIO, type GlobalFlags, openSession } from '../context.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { createReporter } from '../output/reporter.js';
+import { jobJson } from './plan.js';
+
+/**
+ * `herogen regenerate <file|key>…`: pay for a new take of stored images. The key and path stay
+ * the same (the site keeps pointing at the same file); the previous original is kept under
+ * `<outDir>/history/<key>/` and listed in the lock's `history`. Budget, frozen and strict apply.
+ */
+export async function regenerateCommand(
+  targets: readonly string[],
+  flags: GlobalFlags,
+  io: CliIO,
+): Promise<ExitCode> {
+  if (targets.length === 0) {
+    io.stderr.write('herogen regenerate: name a content file or an image key\n');
+    return EXIT.INVALID;
+  }
+  const session = await openSession(flags, io);
+  try {
+    const plan = await session.plan();
+    const jobs = uniqueJobs(
+      targets.map((target) => resolveTarget(plan.jobs, target, session.root, io)),
+    );
+    const started = new Date().toISOString();
+    const summary = await runWithProgress(flags, io, (options) =>
+      session.generate({
+        ...options,
+        only: [...new Set(jobs.flatMap((job) => job.sources.map((source) => source.file)))],
+        renew: jobs.map((job) => job.key),
+      }),
+    );
+    const lock = await readLock(session.lockPath);
+    const previous = (key: string): HistoryEntry | undefined =>
+      (lock.history?.[key] ?? []).filter((take) => take.replacedAt >= started).at(-1);
+    const results = summary.results.filter((result) => jobs.some((job) => job.key === result.key));
+    if (flags.json) {
+      io.stdout.write(
+        `${JSON.stringify(
+          {
+            costUsd: summary.costUsd,
+            costIsEstimate: summary.costIsEstimate,
+            results: results.map((result) => ({
+              ...resultJson(result),
+              previous: previous(result.key) ?? null,
+            })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    }
+    const out = flags.json ? io.stderr : io.stdout;
+    for (const result of results) {
+      const kept = previous(result.key);
+      if (result.status === 'generated' && result.entry) {
+        out.write(
+          `new take of ${sourcesText(result.job)} → ${result.entry.file} (${formatUsd(result.entry.costUsd, result.entry.costConfidence !== 'exact')})${kept ? `; the previous take is kept at ${kept.file}` : ''}\n`,
+        );
+      } else if (result.status === 'failed' || result.status === 'skipped') {
+        out.write(
+          `no new take of ${sourcesText(result.job)}; the current image is unchanged${result.error ? ` (${result.error.message})` : ''}\n`,
+        );
+      }
+    }
+    out.write(`${formatSummary(summary).replaceAll(' · ', ', ')}\n`);
+    if (summary.interrupted) return EXIT.INTERRUPTED;
+    return summary.failed > 0 || results.some((r) => r.status === 'skipped')
+      ? EXIT.FAILED
+      : EXIT.OK;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Run with the same progress output and Ctrl-C handling as `herogen generate`: the first
+ * Ctrl-C stops starting images, the second aborts running ones (what arrived is stored).
+ */
+export async function runWithProgress(
+  flags: GlobalFlags,
+  io: CliIO,
+  run: (options: Pick<RunOptions, 'signal' | 'cancelSignal' | 'onEvent'>) => Promise<RunSummary>,
+): Promise<RunSummary> {
+  const stream = flags.json ? io.stderr : io.stdout;
+  const reporter = createReporter({
+    stream,
+    interactive: Boolean(stream.isTTY) && !io.env.CI,
+  });
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const onSigint = () => {
+    if (!stop.signal.aborted) {
+      stop.abort();
+      reporter.log('stopping: no new images will start; waiting for running ones to arrive');
+    } else {
+      cancel.abort();
+      reporter.log('aborting running requests');
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await run({
+      signal: stop.signal,
+      cancelSignal: cancel.signal,
+      onEvent: reporter.onEvent,
+    });
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/**
+ * A command-line target: a content file relative to the working directory (or the root), or
+ * an image key (or a unique prefix).
+ */
+export function resolveTarget(jobs: readonly Job[], target: string, root: string, io: CliIO): Job {
+  const fromCwd = path.relative(root, path.resolve(io.cwd, target)).split(path.sep).join('/');
+  if (
+    !fromCwd.startsWith('..') &&
+    jobs.some((job) => job.sources.some((s) => s.file === fromCwd))
+  ) {
+    return resolveReviewTarget(jobs, fromCwd);
+  }
+  return resolveReviewTarget(jobs, target.split(path.sep).join('/'));
+}
+
+export function resultJson(result: JobResult) {
+  return {
+    ...jobJson(result.job),
+    result: result.status,
+    ...(result.entry ? { stored: result.entry.file, costUsd: result.entry.costUsd } : {}),
+    ...(result.error
+      ? {
+          error: {
+            code: HerogenError.is(result.error) ? result.error.code : 'INTERNAL',
+            message: result.error.message,
+          },
+        }
+      : {}),
+  };
+}
+
+export function sourcesText(job: Job): string {
+  return job.sources.map((source) => source.file).join(', ');
+}
+
+function uniqueJobs(jobs: Job[]): Job[] {
+  return [...new Map(jobs.map((job) => [job.key, job])).values()];
+}
