@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/fs/file-hash.js';
-import { claimKey } from '../src/lock/claim.js';
+import { claimKey, resolveClaimDir } from '../src/lock/claim.js';
 import { readLock } from '../src/lock/read-lock.js';
 import { updateLock } from '../src/lock/update-lock.js';
 import {
@@ -18,6 +18,7 @@ import { storeOriginal } from '../src/store/store-original.js';
 import type { GeneratedImage } from '../src/types.js';
 import { makeImage } from './fixtures/store/images.js';
 import { sampleEntry, sampleRequest } from './fixtures/store/samples.js';
+import { spawnFixture, waitForOutput } from './fixtures/store/spawn-node.js';
 
 const KEY = 'aaaaaaaaaabbbbbbbbbb';
 const RECEIVED = new Date('2025-05-06T07:08:09.000Z');
@@ -173,6 +174,22 @@ describe('the write-ahead journal of received images', () => {
     const [result] = await recover({ keys: [KEY], claim: false });
     expect(result?.outcome).toBe('recorded');
     await claim?.release();
+  });
+
+  it('clears the lock and claims of a killed run when a run starts', async () => {
+    const child = spawnFixture('claim-hold.mjs', [root, KEY, '10000']);
+    await waitForOutput(child, 'claimed');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(await readdir(resolveClaimDir(root))).toEqual([`${KEY}.lock`, `${KEY}.lock.owner`]);
+    const live = await claimKey(root, 'cccccccccccccccccccc');
+    expect(await recover()).toEqual([]);
+    // The dead holder's claim is gone; the live one is untouched.
+    expect((await readdir(resolveClaimDir(root))).sort()).toEqual([
+      'cccccccccccccccccccc.lock',
+      'cccccccccccccccccccc.lock.owner',
+    ]);
+    await live?.release();
   });
 
   it('is not written for stand-ins', async () => {

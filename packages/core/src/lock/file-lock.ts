@@ -200,6 +200,21 @@ async function reapDeadHolder(lockDir: string): Promise<boolean> {
   }
 }
 
+/**
+ * Clear what a killed holder of `target`'s lock left behind (its lock directory and owner
+ * record), so a crash leaves no clutter once the next run starts. Live holders are untouched.
+ */
+export async function clearDeadHolder(target: string, lockfilePath?: string): Promise<void> {
+  const lockDir = lockfilePath ?? `${resolve(target)}.lock`;
+  if (await reapDeadHolder(lockDir)) return;
+  const record = await readOwner(lockDir);
+  if (!record || record.scope !== processScope() || isProcessAlive(record.pid)) return;
+  // A record without its directory: the holder died between the two removals.
+  if (!(await stat(lockDir).catch(() => undefined))) {
+    await rm(ownerFile(lockDir), { force: true }).catch(() => {});
+  }
+}
+
 /** Per-path promise chains, so callers in one process queue instead of polling the file lock. */
 const queues = new Map<string, Promise<unknown>>();
 

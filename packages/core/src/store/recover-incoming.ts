@@ -1,10 +1,11 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
 import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { resolveInsideRoot } from '../fs/path-safety.js';
-import { claimKey } from '../lock/claim.js';
+import { claimKey, resolveClaimDir } from '../lock/claim.js';
+import { clearDeadHolder } from '../lock/file-lock.js';
 import { readLock } from '../lock/read-lock.js';
 import type { LockEntry, Logger } from '../types.js';
 import {
@@ -45,10 +46,12 @@ export interface RecoveredImage {
  * Complete what a killed run left in the write-ahead journal: each image it had received but
  * not yet recorded is checked, written to `outDir` and added to the lock, exactly as it would
  * have been. Records already in the lock are dropped. A record that cannot be completed now
- * (disk full, lock damaged) is kept for the next run. Never calls a provider.
+ * (disk full, lock damaged) is kept for the next run. Never calls a provider. When it runs for
+ * every key (the start of a run), it also clears locks and claims held by killed processes.
  */
 export async function recoverIncoming(options: RecoverIncomingOptions): Promise<RecoveredImage[]> {
   const { root, logger } = options;
+  if (!options.keys) await clearDeadHolders(root, options.lockPath);
   const dir = resolveIncomingDir(root);
   for (const removed of await removeStaleTempFiles(dir).catch(() => [])) {
     logger?.debug(`removed a temp file left by an interrupted run: ${removed}`);
@@ -125,6 +128,16 @@ async function recoverOne(
       return { key, outcome: 'rejected' };
     }
     throw error;
+  }
+}
+
+async function clearDeadHolders(root: string, lockPath: string): Promise<void> {
+  await clearDeadHolder(lockPath).catch(() => {});
+  const claims = resolveClaimDir(root);
+  const names = await readdir(claims).catch(() => [] as string[]);
+  const keys = new Set(names.map((name) => /^([0-9a-f]{8,64})\.lock(\.owner)?$/.exec(name)?.[1]));
+  for (const key of keys) {
+    if (key) await clearDeadHolder(join(claims, key)).catch(() => {});
   }
 }
 
