@@ -82,9 +82,6 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
             throw toAstroError(error);
           });
         report(summary, logger, dev);
-        if (session.registry.defaultId === 'local' && summary.results.length > 0) {
-          logger.warn(`offline placeholder art, no AI images: ${session.registry.reason}`);
-        }
         if (session.config.strict && summary.failed > 0) throw toAstroError(strictFailure(summary));
       },
       'astro:server:setup': ({ server, refreshContent }) => {
