@@ -7,6 +7,7 @@ import { pickCommand } from './commands/pick.js';
 import { planCommand } from './commands/plan.js';
 import { type PruneFlags, pruneCommand } from './commands/prune.js';
 import { regenerateCommand } from './commands/regenerate.js';
+import { type ReportFlags, reportCommand } from './commands/report.js';
 import { type VariantsFlags, variantsCommand } from './commands/variants.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CliIO, GlobalFlags } from './context.js';
@@ -45,6 +46,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   cli
     .command('verify', 'Check every stored original against its sha256 in the lock')
     .action(on(verifyCommand));
+  cli
+    .command('report', 'Write an HTML contact sheet of every hero (or --json)')
+    .option('--out <file>', 'Where to write it (default: herogen-report.html in the root)')
+    .action((flags: ReportFlags) => {
+      run = () => reportCommand(flags, io);
+    });
   cli
     .command(
       'regenerate [...targets]',
