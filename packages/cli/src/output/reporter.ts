@@ -16,11 +16,15 @@ export function createReporter(options: {
   stream: NodeJS.WriteStream;
   interactive: boolean;
   quiet?: boolean;
+  /** Clock for the ETA (tests). */
+  now?: () => number;
 }): Reporter {
   const { stream } = options;
+  const now = options.now ?? Date.now;
   let total = 0;
   let done = 0;
   let costUsd = 0;
+  let startedAt: number | undefined;
   let bars: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
 
@@ -32,6 +36,22 @@ export function createReporter(options: {
   const advance = () => {
     done += 1;
     bar?.update(done, { cost: formatUsd(costUsd) });
+    // Redraw now rather than on the next tick, so the cost shown is never stale.
+    bars?.update();
+  };
+  /** `[2/5 · $0.11 · ETA 40s]`: the same facts the bar shows, for logs. */
+  const progress = () => {
+    const parts = [`${done}/${total}`, `${formatUsd(costUsd)} spent`];
+    if (done > 0 && done < total && startedAt !== undefined) {
+      const perImage = (now() - startedAt) / done;
+      parts.push(`ETA ${formatDuration(perImage * (total - done))}`);
+    }
+    return ` [${parts.join(' · ')}]`;
+  };
+  /** Plain lines carry the progress suffix; on a terminal the bar shows it instead. */
+  const advanceLine = (line: string) => {
+    advance();
+    write(options.interactive ? line : `${line}${progress()}`);
   };
 
   return {
@@ -67,6 +87,7 @@ export function createReporter(options: {
           return;
         }
         case 'start':
+          startedAt ??= now();
           if (!options.interactive)
             write(
               `start     ${sources(event.job)} (${event.job.request.provider} ${event.job.request.model})`,
@@ -79,10 +100,9 @@ export function createReporter(options: {
               ? 'cost unknown'
               : formatUsd(event.entry.costUsd, event.entry.costConfidence !== 'exact');
           const kind = event.entry.placeholder ? 'offline' : 'generated';
-          write(
+          advanceLine(
             `${kind.padEnd(9)} ${sources(event.job)} → ${event.entry.file} (${event.entry.width}×${event.entry.height}, ${cost})`,
           );
-          advance();
           return;
         }
         case 'retry':
@@ -94,14 +114,12 @@ export function createReporter(options: {
           write(`paused    ${(event.ms / 1000).toFixed(1)} s: ${event.reason}`);
           return;
         case 'skipped':
-          write(`skipped   ${sources(event.job)}: ${event.reason}`);
-          advance();
+          advanceLine(`skipped   ${sources(event.job)}: ${event.reason}`);
           return;
         case 'failed':
-          write(
+          advanceLine(
             `failed    ${sources(event.job)}: ${event.error.message}${event.placeholder ? ' (placeholder stored)' : ''}`,
           );
-          advance();
           return;
       }
     },
@@ -111,4 +129,13 @@ export function createReporter(options: {
 function sources(job: { sources: readonly { file: string }[] }): string {
   const [first, ...rest] = job.sources;
   return rest.length > 0 ? `${first?.file} (+${rest.length} more)` : (first?.file ?? '?');
+}
+
+/** `45s`, `3m 05s`, `1h 02m`: coarse on purpose, an ETA is a guess. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
