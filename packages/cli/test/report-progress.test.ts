@@ -7,7 +7,7 @@ import { captureStream, createProject, runCli } from './helpers.js';
 const job = (file: string) =>
   ({
     key: file,
-    request: { provider: 'openai', model: 'gpt-image-2' },
+    request: { provider: 'openai', model: 'gpt-image-2', variant: 0 },
     sources: [{ file }],
   }) as unknown as Job;
 const entry = (file: string, costUsd: number) =>

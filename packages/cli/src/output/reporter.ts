@@ -69,7 +69,7 @@ export function createReporter(options: {
               ? 'cost unknown'
               : `estimated ${formatUsd(event.estimateUsd)}`;
           write(
-            `${event.total} images: ${event.cached} cached, ${event.missing} to make (${cost})`,
+            `${event.total} image${event.total === 1 ? '' : 's'}: ${event.cached} cached, ${event.missing} to make (${cost})`,
           );
           if (options.interactive && !options.quiet && total > 0) {
             bars = new cliProgress.MultiBar(
@@ -90,7 +90,7 @@ export function createReporter(options: {
           startedAt ??= now();
           if (!options.interactive)
             write(
-              `start     ${sources(event.job)} (${event.job.request.provider} ${event.job.request.model})`,
+              `start     ${sources(event.job)} (${event.job.request.provider} ${event.job.request.model}${event.job.request.variant > 0 ? `, variant ${event.job.request.variant}` : ''})`,
             );
           return;
         case 'generated': {
