@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { resolveConfig } from './config/resolve.js';
 import type { HerogenConfig, ResolvedConfig } from './config/schema.js';
+import { formatError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
@@ -111,7 +112,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
           logger.debug(`removed a temp file left by an interrupted run: ${removed}`);
         }
       }
-      for (const warning of planned.warnings) logger.warn(warning.message);
+      for (const warning of planned.warnings) logger.warn(formatError(warning));
       return runJobs(
         planned.jobs,
         { root, config, registry, lockPath, outDir, logger },
