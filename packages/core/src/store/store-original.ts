@@ -128,7 +128,9 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
       lockPath,
       (lock) => {
         lock.images[key] = entry;
-        delete lock.pending[key];
+        // A stand-in does not finish an async task (it may only be stuck): keep its id so the
+        // next run resumes it instead of paying for a new one. Final failures clear it.
+        if (!options.placeholder) delete lock.pending[key];
       },
       options.lock,
     );
