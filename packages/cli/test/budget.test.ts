@@ -119,7 +119,7 @@ describe('budget', () => {
     expect(mock.requests).toHaveLength(0);
     expect(run.stderr).toContain('refusing to start');
     expect(run.stderr).toContain('plan: 3 images, 0 cached, 3 to pay for');
-    expect(run.stderr).toMatch(/estimated \$0\.\d\d, budget \$0\.05 \(over by \$0\.0\d\)/);
+    expect(run.stderr).toMatch(/estimated \$0\.\d\d, budget \$0\.05 \(over by \$0\.\d\d\)/);
     expect(run.stderr).toContain('Nothing was generated or paid for');
     await expect(readdir(path.join(project.root, 'src/assets'))).rejects.toThrow();
   });
@@ -144,7 +144,8 @@ describe('budget', () => {
     });
     // Two images fit ($0.105); a third would pass the cap ($0.158), so it is never started.
     expect(mock.paidCalls()).toBe(2);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('stopped at the budget: 2 images not made');
     const summary = JSON.parse(run.stdout);
     expect(summary.generated).toBe(2);
     expect(summary.failed).toBe(2);

@@ -166,6 +166,34 @@ describe('planJobs', () => {
     expect(jobs[1]!.status).toBe('missing');
   });
 
+  it('applies the site model to paid candidates on a machine without a key', () => {
+    const withModel = { ...config, model: 'paid-pro' };
+    const paidJob = planJobs({
+      ...base,
+      config: withModel,
+      registry: registry([paid]),
+      heroes: [hero('a.md', 'x')],
+    }).jobs[0]!;
+    expect(paidJob.request.model).toBe('paid-pro');
+    const lock: Lock = {
+      version: 1,
+      images: { [paidJob.key]: entryFor(paidJob.request, paidJob.file) },
+      pending: {},
+    };
+    const noKey = registry([paid, local], [paid, local]);
+    const { jobs } = planJobs({
+      ...base,
+      config: withModel,
+      lock,
+      registry: noKey,
+      heroes: [hero('a.md', 'x'), hero('b.md', 'y')],
+    });
+    expect(jobs[0]!.key).toBe(paidJob.key);
+    expect(jobs[0]!.status).toBe('cached');
+    // Offline art keeps its own model rather than borrowing the paid one's name.
+    expect(jobs[1]!.request.model).toBe('local-model');
+  });
+
   it('reuses a stored stand-in for a paid request rather than drawing a new one', () => {
     const paidJob = planJobs({ ...base, registry: registry([paid]), heroes: [hero('a.md', 'x')] })
       .jobs[0]!;

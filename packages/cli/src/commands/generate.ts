@@ -80,7 +80,22 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
     }
     out.write(`${formatSummary(summary).replaceAll(' · ', ', ')}\n`);
     if (summary.interrupted) return EXIT.INTERRUPTED;
-    return summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
+    const capped = summary.results.filter(
+      (result) =>
+        (result.status === 'failed' || result.status === 'skipped') &&
+        HerogenError.is(result.error) &&
+        result.error.code === 'BUDGET_EXCEEDED',
+    );
+    const otherFailures =
+      summary.failed - capped.filter((result) => result.status === 'failed').length;
+    if (otherFailures > 0) return EXIT.FAILED;
+    if (capped.length > 0) {
+      out.write(
+        `stopped at the budget: ${capped.length} image${capped.length === 1 ? '' : 's'} not made; raise the budget and run again\n`,
+      );
+      return EXIT.BUDGET;
+    }
+    return EXIT.OK;
   } finally {
     reporter.stop();
     process.off('SIGINT', onSigint);

@@ -98,7 +98,17 @@ export function planHero(
   // Candidates are tried in order: a real image already stored wins, then any stored stand-in,
   // so a paid image committed earlier is used even on a machine without a key (CI without
   // secrets). Otherwise the last candidate, the one that can run here, makes the image.
-  const options = candidates.map((provider) => plannedFor(provider, intent, input));
+  const last = candidates.length - 1;
+  const options = candidates.flatMap((provider, index) => {
+    // Earlier candidates are only looked up in the lock: one that cannot take this request
+    // (a model it does not know) is skipped. The last one must be able to make it.
+    if (index === last) return [plannedFor(provider, intent, input)];
+    try {
+      return [plannedFor(provider, intent, input)];
+    } catch {
+      return [];
+    }
+  });
   const stored = (planned: PlannedHero) => input.lock.images[planned.key];
   const chosen =
     options.find((planned) => stored(planned) && !stored(planned)?.placeholder) ??
@@ -112,11 +122,14 @@ function plannedFor(
   intent: HeroIntent,
   input: Pick<PlanInput, 'config' | 'registry' | 'outDir'>,
 ): PlannedHero {
-  // The site-wide model belongs to the site-wide provider; an override provider uses its own.
-  const model =
-    intent.model ??
-    (provider.id === input.registry.defaultId ? input.config.model : undefined) ??
-    provider.defaultModel;
+  // The site-wide model belongs to the site-wide paid provider(s) — on a machine without a key
+  // too, so the key of an image paid for elsewhere comes out the same; a hero that names
+  // another provider uses that provider's own default; offline art ignores it.
+  const siteModel =
+    provider.paid && input.registry.candidatesFor(undefined).includes(provider)
+      ? input.config.model
+      : undefined;
+  const model = intent.model ?? siteModel ?? provider.defaultModel;
   const request = provider.prepare(intent, model);
   const key = computeKey(request);
   return {

@@ -76,9 +76,11 @@ function promptCost(prompt: string): number {
 
 /**
  * Cost of a request before it is made. gpt-image-2 sizes from the table are used as listed;
- * other sizes scale the entry of the nearest shape (square or 3:2) by pixel count. 2.5 and 2.6
- * are assumed to cost the same, as their token prices are the same. `auto`, `xhigh`, `max`
- * and unknown models have no published figure: unknown, never $0.
+ * other sizes are priced by pixel count at the dearest per-pixel rate of the listed sizes, so a
+ * budget errs on the safe side (the listed 3:2 price per pixel is about half the square one; a
+ * 16:9 hero scaled from it would be estimated at half what it may cost). 2.5 and 2.6 are assumed
+ * to cost the same, as their token prices are the same. `auto`, `xhigh`, `max` and unknown
+ * models have no published figure: unknown, never $0.
  */
 export function estimateOpenAICost(request: GenerationRequest): CostEstimate {
   const info = openAIModelInfo(request.model);
@@ -87,17 +89,17 @@ export function estimateOpenAICost(request: GenerationRequest): CostEstimate {
   const size = parseSize(request.size);
   if (!size) return UNKNOWN;
   const exact = GPT_IMAGE_2_PER_IMAGE.find((entry) => entry.size === request.size);
-  let usd: number;
-  if (exact) {
-    usd = exact[quality];
-  } else {
-    const squareish = Math.abs(Math.log(size.width / size.height)) < Math.log(1.5) / 2;
-    const base = squareish ? GPT_IMAGE_2_PER_IMAGE[0]! : GPT_IMAGE_2_PER_IMAGE[1]!;
-    const basePixels = squareish ? 1024 * 1024 : 1536 * 1024;
-    usd = base[quality] * ((size.width * size.height) / basePixels);
-  }
-  usd += promptCost(request.prompt);
-  return { usd: roundUsd(usd), confidence: 'estimate' };
+  const usd = exact
+    ? exact[quality]
+    : size.width *
+      size.height *
+      Math.max(...GPT_IMAGE_2_PER_IMAGE.map((entry) => perPixel(entry, quality)));
+  return { usd: roundUsd(usd + promptCost(request.prompt)), confidence: 'estimate' };
+}
+
+function perPixel(entry: PerImagePrice, quality: 'low' | 'medium' | 'high'): number {
+  const listed = parseSize(entry.size)!;
+  return entry[quality] / (listed.width * listed.height);
 }
 
 /**
