@@ -21,8 +21,8 @@ export interface DevWatcherOptions {
 }
 
 /**
- * On save of a content file, store a placeholder for any new or changed prompt right away,
- * then (mode `generate`) the real image in the background, and reload the page when it lands.
+ * On save of a content file (the loader has already stored a placeholder for a new or changed
+ * prompt), generate the real image in the background and reload the page when it lands.
  * Page loads never trigger generation.
  */
 export function watchContent({ server, project, mode, refresh }: DevWatcherOptions): () => void {
@@ -31,8 +31,9 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
 
   const generate = createSerialBatch<string>(async (files) => {
     try {
+      // Waits for the loader's own stand-in for this file (same queue), so the real image is
+      // never being generated while the entry is still being parsed.
       await project.ensure(files);
-      if (mode === 'placeholder') return;
       const summary = await session.generate({
         only: files,
         onEvent: (event) => logEvent(logger, event),
@@ -47,7 +48,7 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
   });
 
   const onFile = (absolute: string) => {
-    if (!CONTENT_FILE.test(absolute)) return;
+    if (mode === 'placeholder' || !CONTENT_FILE.test(absolute)) return;
     const file = path.relative(session.root, absolute).split(path.sep).join('/');
     if (file.startsWith('../') || file.startsWith('node_modules/')) return;
     clearTimeout(timers.get(file));

@@ -10,6 +10,7 @@ import {
 } from '@herogen/core';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { LOADER_NAME } from './content/loader.js';
+import { preventStaleDevImages } from './dev-image-cache.js';
 import { watchContent } from './dev-watcher.js';
 import { toAstroError } from './errors.js';
 import { type HerogenAstroOptions, splitOptions } from './options.js';
@@ -86,6 +87,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
       },
       'astro:server:setup': ({ server, refreshContent }) => {
         if (!project) return;
+        preventStaleDevImages(server, project.session.outDir);
         stopWatching = watchContent({
           server,
           project,

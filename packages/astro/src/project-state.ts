@@ -16,9 +16,13 @@ export function createProjectState({ session, logger, mode }: ProjectStateOption
     const summary = await session.generate({
       only: files,
       frozen: mode === 'dev',
-      onEvent: (event) => logEvent(logger, event),
+      // In dev these are quick stand-ins while a post is edited: only failures are news.
+      onEvent: (event) => {
+        if (mode === 'build' || event.type === 'failed') logEvent(logger, event);
+      },
     });
-    if (summary.results.length > 0) logger.info(formatSummary(summary));
+    if (summary.results.length > 0)
+      logger[mode === 'dev' ? 'debug' : 'info'](formatSummary(summary));
   });
   return { session, logger, ensure };
 }

@@ -41,3 +41,55 @@ export function pickHeroData(
   if (data.description !== undefined) picked.description = data.description;
   return JSON.parse(JSON.stringify(picked)) as Record<string, unknown>;
 }
+
+/** The records of one collection, shared by every load of it in this process. */
+export interface RecordBook {
+  readonly records: ReadonlyMap<string, EntryRecord>;
+  /** Point at the meta store of the current load; re-reads it when it is another store. */
+  attach(meta: MetaStore): void;
+  set(id: string, record: EntryRecord): void;
+  delete(id: string): void;
+  /** Write to the meta store now (the end of a load). */
+  flush(): void;
+}
+
+/**
+ * glob() keeps calling the `parseData` of the load that registered its file watcher, so
+ * records live beside the collection, not in one load call, and are written through to the
+ * meta store soon after each change (batched, so a first load of many entries writes once).
+ */
+export function createRecordBook(meta: MetaStore): RecordBook {
+  let current = meta;
+  let records = readRecords(meta);
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    writeRecords(current, records);
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      if (scheduled) flush();
+    }, 0);
+  };
+  return {
+    get records() {
+      return records;
+    },
+    attach(next) {
+      if (next === current) return;
+      if (scheduled) flush();
+      current = next;
+      records = readRecords(next);
+    },
+    set(id, record) {
+      records.set(id, record);
+      schedule();
+    },
+    delete(id) {
+      if (records.delete(id)) schedule();
+    },
+    flush,
+  };
+}

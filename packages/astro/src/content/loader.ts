@@ -5,11 +5,13 @@ import type { Loader, LoaderContext } from 'astro/loaders';
 import { toAstroError } from '../errors.js';
 import { findProject, type ProjectState } from '../registry.js';
 import { createStandaloneProject } from '../standalone.js';
-import { type EntryRecord, pickHeroData, readRecords, writeRecords } from './entry-records.js';
+import { createRecordBook, pickHeroData, type RecordBook } from './entry-records.js';
 import { isHeroRequest, relativeImagePath, toHeroData } from './hero-value.js';
 
 /** Name shared by every wrapped loader, so the dev server can refresh just these. */
 export const LOADER_NAME = 'herogen-loader';
+
+const books = new Map<string, RecordBook>();
 
 export interface HerogenLoaderOptions {
   /**
@@ -34,24 +36,31 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       const root = path.resolve(fileURLToPath(context.config.root));
       const project = findProject(root) ?? (await createStandaloneProject(root, context.logger));
       const field = project.session.config.field;
-      const records = readRecords(context.meta);
-      await dropStaleEntries(project, context, records);
+      const bookKey = `${root}\0${context.collection}`;
+      let records = books.get(bookKey);
+      if (records) records.attach(context.meta);
+      else {
+        records = createRecordBook(context.meta);
+        books.set(bookKey, records);
+      }
+      const book = records;
+      await dropStaleEntries(project, context, book);
 
       const parseData: LoaderContext['parseData'] = async (props) => {
         const value = props.data[field];
         const ours =
           value !== undefined && value !== null && (output === 'hero' || isHeroRequest(value));
         if (!props.filePath || !ours) {
-          records.delete(props.id);
+          book.delete(props.id);
           return context.parseData(props);
         }
         const file = path.relative(root, props.filePath).split(path.sep).join('/');
         const hero = await resolveStored(project, file, props.data);
         if (!hero) {
-          records.delete(props.id);
+          book.delete(props.id);
           return context.parseData(props);
         }
-        records.set(props.id, {
+        book.set(props.id, {
           file,
           data: pickHeroData(props.data, field),
           key: hero.key,
@@ -65,8 +74,8 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       };
 
       await inner.load({ ...context, parseData });
-      for (const id of records.keys()) if (!context.store.has(id)) records.delete(id);
-      writeRecords(context.meta, records);
+      for (const id of [...book.records.keys()]) if (!context.store.has(id)) book.delete(id);
+      book.flush();
     },
   };
 }
@@ -95,17 +104,17 @@ async function resolveStored(project: ProjectState, file: string, data: Record<s
 async function dropStaleEntries(
   project: ProjectState,
   context: LoaderContext,
-  records: Map<string, EntryRecord>,
+  book: RecordBook,
 ): Promise<void> {
   await Promise.all(
-    [...records].map(async ([id, record]) => {
+    [...book.records].map(async ([id, record]) => {
       if (!context.store.has(id)) return;
       const hero = await project.session
         .resolveEntry(record.file, record.data)
         .catch(() => undefined);
       if (!hero || hero.key !== record.key || hero.placeholder !== record.placeholder) {
         context.store.delete(id);
-        records.delete(id);
+        book.delete(id);
       }
     }),
   );

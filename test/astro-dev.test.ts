@@ -1,0 +1,141 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import herogen from '@herogen/astro';
+import { createMockApi, type MockApi } from '@herogen/mock-api';
+import { dev } from 'astro';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copySite } from './fixtures/astro-support/harness.js';
+
+type DevServer = Awaited<ReturnType<typeof dev>>;
+
+/** Poll `read` until `done` holds (the dev server works in the background); fail after `ms`. */
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 90_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > until)
+      throw new Error(`gave up waiting; last value: ${String(last).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await read();
+  }
+  return last;
+}
+
+const attr = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
+const heroSrc = (html: string) => html.match(/<img src="([^"]+)"/)?.[1]?.replaceAll('&#38;', '&');
+
+describe('astro dev', () => {
+  let mock: MockApi;
+  let server: DevServer;
+  let root: string;
+  let base: string;
+
+  beforeAll(async () => {
+    mock = await createMockApi({ latencyMs: 300 });
+    root = await copySite('astro-basic');
+    // Astro skips its page middleware when it thinks it runs inside Vitest's own Vite server.
+    const vitest = process.env.VITEST;
+    delete process.env.VITEST;
+    server = await dev({
+      root,
+      configFile: false,
+      site: 'https://fixture.example',
+      logLevel: 'error',
+      server: { host: '127.0.0.1', port: 0 },
+      integrations: [
+        herogen({
+          env: { OPENAI_API_KEY: 'sk-test-herogen-astro-dev', OPENAI_BASE_URL: mock.openaiBaseURL },
+        }),
+      ],
+    });
+    process.env.VITEST = vitest;
+    base = `http://127.0.0.1:${server.address.port}`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await mock?.close();
+  });
+
+  const page = async (route: string) => {
+    const response = await fetch(`${base}${route}`);
+    return response.ok ? response.text() : `status ${response.status}`;
+  };
+
+  it('never pays on start or page load: heroes start as offline placeholders', async () => {
+    const html = await page('/blog/beta/');
+    expect(attr(html, 'data-placeholder')).toBe('true');
+    await page('/');
+    expect(mock.paidCalls()).toBe(0);
+  });
+
+  it('an edited prompt shows a placeholder, then its real image, without a restart', async () => {
+    // The generation is held back (slow headers), so the stand-in is there to be seen first.
+    mock.setFaults([
+      { prompt: 'misty river', times: 1, fault: { type: 'slowHeaders', delayMs: 3000 } },
+    ]);
+    const file = path.join(root, 'src/content/blog/beta.md');
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(
+        'A blue boat on a calm lake',
+        'A green canoe on a misty river',
+      ),
+    );
+
+    const prompt = 'A green canoe on a misty river';
+    await waitFor(
+      () => page('/blog/beta/'),
+      (text) => attr(text, 'data-prompt') === prompt && attr(text, 'data-placeholder') === 'true',
+    );
+    const html = await waitFor(
+      () => page('/blog/beta/'),
+      (text) => attr(text, 'data-prompt') === prompt && attr(text, 'data-placeholder') === 'false',
+    );
+    expect(mock.paidCalls()).toBe(1);
+    expect(mock.requests.filter((r) => r.billed).map((r) => r.prompt)).toEqual([
+      'A green canoe on a misty river',
+    ]);
+
+    // The served image is the generated one, and the browser is told not to keep the placeholder.
+    const src = heroSrc(html);
+    expect(src).toMatch(/^\/_image\?/);
+    const response = await fetch(`${base}${src}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    const served = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
+    const entry = Object.values(lock.images).find(
+      (image) => (image as { prompt: string }).prompt === 'A green canoe on a misty river',
+    ) as { width: number; placeholder?: boolean; file: string };
+    expect(entry.placeholder).not.toBe(true);
+    expect(decodeURIComponent(src!)).toContain(entry.file);
+    expect(served.width).toBe(entry.width);
+  });
+
+  it('a new post gets its image without a restart', async () => {
+    await writeFile(
+      path.join(root, 'src/content/blog/delta.md'),
+      [
+        '---',
+        'title: Delta',
+        'hero:',
+        '  prompt: An orange hot air balloon over a canyon',
+        '  alt: A balloon',
+        '---',
+        '',
+        'Delta.',
+        '',
+      ].join('\n'),
+    );
+    await waitFor(
+      () => page('/blog/delta/'),
+      (text) => attr(text, 'data-placeholder') === 'false',
+    );
+    expect(mock.paidCalls()).toBe(2);
+  });
+});
