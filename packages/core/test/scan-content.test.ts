@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { HerogenError } from '../src/errors.js';
@@ -22,6 +22,14 @@ const scan = (overrides: Record<string, unknown> = {}) =>
   scanContent({ root: project.root, config: config(overrides) });
 
 const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** Bytes that start like a real image of `type` (references are sniffed by their magic bytes). */
+const image = (type: 'png' | 'webp', label: string) =>
+  Buffer.concat([
+    type === 'png'
+      ? Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      : Buffer.from('RIFF\0\0\0\0WEBP', 'latin1'),
+    Buffer.from(label),
+  ]);
 
 function only(errors: HerogenError[], file: string): HerogenError {
   const found = errors.filter((error) => error.location?.file === file);
@@ -262,14 +270,36 @@ describe('scanContent: finding heroes', () => {
   });
 });
 
+describe('scanContent: content outside the root', () => {
+  it('never reads a file a ../ glob or a symlinked folder leads to', async () => {
+    const outside = await createTempProject('herogen-outside-');
+    try {
+      await writeFile(join(outside.root, 'post.md'), '---\nhero: A canary outside\n---\n');
+      await project.write('src/content/ok.md', '---\nhero: A boat\n---\n');
+      await symlink(outside.root, join(project.root, 'src/content/linked'));
+      const relative = `../${basename(outside.root)}/*.md`;
+      const result = await scan({ content: ['src/content/**/*.md', relative] });
+      expect(result.heroes.map((hero) => hero.file)).toEqual(['src/content/ok.md']);
+      expect(result.files).toBe(1);
+      expect(result.errors.map((error) => error.code)).toEqual([
+        'PATH_OUTSIDE_ROOT',
+        'PATH_OUTSIDE_ROOT',
+      ]);
+      expect(result.errors.map((error) => error.message).join('\n')).toContain('symlink');
+    } finally {
+      await outside.cleanup();
+    }
+  });
+});
+
 describe('scanContent: reference images', () => {
   const hero = (refs: string[]) =>
     `---\nhero:\n  prompt: A cat\n  alt: cat\n  references:\n${refs.map((ref) => `    - ${JSON.stringify(ref)}`).join('\n')}\n---\n`;
 
   it('resolves ./ and ../ against the content file and others against the root, hashing each once', async () => {
-    await project.write('src/content/blog/sketch.png', 'sketch-bytes');
-    await project.write('src/content/shared.png', 'shared-bytes');
-    await project.write('assets/refs/style.webp', 'style-bytes');
+    await project.write('src/content/blog/sketch.png', image('png', 'sketch-bytes'));
+    await project.write('src/content/shared.png', image('png', 'shared-bytes'));
+    await project.write('assets/refs/style.webp', image('webp', 'style-bytes'));
     await project.write(
       'src/content/blog/post.md',
       hero(['./sketch.png', '../shared.png', 'assets/refs/style.webp']),
@@ -280,9 +310,9 @@ describe('scanContent: reference images', () => {
     expect(result.errors).toEqual([]);
     const post = result.heroes.find((h) => h.file === 'src/content/blog/post.md');
     expect(post?.references).toEqual([
-      { path: 'src/content/blog/sketch.png', sha256: sha256('sketch-bytes') },
-      { path: 'src/content/shared.png', sha256: sha256('shared-bytes') },
-      { path: 'assets/refs/style.webp', sha256: sha256('style-bytes') },
+      { path: 'src/content/blog/sketch.png', sha256: sha256(image('png', 'sketch-bytes')) },
+      { path: 'src/content/shared.png', sha256: sha256(image('png', 'shared-bytes')) },
+      { path: 'assets/refs/style.webp', sha256: sha256(image('webp', 'style-bytes')) },
     ]);
     expect(post?.spec.references).toEqual([
       './sketch.png',
@@ -291,7 +321,7 @@ describe('scanContent: reference images', () => {
     ]);
     const other = result.heroes.find((h) => h.file === 'src/content/blog/other.md');
     expect(other?.references).toEqual([
-      { path: 'assets/refs/style.webp', sha256: sha256('style-bytes') },
+      { path: 'assets/refs/style.webp', sha256: sha256(image('webp', 'style-bytes')) },
     ]);
   });
 
@@ -326,7 +356,7 @@ describe('scanContent: reference images', () => {
         'src/content/post.md',
         hero(['assets/ok.png', 'assets/linked.png', 'assets/linked-dir/secret.png']),
       );
-      await project.write('assets/ok.png', 'ok');
+      await project.write('assets/ok.png', image('png', 'ok'));
       const result = await scan();
       expect(result.heroes).toEqual([]);
       const errors = result.errors.filter(
@@ -342,6 +372,19 @@ describe('scanContent: reference images', () => {
     } finally {
       await outside.cleanup();
     }
+  });
+
+  it('refuses a reference that is not a PNG, JPEG or WebP image before anything is paid', async () => {
+    await project.write('assets/notes.png', 'just text');
+    await project.write('assets/anim.png', Buffer.from('GIF89a-animation'));
+    await project.write('src/content/post.md', hero(['assets/notes.png', 'assets/anim.png']));
+    const errors = (await scan()).errors;
+    expect(errors.map((error) => [error.code, error.location?.field])).toEqual([
+      ['REFERENCE_INVALID', 'hero.references[0]'],
+      ['REFERENCE_INVALID', 'hero.references[1]'],
+    ]);
+    expect(errors[0]?.message).toContain('is not an image');
+    expect(errors[1]?.message).toContain('a GIF image');
   });
 
   it('reports a missing reference and a directory as REFERENCE_INVALID', async () => {

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../src/fs/file-hash.js';
 import { checkStoredFiles, verifyOriginals } from '../src/store/check-stored.js';
 import type { Lock } from '../src/types.js';
+import { makeImage } from './fixtures/store/images.js';
 import { sampleEntry, sampleKey } from './fixtures/store/samples.js';
 
 let root: string;
@@ -18,13 +19,14 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Write `count` originals and a lock that records them. */
+/** Write `count` originals (real 64×48 PNGs, each made unique by trailing bytes) and a lock. */
 async function storedProject(count: number): Promise<Lock> {
   const lock: Lock = { version: 1, images: {}, pending: {} };
+  const png = await makeImage(64, 48);
   await Promise.all(
     Array.from({ length: count }, async (_, n) => {
       const key = sampleKey(n);
-      const bytes = `image ${n} `.repeat(3 + (n % 5));
+      const bytes = Buffer.concat([png, Buffer.from(`image ${n} `.repeat(3 + (n % 5)))]);
       const entry = sampleEntry(key, n, { sha256: sha256Hex(bytes), bytes: bytes.length });
       await writeFile(join(root, entry.file), bytes);
       lock.images[key] = entry;
@@ -69,6 +71,40 @@ describe('checkStoredFiles', () => {
     expect(states.size).toBe(2000);
     expect([...states.values()].filter((state) => state === 'ok')).toHaveLength(1999);
     expect(states.get(sampleKey(1234))).toBe('missing');
+  });
+});
+
+describe('what a hand-edited lock cannot vouch for', () => {
+  it('a file whose hash matches but which is not the image the lock describes', async () => {
+    const lock = await storedProject(2);
+    const text = 'not an image, whatever the lock says';
+    const entry = lock.images[sampleKey(1)]!;
+    await writeFile(join(root, entry.file), text);
+    lock.images[sampleKey(1)] = { ...entry, sha256: sha256Hex(text), bytes: text.length };
+    const states = await checkStoredFiles(root, lock, { hash: true });
+    expect(states.get(sampleKey(0))).toBe('ok');
+    expect(states.get(sampleKey(1))).toBe('corrupt');
+    // Right bytes, wrong recorded size: also caught.
+    lock.images[sampleKey(0)] = { ...lock.images[sampleKey(0)]!, width: 640 };
+    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(0))).toBe('corrupt');
+  });
+
+  it('an original that is a symlink to a file outside the project is never read', async () => {
+    const lock = await storedProject(1);
+    const outside = await mkdtemp(join(tmpdir(), 'herogen-outside-'));
+    try {
+      const entry = lock.images[sampleKey(0)]!;
+      const secret = join(outside, 'secret.png');
+      await writeFile(secret, await readFile(join(root, entry.file)));
+      await rm(join(root, entry.file));
+      await symlink(secret, join(root, entry.file));
+      const [result] = await verifyOriginals(root, lock);
+      expect(result?.state).toBe('corrupt');
+      expect(result?.actualSha256).toBeUndefined();
+      expect((await checkStoredFiles(root, lock)).get(sampleKey(0))).toBe('corrupt');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
 

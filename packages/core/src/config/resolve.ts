@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { HerogenError, type SourceLocation } from '../errors.js';
@@ -259,6 +259,18 @@ function resolvePathSetting(
       `lockFile "${value}"${where} names the project root, not a file.`,
       {
         hint: 'Use a file name such as "herogen.lock.json".',
+        ...(location ? { location } : {}),
+      },
+    );
+  }
+  // Caught here, before anything is paid for: a store would fail only after the API call.
+  const kind = statSync(absolute, { throwIfNoEntry: false });
+  if (kind && (field === 'outDir' ? !kind.isDirectory() : kind.isDirectory())) {
+    throw new HerogenError(
+      'CONFIG_INVALID',
+      `${field} "${value}"${where} is ${field === 'outDir' ? 'a file, not a folder' : 'a folder, not a file'}.`,
+      {
+        hint: `Move ${toPosixRelative(root, absolute)} out of the way, or set ${field} to another path.`,
         ...(location ? { location } : {}),
       },
     );

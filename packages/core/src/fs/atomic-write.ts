@@ -83,7 +83,9 @@ export async function listStaleTempFiles(
   try {
     names = await readdir(directory);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // No directory (or a file in its place): no temp files to clean there.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw error;
   }
   const found: TempFileInfo[] = [];

@@ -3,7 +3,17 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isInsideDirectory, toPosixRelative } from '../config/root-path.js';
 import { HerogenError } from '../errors.js';
+import { sniffImageType } from '../http/media.js';
 import type { ReferenceImage } from '../types.js';
+
+/** What image APIs accept as reference images. */
+const REFERENCE_TYPES = new Set(['png', 'jpeg', 'webp']);
+
+class NotAnImage extends Error {
+  constructor(readonly kind: string | undefined) {
+    super('not a PNG, JPEG or WebP image');
+  }
+}
 
 /** Larger files are not images an API would accept; refuse before reading them into memory. */
 const MAX_REFERENCE_BYTES = 64 * 1024 * 1024;
@@ -121,11 +131,23 @@ async function resolveOne(
     }
     let hash = context.hashes.get(real);
     if (!hash) {
-      hash = readFile(real).then((bytes) => createHash('sha256').update(bytes).digest('hex'));
+      hash = readFile(real).then((bytes) => {
+        // Checked here, before any API call: a provider would refuse it after others were paid.
+        const type = sniffImageType(bytes);
+        if (!type || !REFERENCE_TYPES.has(type.extension)) throw new NotAnImage(type?.extension);
+        return createHash('sha256').update(bytes).digest('hex');
+      });
       context.hashes.set(real, hash);
     }
     return { path: shown, sha256: await hash };
   } catch (error) {
+    if (error instanceof NotAnImage) {
+      return new HerogenError(
+        'REFERENCE_INVALID',
+        `reference "${written}" is ${error.kind ? `a ${error.kind.toUpperCase()} image` : 'not an image'}; references must be PNG, JPEG or WebP files.`,
+        { location, hint: 'Convert it to PNG, JPEG or WebP, or point to another file.' },
+      );
+    }
     return new HerogenError(
       'REFERENCE_INVALID',
       `reference "${written}" could not be read: ${(error as Error).message}`,

@@ -1,7 +1,9 @@
+import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
+import { isInsideDirectory } from '../config/root-path.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import type { ContentHero, Logger } from '../types.js';
@@ -51,14 +53,19 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
   const { field, strictAlt } = options.config;
   const patterns =
     typeof options.config.content === 'string' ? [options.config.content] : options.config.content;
-  const files = (
-    await glob(patterns, {
-      cwd: root,
-      ignore: SCAN_IGNORE,
-      onlyFiles: true,
-      expandDirectories: false,
-    })
-  ).sort();
+  const errors: HerogenError[] = [];
+  const files = confineToRoot(
+    root,
+    (
+      await glob(patterns, {
+        cwd: root,
+        ignore: SCAN_IGNORE,
+        onlyFiles: true,
+        expandDirectories: false,
+      })
+    ).sort(),
+    errors,
+  );
 
   if (files.length === 0) {
     options.logger?.info(
@@ -67,7 +74,6 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
   }
   throwIfAborted(options.signal);
 
-  const errors: HerogenError[] = [];
   const warnings: HerogenError[] = [];
   const candidates: Candidate[] = [];
   for (const [index, file] of files.entries()) {
@@ -125,6 +131,35 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
     `scanned ${files.length} content files in ${Math.round(performance.now() - started)} ms: ${heroes.length} heroes, ${errors.length} errors, ${warnings.length} warnings`,
   );
   return { heroes, files: files.length, errors, warnings };
+}
+
+/**
+ * Drop (with an error) every match outside the project: a glob such as `../**` or a symlink
+ * to a folder elsewhere must never make herogen read a file outside the root.
+ */
+function confineToRoot(root: string, files: string[], errors: HerogenError[]): string[] {
+  let realRoot: string | undefined;
+  return files.filter((file) => {
+    realRoot ??= realpathSync.native(root);
+    let real: string | undefined;
+    try {
+      real =
+        isAbsolute(file) || /(^|\/)\.\.(\/|$)/.test(file)
+          ? undefined
+          : realpathSync.native(`${root}/${file}`);
+    } catch {}
+    if (real !== undefined && isInsideDirectory(realRoot, real)) return true;
+    errors.push(
+      new HerogenError(
+        'PATH_OUTSIDE_ROOT',
+        `the \`content\` globs match ${file}${real && real !== resolve(root, file) ? ` (a symlink to ${real})` : ''}, which is outside the project root ${root}; it was not read.`,
+        {
+          hint: 'Change `content` in the herogen config so it only matches files inside the project; herogen never reads files outside it.',
+        },
+      ),
+    );
+    return false;
+  });
 }
 
 function scanFile(

@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
-import { resolveInsideRoot } from '../fs/path-safety.js';
+import { isInside, resolveInsideRoot } from '../fs/path-safety.js';
 import type { Lock, LockEntry, StoredFileState } from '../types.js';
+import { loadSharp } from './load-sharp.js';
 
 export interface CheckStoredOptions {
   /** Also hash every file (slow, reads everything); otherwise compare sizes only. */
@@ -30,10 +31,19 @@ interface Inspection {
   actualSha256: string | undefined;
 }
 
-async function inspectStored(root: string, entry: LockEntry, hash: boolean): Promise<Inspection> {
+async function inspectStored(
+  root: string,
+  realRoot: string,
+  entry: LockEntry,
+  hash: boolean,
+): Promise<Inspection> {
   const path = resolveInsideRoot(root, entry.file, 'lock entry file');
   let size: number;
   try {
+    // A symlink to a file elsewhere is not an original in the project: never read it.
+    if (!isInside(realRoot, await realpath(path))) {
+      return { state: 'corrupt', actualBytes: undefined, actualSha256: undefined };
+    }
     const stats = await stat(path);
     if (!stats.isFile())
       return { state: 'corrupt', actualBytes: undefined, actualSha256: undefined };
@@ -48,11 +58,22 @@ async function inspectStored(root: string, entry: LockEntry, hash: boolean): Pro
   if (size !== entry.bytes) return { state: 'corrupt', actualBytes: size, actualSha256: undefined };
   if (!hash) return { state: 'ok', actualBytes: size, actualSha256: undefined };
   const actualSha256 = await sha256File(path).catch(() => undefined);
-  return {
-    state: actualSha256 === entry.sha256 ? 'ok' : 'corrupt',
-    actualBytes: size,
-    actualSha256,
-  };
+  // A hand-edited lock can vouch for any bytes: the file must also be the image it describes.
+  const ok = actualSha256 === entry.sha256 && (await headerMatches(path, entry));
+  return { state: ok ? 'ok' : 'corrupt', actualBytes: size, actualSha256 };
+}
+
+/** The file's image header says the format and size the lock records (header only, cheap). */
+async function headerMatches(path: string, entry: LockEntry): Promise<boolean> {
+  try {
+    const sharp = await loadSharp();
+    const meta = await sharp(path).metadata();
+    return (
+      meta.format === entry.format && meta.width === entry.width && meta.height === entry.height
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -67,8 +88,11 @@ export async function checkStoredFiles(
 ): Promise<Map<string, StoredFileState>> {
   const limit = pLimit(options.concurrency ?? 32);
   const keys = Object.keys(lock.images).sort();
+  const realRoot = await realpath(root);
   const states = await Promise.all(
-    keys.map((key) => limit(() => inspectStored(root, lock.images[key]!, options.hash ?? false))),
+    keys.map((key) =>
+      limit(() => inspectStored(root, realRoot, lock.images[key]!, options.hash ?? false)),
+    ),
   );
   return new Map(keys.map((key, index) => [key, states[index]!.state]));
 }
@@ -81,11 +105,12 @@ export async function verifyOriginals(
 ): Promise<VerifyResult[]> {
   const limit = pLimit(options.concurrency ?? 8);
   const keys = Object.keys(lock.images).sort();
+  const realRoot = await realpath(root);
   return Promise.all(
     keys.map((key) =>
       limit(async () => {
         const entry = lock.images[key]!;
-        const found = await inspectStored(root, entry, true);
+        const found = await inspectStored(root, realRoot, entry, true);
         // A size mismatch skips hashing in inspectStored; verify reports the real hash anyway.
         const actualSha256 =
           found.actualSha256 ??
