@@ -1,39 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium, loadedImages } from './fixtures/astro-support/browser.js';
 import { buildSite, copySite, repoRoot } from './fixtures/astro-support/harness.js';
 import { serveStatic } from './fixtures/astro-support/static-server.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (file) => existsSync(file),
-);
 const shots = path.join(repoRoot, 'test/.tmp/screenshots');
 
-/** Scroll through the page so lazy images load, then report every hero image's state. */
-async function heroImages(page: Page, selector: string) {
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.body.scrollHeight; y += 400) {
-      window.scrollTo(0, y);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    window.scrollTo(0, 0);
-  });
-  await page.waitForFunction(
-    (sel) => [...document.querySelectorAll<HTMLImageElement>(sel)].every((img) => img.complete),
-    selector,
-  );
-  return page.$$eval(selector, (images) =>
-    (images as HTMLImageElement[]).map((img) => ({
-      src: img.currentSrc,
-      naturalWidth: img.naturalWidth,
-    })),
-  );
-}
-
 // The astro-blog example, built from scratch with the offline provider, in a real browser.
-describe.skipIf(!CHROMIUM)('the astro-blog example in Chromium', () => {
+describe.skipIf(!chromiumPath)('the astro-blog example in Chromium', () => {
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let browser: Browser;
   const saved = { openai: process.env.OPENAI_API_KEY, hiapi: process.env.HIAPI_API_KEY };
@@ -45,18 +21,7 @@ describe.skipIf(!CHROMIUM)('the astro-blog example in Chromium', () => {
     const { error } = await buildSite(root, { useConfigFile: true });
     if (error) throw error;
     server = await serveStatic(path.join(root, 'dist'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     await mkdir(shots, { recursive: true });
   });
 
@@ -74,7 +39,7 @@ describe.skipIf(!CHROMIUM)('the astro-blog example in Chromium', () => {
         colorScheme: scheme,
       });
       await page.goto(`${server.url}/`);
-      const images = await heroImages(page, '.card img');
+      const images = await loadedImages(page, '.card img');
       expect(images.length).toBeGreaterThanOrEqual(9);
       for (const image of images) expect(image.naturalWidth, image.src).toBeGreaterThan(0);
       // The browser picked a modern format from <picture>.
@@ -89,7 +54,7 @@ describe.skipIf(!CHROMIUM)('the astro-blog example in Chromium', () => {
   it('a post: hero, caption and Open Graph tags', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.url}/blog/notes/split-keyboard/`);
-    const [hero] = await heroImages(page, '.post-hero img');
+    const [hero] = await loadedImages(page, '.post-hero img');
     expect(hero?.naturalWidth).toBeGreaterThan(0);
     const og = await page.getAttribute('meta[property="og:image"]', 'content');
     expect(og).toMatch(/^https:\/\/herogen-blog\.example\/_astro\/.+\.jpg$/);
