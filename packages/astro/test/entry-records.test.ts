@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { pickHeroData, readRecords, writeRecords } from '../src/content/entry-records.js';
+import {
+  createRecordBook,
+  pickHeroData,
+  readRecords,
+  writeRecords,
+} from '../src/content/entry-records.js';
 
 function memoryMeta() {
   const values = new Map<string, string>();
@@ -43,5 +48,33 @@ describe('entry records', () => {
       'hero',
     );
     expect(picked).toEqual({ hero: { prompt: 'p' }, title: 'T', description: 'D' });
+  });
+});
+
+describe('createRecordBook', () => {
+  const record = (key: string) => ({ file: 'src/content/a.md', data: {}, key, placeholder: false });
+
+  it('writes changes made after a load (glob watcher parses) through to the meta store', async () => {
+    const meta = memoryMeta();
+    const book = createRecordBook(meta);
+    book.set('a', record('k1'));
+    book.set('b', record('k2'));
+    book.delete('b');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([...readRecords(meta).keys()]).toEqual(['a']);
+  });
+
+  it('follows the meta store of the latest load, flushing pending changes to the old one first', () => {
+    const first = memoryMeta();
+    const book = createRecordBook(first);
+    book.set('a', record('k1'));
+    const second = memoryMeta();
+    writeRecords(second, new Map([['z', record('k9')]]));
+    book.attach(second);
+    expect([...readRecords(first).keys()]).toEqual(['a']);
+    expect([...book.records.keys()]).toEqual(['z']);
+    book.set('y', record('k8'));
+    book.flush();
+    expect([...readRecords(second).keys()]).toEqual(['y', 'z']);
   });
 });
