@@ -285,7 +285,9 @@ describe('scanContent: content outside the root', () => {
         'PATH_OUTSIDE_ROOT',
         'PATH_OUTSIDE_ROOT',
       ]);
-      expect(result.errors.map((error) => error.message).join('\n')).toContain('symlink');
+      const messages = result.errors.map((error) => error.message).join('\n');
+      expect(messages).toContain('symlink');
+      expect(messages).toContain(`glob "${relative}" points outside the project root`);
     } finally {
       await outside.cleanup();
     }

@@ -51,9 +51,12 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
   const root = resolve(options.root);
   const { field, strictAlt } = options.config;
-  const patterns =
-    typeof options.config.content === 'string' ? [options.config.content] : options.config.content;
   const errors: HerogenError[] = [];
+  const patterns = patternsInsideRoot(
+    root,
+    typeof options.config.content === 'string' ? [options.config.content] : options.config.content,
+    errors,
+  );
   const files = confineToRoot(
     root,
     (
@@ -131,6 +134,27 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
     `scanned ${files.length} content files in ${Math.round(performance.now() - started)} ms: ${heroes.length} heroes, ${errors.length} errors, ${warnings.length} warnings`,
   );
   return { heroes, files: files.length, errors, warnings };
+}
+
+/** Refuse (with an error) a pattern whose fixed part leads outside the root: it is never listed. */
+function patternsInsideRoot(root: string, patterns: string[], errors: HerogenError[]): string[] {
+  return patterns.filter((pattern) => {
+    if (pattern.startsWith('!')) return true;
+    const fixed: string[] = [];
+    for (const part of pattern.split('/')) {
+      if (/[*?[\]{}()!]/.test(part)) break;
+      fixed.push(part);
+    }
+    if (isInsideDirectory(root, resolve(root, fixed.join('/') || '.'))) return true;
+    errors.push(
+      new HerogenError(
+        'PATH_OUTSIDE_ROOT',
+        `the \`content\` glob "${pattern}" points outside the project root ${root}; herogen never reads files outside the project.`,
+        { hint: 'Use globs relative to the project root, e.g. "src/content/**/*.md".' },
+      ),
+    );
+    return false;
+  });
 }
 
 /**
