@@ -15,6 +15,7 @@ import sharp from 'sharp';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI_BIN = path.join(REPO, 'packages/cli/dist/bin.js');
 export const CRASH_HOOK = fileURLToPath(new URL('./crash-hook.mjs', import.meta.url));
+export const FS_TRACE = fileURLToPath(new URL('./fs-trace.mjs', import.meta.url));
 export const MOCK_BIN = path.join(REPO, 'packages/mock-api/dist/bin.js');
 
 /** The shape of `writeFileAtomic`'s temp files: `.<name>.<pid>.<12 hex>.tmp`. */
@@ -106,11 +107,22 @@ export interface Spawned {
 /** Run the built CLI in a child process; `crash` arms the crash hook (see crash-hook.mjs). */
 export function spawnHerogen(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; crash?: string },
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    crash?: string;
+    /** Record every path the process touches into this file (see fs-trace.mjs). */
+    trace?: string;
+  },
 ): Spawned {
   const child = spawn(
     process.execPath,
-    [...(options.crash ? ['--import', CRASH_HOOK] : []), CLI_BIN, ...args],
+    [
+      ...(options.crash ? ['--import', CRASH_HOOK] : []),
+      ...(options.trace ? ['--import', FS_TRACE] : []),
+      CLI_BIN,
+      ...args,
+    ],
     {
       cwd: options.cwd,
       env: {
@@ -118,6 +130,7 @@ export function spawnHerogen(
         HOME: process.env.HOME,
         ...options.env,
         ...(options.crash ? { HEROGEN_TEST_CRASH: options.crash } : {}),
+        ...(options.trace ? { HEROGEN_TEST_FS_TRACE: options.trace } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
