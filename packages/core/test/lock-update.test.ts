@@ -131,6 +131,31 @@ describe('updateLock', () => {
     await expect(updateLock(lockPath, () => {}, { timeoutMs: 100 })).resolves.toBeDefined();
   });
 
+  it('writes concurrent updates together; a failing one fails alone, leaving no trace', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, n) =>
+        updateLock(lockPath, (lock) => {
+          lock.images[sampleKey(n)] = sampleEntry(sampleKey(n), n);
+          if (n === 5) throw new Error('boom');
+          if (n === 7) lock.images[sampleKey(n)] = { ...sampleEntry(sampleKey(n), n), bytes: -1 };
+        }),
+      ),
+    );
+    expect(results[5]).toMatchObject({ status: 'rejected', reason: { message: 'boom' } });
+    expect(results[7]).toMatchObject({ status: 'rejected', reason: { code: 'INTERNAL' } });
+    const stored = await readLock(lockPath);
+    const expected = [0, 1, 2, 3, 4, 6, 8, 9, 10, 11].map((n) => sampleKey(n)).sort();
+    expect(Object.keys(stored.images).sort()).toEqual(expected);
+    for (const [n, result] of results.entries()) {
+      if (n === 5 || n === 7) continue;
+      // Each caller gets the lock as written, with its own entry in it.
+      expect(result.status === 'fulfilled' && result.value.images[sampleKey(n)]).toBeTruthy();
+    }
+    // Updates made together are written together: callers share the lock of one write.
+    const written = new Set(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
+    expect(written.size).toBeLessThan(10);
+  });
+
   it('refuses to write an invalid lock', async () => {
     await writeFile(lockPath, serializeLock({ version: 1, images: {}, pending: {} }));
     await expect(
