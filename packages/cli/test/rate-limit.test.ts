@@ -2,11 +2,11 @@ import { createMockApi } from '@herogen/mock-api';
 import { expect, it } from 'vitest';
 import { createProject, runCli } from './helpers.js';
 
-it('concurrency 8 against a rate-limited API finishes, rejected calls kept to one per window', async () => {
+it('concurrency 8 against a rate-limited API finishes, refusals kept to one per window', async () => {
   // 4 images per 1.5 s window stands in for "N images per minute" so the test runs in seconds.
   const mock = await createMockApi({ imagesPerMinute: 4, rateWindowMs: 1500, latencyMs: 20 });
   const files: Record<string, string> = {};
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 20; i++) {
     files[`src/content/post-${i}.md`] =
       `---\nhero:\n  prompt: Scene number ${i}\n  alt: Scene ${i}\n---\n`;
   }
@@ -20,20 +20,15 @@ it('concurrency 8 against a rate-limited API finishes, rejected calls kept to on
     const elapsed = Date.now() - started;
     expect(run.stderr).not.toMatch(/^failed /m);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).generated).toBe(12);
-    expect(mock.paidCalls()).toBe(12);
+    expect(JSON.parse(run.stdout).generated).toBe(20);
+    expect(mock.paidCalls()).toBe(20);
 
     const calls = mock.requests.filter((r) => r.route === 'openai.generations');
     const rejected = calls.filter((r) => r.status === 429);
-    const firstRejection = Math.min(...rejected.map((r) => r.at));
     const windows = Math.ceil(elapsed / 1500) + 1;
-    // Workers that had already started a call when the first 429 came back may be refused too
-    // (at most the other 7). After that the whole run waits, then sends one call at a time until
-    // one succeeds: at most one refusal per window.
-    const burst = rejected.filter((r) => r.at < firstRejection + 250);
-    const later = rejected.filter((r) => r.at >= firstRejection + 250);
-    expect(burst.length).toBeLessThanOrEqual(7);
-    expect(later.length).toBeLessThanOrEqual(windows);
+    // Workers that had already sent a call when the first 429 came back may be refused too (at
+    // most the other 7). After that the run waits, then goes single file: at most one refusal
+    // per window. A pool that retried in step would see about 4 refusals per window here.
     expect(rejected.length).toBeLessThanOrEqual(7 + windows);
   } finally {
     await project.cleanup();

@@ -31,9 +31,24 @@ describe('createRateGate', () => {
     expect(first.start).toBeGreaterThanOrEqual(50);
     // The refused probe closes the gate again: the next call waits a new pause, alone.
     expect(second.start).toBeGreaterThanOrEqual(first.end + 50);
-    // Nothing else starts until that probe has succeeded.
+    // Calls stay single file for a while after a 429: nothing overlaps.
     expect(third.start).toBeGreaterThanOrEqual(second.end);
+    expect(gate.probing).toBe(true);
+  });
+
+  it('returns to full concurrency once a quiet period has passed', async () => {
+    let clock = 0;
+    const gate = createRateGate({ now: () => clock, sleep: async (ms) => void (clock += ms) });
+    gate.backoff(100);
+    const release = await gate.acquire();
+    expect(clock).toBe(100);
+    release('ok');
+    expect(gate.probing).toBe(true); // still within the quiet period
+    clock = 250;
+    (await gate.acquire())('ok');
     expect(gate.probing).toBe(false);
+    const parallel = await Promise.all([gate.acquire(), gate.acquire(), gate.acquire()]);
+    expect(parallel).toHaveLength(3);
   });
 
   it('gives up waiting when the signal aborts', async () => {

@@ -1,8 +1,10 @@
 /**
  * Shared by every worker of a run so one 429 slows them all. After a 429 the gate stays shut for
- * the wait the server asked for, then lets paid calls through one at a time until one succeeds:
- * a worker pool never stampedes a rate-limited API, so each limit window sees at most one
- * rejected call from us after the first.
+ * the wait the server asked for, then lets paid calls through one at a time, and returns to full
+ * concurrency only once the longest wait seen so far (about the server's limit window) has
+ * passed without another 429. A worker pool so never
+ * stampedes a rate-limited API: each limit window sees at most one refused call from us after
+ * the calls that were already in flight when the first 429 came.
  */
 export interface RateGate {
   /** Wait for permission to send a paid call; call the returned function with its outcome. */
@@ -21,6 +23,10 @@ export function createRateGate(
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   let closedUntil = 0;
+  /** Single file until this time passes with no new 429. */
+  let quietUntil = 0;
+  /** Longest wait a server asked for: the best guess of its rate window we get. */
+  let longestWait = 0;
   let probing = false;
   let probeInFlight = false;
   let waiters: Array<() => void> = [];
@@ -37,6 +43,8 @@ export function createRateGate(
     },
     backoff(ms) {
       closedUntil = Math.max(closedUntil, now() + ms);
+      longestWait = Math.max(longestWait, ms);
+      quietUntil = Math.max(quietUntil, closedUntil + longestWait);
       probing = true;
     },
     async acquire(signal) {
@@ -59,7 +67,7 @@ export function createRateGate(
           released = true;
           if (!isProbe) return;
           probeInFlight = false;
-          if (outcome === 'ok') probing = false;
+          if (outcome === 'ok' && now() >= quietUntil) probing = false;
           wake();
         };
       }
