@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBase64Strict, sniffImageType } from '../src/http/media.js';
-import { redact, sanitizeCause } from '../src/http/redact.js';
+import { describeUrlSetting, redact, sanitizeCause } from '../src/http/redact.js';
 
 const KEY = 'sk-herogen-FAKE-KEY-0123456789abcdef';
 
@@ -59,5 +59,19 @@ describe('media checks', () => {
       'svg',
     );
     expect(sniffImageType(new Uint8Array(Buffer.from('{"error":"nope"}')))).toBeUndefined();
+  });
+});
+
+describe('describeUrlSetting', () => {
+  it('never echoes a value that is not a URL (often a key in the wrong variable)', () => {
+    const text = describeUrlSetting('sk-test-HEROGEN-SECRET-0123456789');
+    expect(text).not.toContain('SECRET');
+    expect(text).toContain('looks like an API key');
+    expect(describeUrlSetting('hk-some-other-secret')).not.toContain('secret-');
+  });
+
+  it('drops credentials, query and fragment from a URL', () => {
+    const text = describeUrlSetting('ftp://user:p4ssw0rd@proxy.example/v1?api_key=abcdef1234#x');
+    expect(text).toBe('"ftp://proxy.example/v1" is not an http(s) URL');
   });
 });

@@ -49,3 +49,23 @@ export function sanitizeCause(error: unknown, secrets: readonly (string | undefi
   }
   return new Error(redact(String(error), secrets));
 }
+
+/**
+ * A user-given URL setting, safe to print in an error: credentials, query and fragment are
+ * dropped, and a value that is not a URL at all (often a key pasted into the wrong variable)
+ * is not echoed.
+ */
+export function describeUrlSetting(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    const key = /^(sk-|Bearer\s)/i.test(value.trim()) ? ' (it looks like an API key)' : '';
+    return `is not a URL${key}; the value is not shown in case it is a secret`;
+  }
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return `"${redact(url.toString())}" is not an http(s) URL`;
+}

@@ -1,5 +1,6 @@
 /** Options of the `hiapi` provider and where each setting comes from when not given. */
 import { HerogenError } from '../../errors.js';
+import { describeUrlSetting } from '../../http/redact.js';
 import type { RetryPolicy } from '../../http/retry.js';
 
 export const HIAPI_DEFAULT_BASE_URL = 'https://api.hiapi.ai';
@@ -42,7 +43,7 @@ export function resolveHiapiSettings(options: HiapiProviderOptions): HiapiSettin
   if (!/^https?:\/\//i.test(baseURL)) {
     throw new HerogenError(
       'CONFIG_INVALID',
-      `The hiapi base URL "${baseURL}" is not an http(s) URL; set hiapi.baseURL or HIAPI_BASE_URL to something like ${HIAPI_DEFAULT_BASE_URL}.`,
+      `The hiapi base URL ${describeUrlSetting(baseURL)}; set hiapi.baseURL or HIAPI_BASE_URL to something like ${HIAPI_DEFAULT_BASE_URL}.`,
     );
   }
   return { apiKey: nonEmpty(options.apiKey) ?? nonEmpty(env.HIAPI_API_KEY), baseURL };

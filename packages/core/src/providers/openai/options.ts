@@ -1,5 +1,6 @@
 /** Options of the `openai` provider and where each setting comes from when not given. */
 import { HerogenError } from '../../errors.js';
+import { describeUrlSetting } from '../../http/redact.js';
 import type { RetryPolicy } from '../../http/retry.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -44,7 +45,7 @@ export function resolveOpenAISettings(options: OpenAIProviderOptions): OpenAISet
   if (!/^https?:\/\//i.test(baseURL)) {
     throw new HerogenError(
       'CONFIG_INVALID',
-      `The OpenAI base URL "${baseURL}" is not an http(s) URL; set openai.baseURL or OPENAI_BASE_URL to something like ${OPENAI_DEFAULT_BASE_URL}.`,
+      `The OpenAI base URL ${describeUrlSetting(baseURL)}; set openai.baseURL or OPENAI_BASE_URL to something like ${OPENAI_DEFAULT_BASE_URL}.`,
     );
   }
   return {
