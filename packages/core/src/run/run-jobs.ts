@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
-import { withKeyClaim } from '../lock/claim.js';
+import { claimKey, resolveClaimDir, withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -13,6 +13,7 @@ import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';
 import { storeOriginal } from '../store/store-original.js';
 import type {
+  GeneratedImage,
   HeroProvider,
   Job,
   JobResult,
@@ -134,19 +135,20 @@ export async function runJobs(
       return;
     }
     try {
-      results.push(
-        await scheduler.run(() =>
-          generateOne(
-            job,
-            decision.provider,
-            { ...context, http, rateGate },
-            options,
-            tracker,
-            scheduler.pauseAll,
-            emit,
-          ),
+      const store = await scheduler.run(() =>
+        generateOne(
+          job,
+          decision.provider,
+          { ...context, http, rateGate },
+          options,
+          tracker,
+          scheduler.pauseAll,
+          emit,
         ),
       );
+      // The provider call is over: its slot already serves the next image while this one is
+      // journaled, checked and stored, starting at once as before.
+      results.push(await store());
     } catch (error) {
       const failure = asHerogenError(error);
       if (failure.code === 'BUDGET_EXCEEDED') {
@@ -342,17 +344,32 @@ async function generateOne(
   tracker: ReturnType<typeof createBudgetTracker>,
   pauseAll: (ms: number) => void,
   emit: (event: RunEvent) => void,
-): Promise<JobResult> {
+): Promise<() => Promise<JobResult>> {
   const { config, lockPath, root } = context;
   const signal = options.cancelSignal ?? new AbortController().signal;
-  return withKeyClaim(context.root, job.key, { signal: options.signal }, async () => {
+  // The claim is held until the image is stored, which happens after the provider's slot is
+  // freed: the caller runs the returned step to store it.
+  const claim = await claimKey(root, job.key, { signal: options.signal });
+  if (!claim) {
+    throw new HerogenError(
+      'TIMEOUT',
+      `Waited 900s for another herogen process that is generating image ${job.key}; giving up.`,
+      {
+        retryable: true,
+        hint: `Run the build again once the other one finishes. If none is running, delete ${path.join(resolveClaimDir(root), `${job.key}.lock`)}.`,
+      },
+    );
+  }
+  const settled = (result: JobResult) => async () => result;
+  let store: (() => Promise<JobResult>) | undefined;
+  try {
     // Another process may have stored this key while we waited for the claim.
     const lock = await readLock(lockPath);
     const stored = lock.images[job.key];
     const renewing = options.renew?.includes(job.key) === true;
     if (stored && !stored.placeholder && job.status !== 'corrupt' && !renewing) {
       emit({ type: 'skipped', job, reason: 'stored by another run' });
-      return { key: job.key, status: 'cached', job, entry: stored };
+      return settled({ key: job.key, status: 'cached', job, entry: stored });
     }
     // A run killed after receiving this image left it in the write-ahead journal: record it
     // instead of paying again (this run holds the claim, so nobody else is storing it).
@@ -366,7 +383,7 @@ async function generateOne(
     });
     if (recovered?.outcome === 'recorded' && recovered.entry) {
       emit({ type: 'skipped', job, reason: 'recovered from an interrupted run' });
-      return { key: job.key, status: 'cached', job, entry: recovered.entry };
+      return settled({ key: job.key, status: 'cached', job, entry: recovered.entry });
     }
     if (provider.paid && !tracker.tryReserve(job)) {
       throw new HerogenError('BUDGET_EXCEEDED', 'budget reached: this image was not started', {
@@ -414,35 +431,63 @@ async function generateOne(
           }),
       },
     };
-    let entry: LockEntry;
-    try {
-      const image = await provider.generate(job.request, providerContext);
-      entry = await storeOriginal({
-        root,
-        outDir: context.outDir,
-        key: job.key,
-        request: job.request,
-        image,
-        lockPath,
-        ...(provider.paid
-          ? {}
-          : { placeholder: { reason: 'offline art from the local provider' } }),
-      });
-    } catch (error) {
+    let settledCost = false;
+    const fail = async (error: unknown): Promise<never> => {
       const failure = asHerogenError(error);
       // A call that may have been billed counts as spent (by its estimate) toward the cap.
-      if (provider.paid && failure.mayHaveBilled) tracker.settle(job, null);
-      else if (provider.paid) tracker.release(job);
+      if (provider.paid && !settledCost) {
+        if (failure.mayHaveBilled) tracker.settle(job, null);
+        else tracker.release(job);
+      }
       await archived?.undo().catch(() => undefined);
       // A task that failed for good must not be resumed by the next run; a stuck or interrupted
       // one must be (that is what the journal is for).
       if (failure.code === 'PROVIDER_TASK_FAILED') await clearPendingTask(lockPath, job.key);
       throw located(job, failure);
+    };
+    let image: GeneratedImage;
+    try {
+      image = await provider.generate(job.request, providerContext);
+    } catch (error) {
+      return await fail(error);
     }
-    if (provider.paid) tracker.settle(job, entry.costUsd);
-    emit({ type: 'generated', job, entry });
-    return { key: job.key, status: provider.paid ? 'generated' : 'placeholder', job, entry };
-  });
+    // The response says what it cost: count it before the slot goes to the next image, so the
+    // budget check of that image sees it.
+    if (provider.paid) {
+      tracker.settle(
+        job,
+        typeof image.costUsd === 'number' && Number.isFinite(image.costUsd) ? image.costUsd : null,
+      );
+      settledCost = true;
+    }
+    store = async () => {
+      try {
+        let entry: LockEntry;
+        try {
+          entry = await storeOriginal({
+            root,
+            outDir: context.outDir,
+            key: job.key,
+            request: job.request,
+            image,
+            lockPath,
+            ...(provider.paid
+              ? {}
+              : { placeholder: { reason: 'offline art from the local provider' } }),
+          });
+        } catch (error) {
+          return await fail(error);
+        }
+        emit({ type: 'generated', job, entry });
+        return { key: job.key, status: provider.paid ? 'generated' : 'placeholder', job, entry };
+      } finally {
+        await claim.release();
+      }
+    };
+    return store;
+  } finally {
+    if (!store) await claim.release();
+  }
 }
 
 /** Store offline art under the job's key so the site still builds, and report the failure. */
