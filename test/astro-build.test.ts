@@ -11,6 +11,8 @@ import {
   readText,
 } from './fixtures/astro-support/harness.js';
 
+const attrOf = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
+
 // A key that must never show up in the site, the logs or the lock.
 const API_KEY = 'sk-test-herogen-astro-build-5d1c0e';
 const NEW_BETA_PROMPT = 'A blue boat in a stormy harbour';
@@ -150,6 +152,20 @@ describe('astro build against the mock OpenAI API', () => {
     expect(imageUrls(beta).filter((url) => url.startsWith('/_astro/'))).not.toEqual(
       before.filter((url) => url.startsWith('/_astro/')),
     );
+  });
+
+  it('a config change re-points entries whose files did not change', async () => {
+    const before = imageUrls(await page('blog/alpha')).filter((url) => url.startsWith('/_astro/'));
+    mock.reset();
+    const { output, error } = await buildSite(root, { herogen: { env, style: 'watercolor' } });
+    logs.push(output);
+    expect(error).toBeUndefined();
+    // Two distinct prompts, each now with the style appended: two new images.
+    expect(mock.paidCalls()).toBe(2);
+    expect(generationPrompts().every((prompt) => prompt?.includes('watercolor'))).toBe(true);
+    const alpha = await page('blog/alpha');
+    expect(attrOf(alpha, 'data-prompt')).toContain('watercolor');
+    expect(imageUrls(alpha).filter((url) => url.startsWith('/_astro/'))).not.toEqual(before);
   });
 
   it('never writes the API key to dist, the lock or the logs', async () => {

@@ -45,7 +45,7 @@ describe('astro dev', () => {
       root,
       configFile: false,
       site: 'https://fixture.example',
-      logLevel: 'error',
+      logLevel: 'warn',
       server: { host: '127.0.0.1', port: 0 },
       integrations: [
         herogen({

@@ -6,12 +6,14 @@ import { toAstroError } from '../errors.js';
 import { findProject, type ProjectState } from '../registry.js';
 import { createStandaloneProject } from '../standalone.js';
 import { createRecordBook, pickHeroData, type RecordBook } from './entry-records.js';
+import { computeFingerprint } from './fingerprint.js';
 import { isHeroRequest, relativeImagePath, toHeroData } from './hero-value.js';
 
 /** Name shared by every wrapped loader, so the dev server can refresh just these. */
 export const LOADER_NAME = 'herogen-loader';
 
 const books = new Map<string, RecordBook>();
+const FINGERPRINT_KEY = 'herogen:fingerprint';
 
 export interface HerogenLoaderOptions {
   /**
@@ -37,14 +39,14 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       const project = findProject(root) ?? (await createStandaloneProject(root, context.logger));
       const field = project.session.config.field;
       const bookKey = `${root}\0${context.collection}`;
-      let records = books.get(bookKey);
-      if (records) records.attach(context.meta);
-      else {
-        records = createRecordBook(context.meta);
-        books.set(bookKey, records);
+      const book = books.get(bookKey) ?? createRecordBook(context.meta);
+      book.attach(context.meta);
+      books.set(bookKey, book);
+      // Taken before the check, so a lock change during this load is seen by the next one.
+      const fingerprint = await computeFingerprint(project.session);
+      if (context.meta.get(FINGERPRINT_KEY) !== fingerprint) {
+        await dropStaleEntries(project, context, book);
       }
-      const book = records;
-      await dropStaleEntries(project, context, book);
 
       const parseData: LoaderContext['parseData'] = async (props) => {
         const value = props.data[field];
@@ -76,6 +78,7 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       await inner.load({ ...context, parseData });
       for (const id of [...book.records.keys()]) if (!context.store.has(id)) book.delete(id);
       book.flush();
+      context.meta.set(FINGERPRINT_KEY, fingerprint);
     },
   };
 }
