@@ -82,7 +82,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
           .catch((error: unknown) => {
             throw toAstroError(error);
           });
-        report(summary, logger, dev);
+        report(summary, logger, dev && session.registry.defaultId !== 'local');
         if (session.config.strict && summary.failed > 0) throw toAstroError(strictFailure(summary));
       },
       'astro:server:setup': ({ server, refreshContent }) => {
@@ -103,14 +103,15 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
   };
 }
 
-function report(summary: RunSummary, logger: AstroIntegrationLogger, dev: boolean) {
+/** `paidDev`: a dev server whose placeholders a save (or a build) would turn into AI images. */
+function report(summary: RunSummary, logger: AstroIntegrationLogger, paidDev: boolean) {
   if (summary.results.length === 0) {
     logger.info('no hero prompts found');
     return;
   }
   logger.info(formatSummary(summary));
   const waiting = summary.results.filter((result) => result.status === 'placeholder').length;
-  if (dev && waiting > 0) {
+  if (paidDev && waiting > 0) {
     logger.info(
       `${waiting} hero image${waiting === 1 ? ' is' : 's are'} offline placeholders: the dev server never pays on page load. Save a post to generate its image, or run \`astro build\`.`,
     );
