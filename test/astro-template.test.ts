@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ describe('zero schema change on the blog template shape', () => {
 
   beforeAll(async () => {
     root = await copySite('astro-template');
+    // git keeps no empty folders: a fresh clone has no src/assets until something is put there.
+    await mkdir(path.join(root, 'src/assets'), { recursive: true });
     await sharp({ create: { width: 1200, height: 600, channels: 3, background: '#3b6f8f' } })
       .png()
       .toFile(path.join(root, 'src/assets/own-cover.png'));
