@@ -49,6 +49,7 @@ import {
   hiapiModelInfo,
 } from './hiapi/models.js';
 import { type HiapiProviderOptions, resolveHiapiSettings } from './hiapi/options.js';
+import { nextPollDelay } from './hiapi/poll-schedule.js';
 import { estimateHiapiCost, HIAPI_PRICING_PAGE } from './hiapi/pricing.js';
 import {
   type HiapiTask,
@@ -61,8 +62,6 @@ import { hiapiAspects, nearestHiapiAspect } from './sizing.js';
 export type { HiapiProviderOptions } from './hiapi/options.js';
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
-const POLL_GROWTH = 1.5;
-const MAX_POLL_INTERVAL_MS = 5000;
 const DEFAULT_MAX_POLL_MS = 600_000;
 const URL_PATTERN = /^https?:\/\//i;
 /** `fail` is documented; the others are tolerated so a renamed state does not poll for 10 minutes. */
@@ -338,7 +337,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
         }, retryOptions('task poll'));
       };
 
-      /** Poll with growing waits until the task ends, or the deadline passes. */
+      /** Poll with waits that grow with the task's age until it ends, or the deadline passes. */
       const waitForTask = async (
         http: HttpClient,
         taskId: string,
@@ -346,13 +345,17 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
         startedAt: number,
       ): Promise<HiapiTask> => {
         const deadline = startedAt + maxPollMs;
-        let delay = pollIntervalMs;
+        let polled = first !== undefined;
         let task = first;
         for (;;) {
           if (task === undefined) {
             const remaining = deadline - Date.now();
+            const delay = nextPollDelay({
+              ageMs: Date.now() - startedAt,
+              firstMs: pollIntervalMs,
+              first: !polled,
+            });
             await sleep(Math.max(0, Math.min(delay, remaining)), context.signal);
-            delay = Math.min(delay * POLL_GROWTH, MAX_POLL_INTERVAL_MS);
             task = await getTask(http, taskId);
             if (task === undefined) {
               throw new HerogenError(
@@ -363,6 +366,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
             }
           }
           if (task.status === 'success' || FAILED.has(task.status)) return task;
+          polled = true;
           if (Date.now() >= deadline) {
             throw new HerogenError(
               'TIMEOUT',

@@ -14,7 +14,10 @@ export interface HiapiProviderOptions {
   prices?: Record<string, number>;
   /** Where the defaults above are read from. Default: `process.env`. */
   env?: Record<string, string | undefined>;
-  /** First wait between task polls; grows ×1.5 up to 5 s. @default 1000 */
+  /**
+   * First wait before polling a task; later waits are a fifth of the task's age (at least a
+   * quarter of this, at most 5 s). @default 1000
+   */
   pollIntervalMs?: number;
   /** Longest wait for a task to finish before giving up (it can be resumed). @default 600_000 */
   maxPollMs?: number;
