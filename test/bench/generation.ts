@@ -1,0 +1,161 @@
+/**
+ * Benchmark 3 — cold generation efficiency: N images against the mock API at several
+ * concurrencies, wall time against the ideal `ceil(N / c) × latency`.
+ *
+ * - openai: every generation call answers after `--latency` ms (default 1000).
+ * - hiapi: every task takes `--task` ms (default 2000) from create to success; herogen polls.
+ *
+ * The mock runs in its own process (like a remote API). Images are the smallest each API
+ * makes (openai 1024×640 PNG at quality low; hiapi 1K 16:9 = 1360×768) so that decoding and
+ * storing them stays small next to the latency; that work is still counted. One warm-up run per
+ * provider fills the mock's render cache, so the mock's own PNG encoding is not measured.
+ *
+ *   node test/bench/generation.ts [--images 64] [--concurrency 1,4,8,16] [--latency 1000]
+ *     [--task 2000] [--rounds 1] [--providers openai,hiapi]
+ */
+import type { HerogenConfig } from '@herogen/core';
+import { promptFor } from './lib/content.ts';
+import { ensureSite, generateCold } from './lib/generation-site.ts';
+import {
+  assertBench,
+  formatTable,
+  median,
+  printHeader,
+  readFlag,
+  runPool,
+  seconds,
+} from './lib/harness.ts';
+import { startMockProcess } from './lib/mock-process.ts';
+
+const images = Number(readFlag('images', '64'));
+const concurrencies = readFlag('concurrency', '1,4,8,16').split(',').map(Number);
+const latencyMs = Number(readFlag('latency', '1000'));
+const taskMs = Number(readFlag('task', '2000'));
+const rounds = Number(readFlag('rounds', '1'));
+const providers = readFlag('providers', 'openai,hiapi').split(',');
+
+printHeader(
+  'Cold generation efficiency against the mock API',
+  `${images} images; openai: ${latencyMs} ms per call (1024×640 PNG, quality low); hiapi: ${taskMs} ms tasks (1360×768 PNG); ${rounds} round(s), median reported; the mock runs in a child process`,
+);
+
+const root = await ensureSite(`generation-${images}`, images);
+
+interface Case {
+  provider: 'openai' | 'hiapi';
+  unitMs: number;
+  config: HerogenConfig;
+}
+const cases: Case[] = [];
+if (providers.includes('openai')) {
+  cases.push({
+    provider: 'openai',
+    unitMs: latencyMs,
+    config: { provider: 'openai', size: '1024x640', quality: 'low', format: 'png' },
+  });
+}
+if (providers.includes('hiapi')) {
+  cases.push({
+    provider: 'hiapi',
+    unitMs: taskMs,
+    config: { provider: 'hiapi', aspect: '16:9', resolution: '1K', format: 'png' },
+  });
+}
+
+const target = { openai: 0.9, hiapi: 1 / 1.25 };
+for (const testCase of cases) {
+  const mock = await startMockProcess({
+    latencyMs: testCase.provider === 'openai' ? latencyMs : 0,
+    taskDurationMs: taskMs,
+  });
+  const env = {
+    OPENAI_API_KEY: 'mock-key',
+    OPENAI_BASE_URL: mock.openaiBaseURL,
+    HIAPI_API_KEY: 'mock-key',
+    HIAPI_BASE_URL: mock.hiapiBaseURL,
+  };
+  const run = async (concurrency: number) => {
+    await mock.reset();
+    const result = await generateCold(root, { ...testCase.config, concurrency }, env, images);
+    const stats = await mock.stats();
+    assertBench(stats.paidCalls === images, `${stats.paidCalls} paid calls for ${images} images`);
+    return { ...result, stats };
+  };
+  // The floor on this machine: a bare client that only calls the mock and decodes the answer,
+  // storing nothing. What separates herogen from it is herogen's own work.
+  const bare = async (concurrency: number) => {
+    await mock.reset();
+    const started = performance.now();
+    await runPool(images, concurrency, async (index) => {
+      const response = await fetch(`${mock.openaiBaseURL}/images/generations`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer mock-key', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'gpt-image-2',
+          prompt: promptFor(index),
+          size: '1024x640',
+          quality: 'low',
+        }),
+      });
+      const body = (await response.json()) as { data: { b64_json: string }[] };
+      assertBench(response.status === 200, `bare client got ${response.status}`);
+      Buffer.from(body.data[0]!.b64_json, 'base64');
+    });
+    return performance.now() - started;
+  };
+  // Warm-up: JIT, sockets, and the mock's image renders (cached in its memory).
+  await run(Math.max(...concurrencies));
+  if (testCase.provider === 'openai') await bare(Math.max(...concurrencies));
+
+  const walls = new Map<number, number[]>();
+  const polls = new Map<number, number[]>();
+  const bares = new Map<number, number[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const concurrency of concurrencies) {
+      if (testCase.provider === 'openai') {
+        bares.set(concurrency, [...(bares.get(concurrency) ?? []), await bare(concurrency)]);
+      }
+      const result = await run(concurrency);
+      walls.set(concurrency, [...(walls.get(concurrency) ?? []), result.wallMs]);
+      polls.set(concurrency, [
+        ...(polls.get(concurrency) ?? []),
+        (result.stats.byRoute['hiapi.get'] ?? 0) / images,
+      ]);
+      console.log(
+        `${testCase.provider} c=${concurrency} round ${round + 1}: ${seconds(result.wallMs)}`,
+      );
+    }
+  }
+  await mock.close();
+
+  const rows = concurrencies.map((concurrency) => {
+    const wall = median(walls.get(concurrency)!);
+    const ideal = Math.ceil(images / concurrency) * testCase.unitMs;
+    const row = [
+      String(concurrency),
+      seconds(ideal),
+      seconds(wall),
+      (ideal / wall).toFixed(2),
+      `${(((wall - ideal) / ideal) * 100).toFixed(1)} %`,
+    ];
+    if (testCase.provider === 'hiapi') row.push(median(polls.get(concurrency)!).toFixed(1));
+    else {
+      const floor = median(bares.get(concurrency)!);
+      row.push(seconds(floor), (floor / wall).toFixed(2));
+    }
+    return row;
+  });
+  const head = ['concurrency', 'ideal ceil(N/c) × unit', 'herogen wall', 'efficiency', 'overhead'];
+  if (testCase.provider === 'hiapi') head.push('polls per image');
+  else head.push('bare client (no store)', 'herogen vs bare');
+  console.log(
+    `\n### ${testCase.provider} (${testCase.provider === 'openai' ? `${latencyMs} ms latency` : `${taskMs} ms tasks`})\n`,
+  );
+  console.log(formatTable(head, rows));
+  const worst = Math.min(
+    ...concurrencies.map((c) => (Math.ceil(images / c) * testCase.unitMs) / median(walls.get(c)!)),
+  );
+  console.log(
+    `ratio: worst efficiency ${worst.toFixed(2)} (target ≥ ${target[testCase.provider].toFixed(2)}${testCase.provider === 'hiapi' ? ', i.e. polling overhead ≤ 25 %' : ''}: ${worst >= target[testCase.provider] ? 'met' : 'MISSED'})`,
+  );
+}

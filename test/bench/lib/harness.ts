@@ -1,0 +1,145 @@
+/**
+ * Shared pieces of the benchmarks: machine description, statistics, tables, and timing a child
+ * process with its peak RSS. Benchmarks run with Node 24's type stripping (no build step), so
+ * this file uses only erasable TypeScript.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+export const BENCH_DIR = path.join(REPO_ROOT, 'test', 'bench');
+/** Generated sites and caches; gitignored. */
+export const WORK_DIR = path.join(BENCH_DIR, '.work');
+export const CLI_BIN = path.join(REPO_ROOT, 'packages', 'cli', 'dist', 'bin.js');
+
+/** CPU, cores, memory, Node and load: printed at the top of every benchmark. */
+export function describeMachine(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cores = os.availableParallelism();
+  const ram = (os.totalmem() / 1024 ** 3).toFixed(1);
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+  return `${cpu}, ${cores} cores, ${ram} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}, load average ${load}`;
+}
+
+export function printHeader(title: string, what: string): void {
+  console.log(`\n## ${title}\n`);
+  console.log(`machine: ${describeMachine()}`);
+  console.log(`${what}\n`);
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A Markdown table (paste-ready for BENCHMARKS.md). */
+export function formatTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((cell, column) =>
+    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [line(head), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export const ms = (value: number) => `${Math.round(value)} ms`;
+export const seconds = (value: number) => `${(value / 1000).toFixed(2)} s`;
+export const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+
+export interface ChildResult {
+  code: number | null;
+  wallMs: number;
+  /** Peak resident set size of the child (and the largest of its waited-for children), bytes. */
+  maxRssBytes: number;
+  /** User + system CPU time of the child, ms (less sensitive than wall time to a busy machine). */
+  cpuMs: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a command under `/usr/bin/time` for its peak RSS, timing the wall clock from here.
+ * `/usr/bin/time` reports the peak of the process it waits for, which is the command itself.
+ */
+export async function runTimed(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; keepStdout?: boolean } = {},
+): Promise<ChildResult> {
+  const statsDir = path.join(WORK_DIR, 'time');
+  await mkdir(statsDir, { recursive: true });
+  const statsFile = path.join(statsDir, `${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const started = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', statsFile, command, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    if (options.keepStdout !== false) stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  const wallMs = performance.now() - started;
+  const text = await readFile(statsFile, 'utf8').catch(() => '');
+  await rm(statsFile, { force: true });
+  // The last line is "%M %U %S"; earlier lines hold "Command exited with non-zero status".
+  const [kib, user, system] = (text.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return {
+    code,
+    wallMs,
+    maxRssBytes: kib !== undefined && Number.isFinite(kib) ? kib * 1024 : Number.NaN,
+    cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000,
+    stdout,
+    stderr,
+  };
+}
+
+/** Run `task` over `0..count-1` with at most `concurrency` at once (a plain worker pool). */
+export async function runPool(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** Fail loudly: a benchmark that measured the wrong thing must not print a ratio. */
+export function assertBench(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`benchmark invalid: ${message}`);
+}
+
+/** Environment for child processes with no real provider credentials or endpoints. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI_|HIAPI_|HEROGEN_)/.test(name)) delete env[name];
+  }
+  return { ...env, ...extra };
+}
+
+/** `--name value` flags of a benchmark command. */
+export function readFlag(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
+}
