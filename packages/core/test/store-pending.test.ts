@@ -1,9 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readLock } from '../src/lock/read-lock.js';
-import { recordPendingTask } from '../src/store/pending-task.js';
+import {
+  clearPendingTask,
+  pendingSidecarDir,
+  recordPendingTask,
+} from '../src/store/pending-task.js';
+import { recoverIncoming } from '../src/store/recover-incoming.js';
 import { storeOriginal } from '../src/store/store-original.js';
 import { makeImage } from './fixtures/store/images.js';
 import { sampleRequest } from './fixtures/store/samples.js';
@@ -52,5 +57,36 @@ describe('a pending async task', () => {
     const lock = await readLock(lockPath);
     expect(lock.images[KEY]?.placeholder).toBeUndefined();
     expect(lock.pending).toEqual({});
+  });
+});
+
+describe('a task id written down by a run killed before the lock had it', () => {
+  const OTHER = 'eeeeeeeeeeeeeeeeeeee';
+  const leave = async (key: string, task = { ...TASK, taskId: 'tk-2' }) => {
+    await mkdir(pendingSidecarDir(lockPath), { recursive: true });
+    await writeFile(join(pendingSidecarDir(lockPath), `${key}.task.json`), JSON.stringify(task));
+  };
+
+  it('leaves nothing behind once the lock has it', async () => {
+    await recordPendingTask(lockPath, OTHER, { ...TASK, taskId: 'tk-2' });
+    expect(await readdir(pendingSidecarDir(lockPath))).toEqual([]);
+    expect((await readLock(lockPath)).pending[OTHER]?.taskId).toBe('tk-2');
+    await clearPendingTask(lockPath, OTHER);
+    expect((await readLock(lockPath)).pending[OTHER]).toBeUndefined();
+  });
+
+  it('is folded into the lock when the next run starts, so the task is resumed', async () => {
+    await leave(OTHER);
+    await recoverIncoming({ root, lockPath, outDir: 'src/assets/herogen' });
+    expect((await readLock(lockPath)).pending[OTHER]?.taskId).toBe('tk-2');
+    expect(await readdir(pendingSidecarDir(lockPath))).toEqual([]);
+  });
+
+  it('is dropped when the image is already stored', async () => {
+    await store();
+    await leave(KEY);
+    await recoverIncoming({ root, lockPath, outDir: 'src/assets/herogen' });
+    expect((await readLock(lockPath)).pending[KEY]).toBeUndefined();
+    expect(await readdir(pendingSidecarDir(lockPath))).toEqual([]);
   });
 });

@@ -1,9 +1,28 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { pendingTaskSchema } from '../lock/schema.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type { PendingTask } from '../types.js';
 
+const SIDECAR = /^([0-9a-f]{8,64})\.task\.json$/;
+
+/**
+ * Where a task id is written first, before the lock has it: one small file per key that no
+ * other image waits for. Beside the journal of received images for the usual layout.
+ */
+export function pendingSidecarDir(lockPath: string): string {
+  return join(dirname(resolve(lockPath)), 'node_modules', '.cache', 'herogen', 'incoming');
+}
+
+const sidecarPath = (lockPath: string, key: string) =>
+  join(pendingSidecarDir(lockPath), `${key}.task.json`);
+
 /**
  * Persist an async provider task (hiapi) before polling it, so a crashed build resumes the
- * task instead of paying for a new one.
+ * task instead of paying for a new one. The id is durable after one atomic write of its own
+ * file; the lock (which other images may be updating) follows, and then the file is dropped.
+ * A run killed in between has the file folded into the lock by `foldPendingTasks`.
  */
 export async function recordPendingTask(
   lockPath: string,
@@ -11,6 +30,15 @@ export async function recordPendingTask(
   task: PendingTask,
   options?: UpdateLockOptions,
 ): Promise<void> {
+  const sidecar = sidecarPath(lockPath, key);
+  let written = false;
+  try {
+    await mkdir(dirname(sidecar), { recursive: true });
+    await writeFileAtomic(sidecar, JSON.stringify(task));
+    written = true;
+  } catch {
+    // The lock below still records it; only the window before that is unprotected.
+  }
   await updateLock(
     lockPath,
     (lock) => {
@@ -18,6 +46,7 @@ export async function recordPendingTask(
     },
     options,
   );
+  if (written) await rm(sidecar, { force: true }).catch(() => {});
 }
 
 /** Forget a pending task (it failed for good, or its image was stored). */
@@ -26,6 +55,7 @@ export async function clearPendingTask(
   key: string,
   options?: UpdateLockOptions,
 ): Promise<void> {
+  await rm(sidecarPath(lockPath, key), { force: true }).catch(() => {});
   await updateLock(
     lockPath,
     (lock) => {
@@ -33,4 +63,43 @@ export async function clearPendingTask(
     },
     options,
   );
+}
+
+/**
+ * Move task ids that a killed run wrote down but did not get into the lock into its `pending`
+ * section (unless the key already has a real image), then drop their files. `claim` is asked
+ * for each key first; a key it refuses (a live process is working on it) is left alone.
+ */
+export async function foldPendingTasks(
+  lockPath: string,
+  claim: (key: string) => Promise<{ release(): Promise<void> } | null>,
+): Promise<string[]> {
+  const dir = pendingSidecarDir(lockPath);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const folded: string[] = [];
+  for (const name of names) {
+    const key = SIDECAR.exec(name)?.[1];
+    if (!key) continue;
+    const held = await claim(key);
+    if (!held) continue;
+    try {
+      const file = join(dir, name);
+      const parsed = pendingTaskSchema.safeParse(
+        await readFile(file, 'utf8').then(JSON.parse, () => undefined),
+      );
+      if (parsed.success) {
+        await updateLock(lockPath, (lock) => {
+          const image = lock.images[key];
+          if ((!image || image.placeholder) && !lock.pending[key]) {
+            lock.pending[key] = parsed.data;
+            folded.push(key);
+          }
+        });
+      }
+      await rm(file, { force: true });
+    } finally {
+      await held.release();
+    }
+  }
+  return folded;
 }

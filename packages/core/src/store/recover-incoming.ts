@@ -16,6 +16,7 @@ import {
   removeIncoming,
   resolveIncomingDir,
 } from './incoming-journal.js';
+import { foldPendingTasks } from './pending-task.js';
 import { storeOriginal } from './store-original.js';
 
 export interface RecoverIncomingOptions {
@@ -51,7 +52,17 @@ export interface RecoveredImage {
  */
 export async function recoverIncoming(options: RecoverIncomingOptions): Promise<RecoveredImage[]> {
   const { root, logger } = options;
-  if (!options.keys) await clearDeadHolders(root, options.lockPath);
+  if (!options.keys) {
+    await clearDeadHolders(root, options.lockPath);
+    const folded = await foldPendingTasks(options.lockPath, (key) =>
+      claimKey(root, key, { timeoutMs: 0 }),
+    ).catch(() => []);
+    if (folded.length > 0) {
+      logger?.info(
+        `kept ${folded.length} task id${folded.length === 1 ? '' : 's'} an interrupted run had created, so they are resumed instead of paid again`,
+      );
+    }
+  }
   const dir = resolveIncomingDir(root);
   for (const removed of await removeStaleTempFiles(dir).catch(() => [])) {
     logger?.debug(`removed a temp file left by an interrupted run: ${removed}`);
