@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,28 @@ describe('what a hand-edited lock cannot vouch for', () => {
       expect(result?.state).toBe('corrupt');
       expect(result?.actualSha256).toBeUndefined();
       expect((await checkStoredFiles(root, lock)).get(sampleKey(0))).toBe('corrupt');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('follows a symlinked originals folder: inside the project ok, outside corrupt', async () => {
+    const lock = await storedProject(2);
+    const herogen = join(root, 'src', 'assets', 'herogen');
+    // Inside: the folder moved elsewhere in the project and linked back.
+    await mkdir(join(root, 'store'));
+    await rename(herogen, join(root, 'store', 'herogen'));
+    await symlink(join(root, 'store', 'herogen'), herogen);
+    const inside = await checkStoredFiles(root, lock);
+    expect([...inside.values()]).toEqual(['ok', 'ok']);
+    // Outside: the same files, reached through a folder outside the project.
+    const outside = await mkdtemp(join(tmpdir(), 'herogen-outside-'));
+    try {
+      await rm(herogen);
+      await rename(join(root, 'store', 'herogen'), join(outside, 'herogen'));
+      await symlink(join(outside, 'herogen'), herogen);
+      const states = await checkStoredFiles(root, lock);
+      expect([...states.values()]).toEqual(['corrupt', 'corrupt']);
     } finally {
       await rm(outside, { recursive: true, force: true });
     }

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createJiti } from 'jiti';
 import { HerogenError } from '../errors.js';
 import { toPosixRelative } from './root-path.js';
 
@@ -82,6 +81,8 @@ async function loadModule(file: string, shown: string): Promise<unknown> {
 
 /** TypeScript through jiti, without its module cache so a reload sees an edited file. */
 async function importWithJiti(file: string): Promise<Record<string, unknown>> {
+  // Loaded only for TypeScript configs: most projects never pay for it.
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false });
   return (await jiti.import(file)) as Record<string, unknown>;
 }

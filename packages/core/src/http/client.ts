@@ -5,7 +5,16 @@
  * read into memory under a byte cap. Failures below HTTP come out as a `TransportError` whose
  * `kind` says whether the request can have reached the server, which decides billing and retry.
  */
-import { Agent, type Dispatcher, type FormData, interceptors, request } from 'undici';
+import type { Agent, Dispatcher, FormData } from 'undici';
+
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+
+/** undici is loaded on the first request, so commands that make none (plan, check) start faster. */
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici');
+  return undici;
+}
 
 /** 64 MiB: a 4K PNG as base64 inside JSON stays far below this. */
 export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -185,15 +194,24 @@ async function readCapped(
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const agent = new Agent({
-    connections: concurrency,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    headersTimeout: defaultTimeout,
-    bodyTimeout: defaultTimeout,
-  });
-  const downloads = agent.compose(
-    interceptors.redirect({ maxRedirections: 3, throwOnMaxRedirect: true }),
-  );
+  let dispatchers:
+    | Promise<{ agent: Agent; downloads: Dispatcher; request: Undici['request'] }>
+    | undefined;
+  const ready = () => {
+    dispatchers ??= loadUndici().then(({ Agent, interceptors, request }) => {
+      const agent = new Agent({
+        connections: concurrency,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+        headersTimeout: defaultTimeout,
+        bodyTimeout: defaultTimeout,
+      });
+      const downloads = agent.compose(
+        interceptors.redirect({ maxRedirections: 3, throwOnMaxRedirect: true }),
+      );
+      return { agent, downloads, request };
+    });
+    return dispatchers;
+  };
   let closed = false;
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
@@ -204,6 +222,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       callerAborted: false,
     };
     if (req.signal?.aborted) throw new TransportError('aborted', 'the request was aborted');
+    const { agent, downloads, request } = await ready();
+    if (closed) throw new TransportError('unsent', 'the HTTP client was closed');
     const controller = new AbortController();
     const onAbort = () => {
       state.callerAborted = true;
@@ -255,7 +275,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async close() {
       if (closed) return;
       closed = true;
-      await agent.close();
+      if (dispatchers) await (await dispatchers).agent.close();
     },
   };
 }

@@ -60,7 +60,11 @@ export function parseLock(source: string, path: string): Lock {
   const text = source.replace(/^\uFEFF/, '');
   if (text.trim() === '') return createEmptyLock();
   const shown = displayPath(path);
-  const conflict = /^(<{7}|>{7}|={7})( |$)/m.exec(text);
+  // The multi-line regex over a large lock is slow; it only runs when a marker may be there.
+  const conflict =
+    text.includes('<<<<<<<') || text.includes('>>>>>>>') || text.includes('=======')
+      ? /^(<{7}|>{7}|={7})( |$)/m.exec(text)
+      : null;
   if (conflict) {
     const { line } = lineColumn(text, conflict.index);
     throw new HerogenError(

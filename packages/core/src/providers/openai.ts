@@ -5,7 +5,7 @@
  * the cost of a finished call comes from its `usage` tokens.
  */
 import { basename } from 'node:path';
-import { FormData } from 'undici';
+import type { FormData } from 'undici';
 import { HerogenError } from '../errors.js';
 import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
@@ -192,7 +192,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
         withRetry(
           async () => {
             const body = edit
-              ? buildEditForm(request, references)
+              ? await buildEditForm(request, references)
               : JSON.stringify(buildGenerationBody(request, options.moderation));
             const response = await sendApiRequest(
               http,
@@ -278,7 +278,12 @@ async function readReferences(
 }
 
 /** The multipart body of `POST /images/edits`, references as repeated `image[]` parts. */
-function buildEditForm(request: GenerationRequest, references: ReferenceFile[]): FormData {
+/** undici's FormData (loaded with the first request), which its `request` sends as multipart. */
+async function buildEditForm(
+  request: GenerationRequest,
+  references: ReferenceFile[],
+): Promise<FormData> {
+  const { FormData } = await import('undici');
   const form = new FormData();
   for (const [name, value] of Object.entries(buildGenerationBody(request))) {
     form.append(name, String(value));

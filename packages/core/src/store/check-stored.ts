@@ -1,4 +1,6 @@
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
 import { isInside, resolveInsideRoot } from '../fs/path-safety.js';
@@ -63,6 +65,49 @@ async function inspectStored(
   return { state: ok ? 'ok' : 'corrupt', actualBytes: size, actualSha256 };
 }
 
+/**
+ * `inspectStored` without hashing, synchronously. The real path of a plain file is its
+ * directory's real path (resolved once per directory) plus its name; only a symlinked file
+ * needs a realpath of its own.
+ */
+function sizeState(
+  /** Absolute. */
+  root: string,
+  realRoot: string,
+  entry: LockEntry,
+  realDirs: Map<string, string>,
+): StoredFileState {
+  // A prefix test first; resolveInsideRoot (and its error) only for a path that may be outside.
+  // Its own resolve of the root per entry was measurable at 20,000 entries.
+  const path = resolve(root, entry.file);
+  if (!path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) {
+    resolveInsideRoot(root, entry.file, 'lock entry file');
+  }
+  try {
+    let stats = lstatSync(path, { throwIfNoEntry: false });
+    if (!stats) return 'missing';
+    let real: string;
+    if (stats.isSymbolicLink()) {
+      real = realpathSync.native(path);
+      stats = statSync(path);
+    } else {
+      const dir = dirname(path);
+      let realDir = realDirs.get(dir);
+      if (realDir === undefined) {
+        realDir = realpathSync.native(dir);
+        realDirs.set(dir, realDir);
+      }
+      real = join(realDir, basename(path));
+    }
+    // A symlink to a file elsewhere is not an original in the project: never read it.
+    if (!isInside(realRoot, real) || !stats.isFile()) return 'corrupt';
+    return stats.size === entry.bytes ? 'ok' : 'corrupt';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'corrupt';
+  }
+}
+
 /** The file's image header says the format and size the lock records (header only, cheap). */
 async function headerMatches(path: string, entry: LockEntry): Promise<boolean> {
   try {
@@ -78,17 +123,29 @@ async function headerMatches(path: string, entry: LockEntry): Promise<boolean> {
 
 /**
  * For every lock entry, whether its original is on disk intact: `missing` when gone,
- * `corrupt` when its size differs (or, with `hash`, its sha256). Stats run with bounded
- * concurrency so thousands of entries stay quick.
+ * `corrupt` when its size differs (or, with `hash`, its sha256), or when it resolves outside
+ * the project. Thousands of entries take milliseconds.
  */
 export async function checkStoredFiles(
   root: string,
   lock: Lock,
   options: CheckStoredOptions = {},
 ): Promise<Map<string, StoredFileState>> {
-  const limit = pLimit(options.concurrency ?? 32);
   const keys = Object.keys(lock.images).sort();
   const realRoot = await realpath(root);
+  if (!options.hash) {
+    const absoluteRoot = resolve(root);
+    // Sizes only (every plan and build): sync calls, a few µs each instead of a thread-pool
+    // round trip, with a yield to the event loop between batches.
+    const states = new Map<string, StoredFileState>();
+    const realDirs = new Map<string, string>();
+    for (const [index, key] of keys.entries()) {
+      if (index % 512 === 511) await new Promise<void>((done) => setImmediate(done));
+      states.set(key, sizeState(absoluteRoot, realRoot, lock.images[key]!, realDirs));
+    }
+    return states;
+  }
+  const limit = pLimit(options.concurrency ?? 32);
   const states = await Promise.all(
     keys.map((key) =>
       limit(() => inspectStored(root, realRoot, lock.images[key]!, options.hash ?? false)),
