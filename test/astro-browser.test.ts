@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, loadedImages } from './fixtures/astro-support/browser.js';
-import { buildSite, copySite, repoRoot } from './fixtures/astro-support/harness.js';
+import { buildSite, copySite, removeSite, repoRoot } from './fixtures/astro-support/harness.js';
 import { serveStatic } from './fixtures/astro-support/static-server.js';
 
 const shots = path.join(repoRoot, 'test/.tmp/screenshots');
@@ -12,12 +12,13 @@ const shots = path.join(repoRoot, 'test/.tmp/screenshots');
 describe.skipIf(!chromiumPath)('the astro-blog example in Chromium', () => {
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let browser: Browser;
+  let root: string | undefined;
   const saved = { openai: process.env.OPENAI_API_KEY, hiapi: process.env.HIAPI_API_KEY };
 
   beforeAll(async () => {
     delete process.env.OPENAI_API_KEY;
     delete process.env.HIAPI_API_KEY;
-    const root = await copySite(path.join(repoRoot, 'examples/astro-blog'), 'astro-blog');
+    root = await copySite(path.join(repoRoot, 'examples/astro-blog'), 'astro-blog');
     const { error } = await buildSite(root, { useConfigFile: true });
     if (error) throw error;
     server = await serveStatic(path.join(root, 'dist'));
@@ -28,6 +29,7 @@ describe.skipIf(!chromiumPath)('the astro-blog example in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await removeSite(root);
     if (saved.openai !== undefined) process.env.OPENAI_API_KEY = saved.openai;
     if (saved.hiapi !== undefined) process.env.HIAPI_API_KEY = saved.hiapi;
   });

@@ -30,6 +30,7 @@ describe('astro build against the mock OpenAI API', () => {
   });
   afterAll(async () => {
     await mock?.close();
+    await removeSite(root);
   });
 
   const page = (slug: string) => readText(path.join(root, 'dist', slug, 'index.html'));

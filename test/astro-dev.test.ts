@@ -5,7 +5,7 @@ import { createMockApi, type MockApi } from '@herogen/mock-api';
 import { dev } from 'astro';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copySite } from './fixtures/astro-support/harness.js';
+import { copySite, removeSite } from './fixtures/astro-support/harness.js';
 
 type DevServer = Awaited<ReturnType<typeof dev>>;
 
@@ -59,6 +59,7 @@ describe('astro dev', () => {
   afterAll(async () => {
     await server?.stop();
     await mock?.close();
+    await removeSite(root);
   });
 
   const page = async (route: string) => {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSite, copySite } from './fixtures/astro-support/harness.js';
+import { buildSite, copySite, removeSite } from './fixtures/astro-support/harness.js';
 
 describe('astro build with a frontmatter mistake', () => {
   it('fails before any work with the file, line and field, and no stack trace', async () => {
@@ -31,5 +31,6 @@ describe('astro build with a frontmatter mistake', () => {
     expect(stack ?? '').not.toMatch(/\n\s+at /);
     // Nothing was generated or built for the other posts.
     expect(output).not.toContain('generated ·');
+    await removeSite(root);
   });
 });

@@ -7,6 +7,7 @@ import {
   copySite,
   imageUrls,
   readText,
+  removeSite,
   repoRoot,
 } from './fixtures/astro-support/harness.js';
 import { serveStatic } from './fixtures/astro-support/static-server.js';
@@ -24,7 +25,8 @@ describe('the starlight-docs example', () => {
     const { error } = await buildSite(root, { useConfigFile: true });
     if (error) throw error;
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await removeSite(root);
     if (saved.openai !== undefined) process.env.OPENAI_API_KEY = saved.openai;
     if (saved.hiapi !== undefined) process.env.HIAPI_API_KEY = saved.hiapi;
   });

@@ -1,8 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, copySite, imageUrls, readText } from './fixtures/astro-support/harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildSite,
+  copySite,
+  imageUrls,
+  readText,
+  removeSite,
+} from './fixtures/astro-support/harness.js';
 
 // The blog template's schema (`heroImage: z.optional(image())`) and layout, unchanged: only
 // the loader is wrapped with `{ output: 'image' }` and the field is named in the config.
@@ -21,6 +27,8 @@ describe('zero schema change on the blog template shape', () => {
     if (result.error) throw result.error;
     output = result.output;
   });
+
+  afterAll(() => removeSite(root));
 
   const page = (slug: string) => readText(path.join(root, 'dist/blog', slug, 'index.html'));
 
