@@ -252,3 +252,23 @@ describe('parseHeroField: bad input names file, line and field', () => {
     expect(result.errors[0]?.message).toContain('cover must be a prompt');
   });
 });
+
+describe('a field shared with the site’s own images', () => {
+  const context = { file: 'src/content/a.md', line: 3, field: 'heroImage' };
+  it.each([
+    '../../assets/cover.png',
+    './hero.JPG',
+    '/images/a.webp',
+    'https://example.com/a.avif',
+    'cover.svg',
+  ])('leaves the image path %s alone instead of taking it for a prompt', (value) => {
+    const result = parseHeroField(value, context);
+    expect(result.spec).toBeUndefined();
+    expect(result.errors).toEqual([]);
+  });
+
+  it('still takes a sentence that mentions an image file for a prompt', () => {
+    const result = parseHeroField('A poster titled report.png on a wall', context);
+    expect(result.spec?.prompt).toBe('A poster titled report.png on a wall');
+  });
+});

@@ -50,6 +50,9 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
     });
 
   if (value === null || value === undefined || value === false) return { errors, warnings };
+  // A field shared with a site's own images (`heroImage: ./cover.png`) keeps its image: a path
+  // or URL is never taken for a prompt, which would pay for a picture of a file name.
+  if (typeof value === 'string' && looksLikeImageReference(value)) return { errors, warnings };
 
   if (typeof value === 'string') {
     const spec = expandString(value);
@@ -103,6 +106,13 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
 }
 
 type Problem = (path: (string | number)[], message: string, hint?: string) => HerogenError;
+
+const IMAGE_REFERENCE = /^(?:https?:\/\/\S+|[^\s]+\.(?:png|jpe?g|webp|avif|gif|svg|tiff?))$/i;
+
+/** `./cover.png`, `/images/a.jpg`, `https://…`: an image the author already has. */
+export function looksLikeImageReference(value: string): boolean {
+  return IMAGE_REFERENCE.test(value.trim());
+}
 
 function expandString(value: string): HeroSpec {
   const prompt = normalizePrompt(value);
