@@ -45,6 +45,7 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
           'repaid: server still generating at the kill',
           'repaid: answered, not yet journaled',
           'lost after durable',
+          'empty lock dirs left',
         ],
         runs.map((s) => [
           s.provider,
@@ -57,6 +58,7 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
           s.repaidServerBusy,
           s.repaidDelivered,
           s.lostAfterDurable,
+          s.staleLockDirs,
         ]),
       ),
     );

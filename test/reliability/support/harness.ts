@@ -198,6 +198,12 @@ export interface ProjectState {
   journal: string[];
   /** Lock directories, owner records and reap markers left in the root or the claims dir. */
   lockLeftovers: string[];
+  /**
+   * Of those, the files a user would see in `git status`: owner records and reap markers in
+   * the project root (an empty lock directory is invisible to git, and claims live in
+   * node_modules/.cache).
+   */
+  visibleLeftovers: string[];
 }
 
 export const journalDir = (root: string) =>
@@ -252,11 +258,12 @@ export async function inspectProject(project: Project): Promise<ProjectState> {
   const journal = (await list(journalDir(project.root)))
     .filter((name) => name.endsWith('.json'))
     .map((name) => name.slice(0, -5));
-  const lockLeftovers = [
-    ...(await list(project.root)).filter((name) => /\.lock(\.owner|\.reap-.*)?$/.test(name)),
-    ...(await list(claimsDir(project.root))),
-  ];
-  return { lock, images, outDirFiles, tempFiles, journal, lockLeftovers };
+  const rootLeftovers = (await list(project.root)).filter((name) =>
+    /\.lock(\.owner|\.reap-.*)?$/.test(name),
+  );
+  const lockLeftovers = [...rootLeftovers, ...(await list(claimsDir(project.root)))];
+  const visibleLeftovers = rootLeftovers.filter((name) => !name.endsWith('.lock'));
+  return { lock, images, outDirFiles, tempFiles, journal, lockLeftovers, visibleLeftovers };
 }
 
 /** Every file under `dir` (recursive), as absolute paths. */
