@@ -4,6 +4,7 @@ import { resolveConfig } from './config/resolve.js';
 import type { HerogenConfig, ResolvedConfig } from './config/schema.js';
 import { formatError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
+import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
 import { planHero, planJobs } from './plan/plan-jobs.js';
@@ -63,6 +64,8 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   const lockPath = path.resolve(root, config.lockFile);
   const outDir = path.resolve(root, config.outDir);
   const outDirRel = path.relative(root, outDir).split(path.sep).join('/');
+  // resolveEntry runs once per content entry: parse the lock only when the file changed.
+  const readEntryLock = createCachedLockReader(lockPath);
 
   async function plan(planOptions: { only?: string[] } = {}): Promise<PlanResult> {
     const scan = await scanContent({ root, config, logger });
@@ -126,7 +129,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     ): Promise<EntryHero | undefined> {
       const hero = await resolveEntryHero({ root, config, file, data, ...entryOptions });
       if (!hero) return undefined;
-      const lock = await readLock(lockPath);
+      const lock = await readEntryLock();
       const planned = planHero(hero, { config, registry, lock, outDir: outDirRel });
       const entry = lock.images[planned.key];
       const stored = entry
