@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimKey, resolveClaimDir } from '../src/lock/claim.js';
-import { acquireFileLock } from '../src/lock/file-lock.js';
+import { acquireFileLock, clearDeadHolder } from '../src/lock/file-lock.js';
 import { sampleKey } from './fixtures/store/samples.js';
 import { spawnFixture, waitForOutput } from './fixtures/store/spawn-node.js';
 
@@ -100,3 +100,17 @@ function firstLine(child: ChildProcess): Promise<string> {
     child.on('exit', (code) => reject(new Error(`child exited (${code}) before answering`)));
   });
 }
+
+describe('clearDeadHolder', () => {
+  it('removes a reap marker whose reaper was killed, once it is older than the staleness limit', async () => {
+    const target = join(root, 'herogen.lock.json');
+    const old = `${target}.lock.reap-1-2`;
+    const fresh = `${target}.lock.reap-3-4`;
+    await mkdir(old);
+    await mkdir(fresh);
+    const past = new Date(Date.now() - 60_000);
+    await utimes(old, past, past);
+    await clearDeadHolder(target);
+    expect((await readdir(root)).sort()).toEqual(['herogen.lock.json.lock.reap-3-4']);
+  });
+});

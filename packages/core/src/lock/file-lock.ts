@@ -1,5 +1,5 @@
-import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock as properLock } from 'proper-lockfile';
 import { HerogenError } from '../errors.js';
@@ -204,8 +204,20 @@ async function reapDeadHolder(lockDir: string): Promise<boolean> {
  * Clear what a killed holder of `target`'s lock left behind (its lock directory and owner
  * record), so a crash leaves no clutter once the next run starts. Live holders are untouched.
  */
-export async function clearDeadHolder(target: string, lockfilePath?: string): Promise<void> {
+export async function clearDeadHolder(
+  target: string,
+  lockfilePath?: string,
+  staleMs = 10_000,
+): Promise<void> {
   const lockDir = lockfilePath ?? `${resolve(target)}.lock`;
+  // A reap takes microseconds: a marker older than the staleness limit lost its reaper.
+  const prefix = `${basename(lockDir)}.reap-`;
+  for (const name of await readdir(dirname(lockDir)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const marker = join(dirname(lockDir), name);
+    const stats = await stat(marker).catch(() => undefined);
+    if (stats && Date.now() - stats.mtimeMs > staleMs) await rmdir(marker).catch(() => {});
+  }
   if (await reapDeadHolder(lockDir)) return;
   const record = await readOwner(lockDir);
   if (!record || record.scope !== processScope() || isProcessAlive(record.pid)) return;

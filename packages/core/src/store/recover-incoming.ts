@@ -146,7 +146,9 @@ async function clearDeadHolders(root: string, lockPath: string): Promise<void> {
   await clearDeadHolder(lockPath).catch(() => {});
   const claims = resolveClaimDir(root);
   const names = await readdir(claims).catch(() => [] as string[]);
-  const keys = new Set(names.map((name) => /^([0-9a-f]{8,64})\.lock(\.owner)?$/.exec(name)?.[1]));
+  const keys = new Set(
+    names.map((name) => /^([0-9a-f]{8,64})\.lock(\.owner|\.reap-.+)?$/.exec(name)?.[1]),
+  );
   for (const key of keys) {
     if (key) await clearDeadHolder(join(claims, key)).catch(() => {});
   }
