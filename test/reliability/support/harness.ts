@@ -262,7 +262,8 @@ export async function inspectProject(project: Project): Promise<ProjectState> {
     /\.lock(\.owner|\.reap-.*)?$/.test(name),
   );
   const lockLeftovers = [...rootLeftovers, ...(await list(claimsDir(project.root)))];
-  const visibleLeftovers = rootLeftovers.filter((name) => !name.endsWith('.lock'));
+  // Lock directories and reap markers are empty directories: git does not show them.
+  const visibleLeftovers = rootLeftovers.filter((name) => name.endsWith('.owner'));
   return { lock, images, outDirFiles, tempFiles, journal, lockLeftovers, visibleLeftovers };
 }
 
