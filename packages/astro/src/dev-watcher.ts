@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { formatError, formatSummary } from '@herogen/core';
+import { formatError, formatSummary, HerogenError } from '@herogen/core';
 import type { AstroIntegration } from 'astro';
 import { logEvent } from './project-state.js';
 import type { ProjectState } from './registry.js';
@@ -43,7 +43,9 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
       await refresh();
       server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     } catch (error) {
-      logger.error(formatError(error));
+      for (const unreported of unreportedErrors(error, project.loaderFiles)) {
+        logger.error(formatError(unreported));
+      }
     }
   });
 
@@ -68,4 +70,20 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
     server.watcher.off('change', onFile);
     for (const timer of timers.values()) clearTimeout(timer);
   };
+}
+
+/**
+ * The problems in `error` that no one has reported yet. A saved file's frontmatter mistake
+ * (one error, or one of several combined) located in a file a herogen loader parses is
+ * already reported by Astro when the loader re-parses that file: saying it again would log it
+ * twice. Everything else (lock, budget, files outside the loaders) is still reported here.
+ */
+export function unreportedErrors(error: unknown, loaderFiles: ReadonlySet<string>): unknown[] {
+  if (!HerogenError.is(error)) return [error];
+  const parts =
+    Array.isArray(error.cause) && error.cause.length > 0 && error.cause.every(HerogenError.is)
+      ? (error.cause as HerogenError[])
+      : [error];
+  const left = parts.filter((part) => !part.location?.file || !loaderFiles.has(part.location.file));
+  return left.length === parts.length ? [error] : left;
 }

@@ -24,7 +24,7 @@ export function createProjectState({ session, logger, mode }: ProjectStateOption
     if (summary.results.length > 0)
       logger[mode === 'dev' ? 'debug' : 'info'](formatSummary(summary));
   });
-  return { session, logger, ensure };
+  return { session, logger, ensure, loaderFiles: new Set() };
 }
 
 export function logEvent(logger: Logger, event: Parameters<typeof describeEvent>[0]): void {

@@ -9,6 +9,11 @@ export interface ProjectState {
   /** Make sure every hero of these root-relative files has an image on disk. */
   ensure(files: string[]): Promise<void>;
   logger: Logger;
+  /**
+   * Root-relative files a herogen loader parses. Astro reports their frontmatter mistakes
+   * (thrown by the loader, naming file, line and field), so the dev save handler does not.
+   */
+  loaderFiles: Set<string>;
 }
 
 // Astro loads content.config.ts through Vite's module runner, which may give the loader a

@@ -42,6 +42,8 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       const book = books.get(bookKey) ?? createRecordBook(context.meta);
       book.attach(context.meta);
       books.set(bookKey, book);
+      // glob() skips unchanged files, so after a restart only the records name them.
+      for (const record of book.records.values()) project.loaderFiles.add(record.file);
       // Taken before the check, so a lock change during this load is seen by the next one.
       const fingerprint = await computeFingerprint(project.session);
       if (context.meta.get(FINGERPRINT_KEY) !== fingerprint) {
@@ -57,6 +59,7 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
           return context.parseData(props);
         }
         const file = path.relative(root, props.filePath).split(path.sep).join('/');
+        project.loaderFiles.add(file);
         const hero = await resolveStored(project, file, props.data);
         if (!hero) {
           book.delete(props.id);
