@@ -135,3 +135,67 @@ describe('vite dev server with @herogen/vite', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe("vite dev server with dev: 'placeholder'", () => {
+  let root: string;
+  let mock: MockApi;
+  let server: ViteDevServer;
+  let plugin: ReturnType<typeof herogen>;
+  const logger = createCapturingLogger();
+
+  beforeAll(async () => {
+    root = await copyFixture('vite-basic');
+    mock = await createMockApi();
+    plugin = herogen({
+      provider: 'openai',
+      openai: { apiKey: 'sk-test-not-a-real-key', baseURL: mock.openaiBaseURL },
+      dev: 'placeholder',
+      widths: [320],
+      formats: ['jpeg'],
+    });
+    server = await createServer({
+      root,
+      configFile: false,
+      customLogger: logger,
+      appType: 'custom',
+      plugins: [plugin],
+      server: { middlewareMode: true, ws: false },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await mock?.close();
+    await removeDir(root);
+  });
+
+  const loadHero = async () =>
+    ((await server.ssrLoadModule('/posts/alpha.md?hero')) as { default: HeroImage }).default;
+
+  it('shows an edited prompt as a new placeholder and never pays for it', async () => {
+    const before = await loadHero();
+    expect(before.status).toBe('placeholder');
+    const path = join(root, 'posts', 'alpha.md');
+    const source = await readFile(path, 'utf8');
+    await writeFile(path, source.replace('A red kite', 'A yellow kite'));
+
+    const changed = await waitFor(async () => {
+      const hero = await loadHero();
+      return hero.key !== before.key ? hero : undefined;
+    }, 'the edited prompt to reach the ?hero module');
+    expect(changed.status).toBe('placeholder');
+    expect(changed.src).not.toBe(before.src);
+
+    // Well past the save debounce (400 ms): a background generation would have started by now.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await plugin.api.idle();
+    expect(mock.paidCalls()).toBe(0);
+    expect(mock.requests).toEqual([]);
+    expect((await loadHero()).status).toBe('placeholder');
+    const lock = JSON.parse(await readFile(join(root, 'herogen.lock.json'), 'utf8')) as {
+      images: Record<string, { prompt: string; placeholder?: boolean }>;
+    };
+    const edited = Object.values(lock.images).filter((image) => image.prompt.includes('yellow'));
+    expect(edited.map((image) => image.placeholder)).toEqual([true]);
+  });
+});
