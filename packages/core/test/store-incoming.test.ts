@@ -84,7 +84,7 @@ describe('the write-ahead journal of received images', () => {
 
   it('completes a record whose original was never written (killed right after receiving)', async () => {
     const image = await paidImage();
-    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
     const [result] = await recover();
     expect(result?.outcome).toBe('recorded');
     const stored = (await readLock(lockPath)).images[KEY]!;
@@ -105,7 +105,7 @@ describe('the write-ahead journal of received images', () => {
       image,
       lockPath,
     });
-    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
     const lockBefore = await readFile(lockPath, 'utf8');
     const [result] = await recover();
     expect(result).toEqual({ key: KEY, outcome: 'already-stored', entry });
@@ -117,7 +117,7 @@ describe('the write-ahead journal of received images', () => {
     await updateLock(lockPath, (lock) => {
       lock.images[KEY] = sampleEntry(KEY, 1, { placeholder: true, provider: 'local' });
     });
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
     const [result] = await recover();
     expect(result?.outcome).toBe('recorded');
     expect((await readLock(lockPath)).images[KEY]?.placeholder).toBeUndefined();
@@ -128,7 +128,7 @@ describe('the write-ahead journal of received images', () => {
       lock.images[KEY] = sampleEntry(KEY, 7);
     });
     const lockBefore = await readFile(lockPath, 'utf8');
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
     expect(await recover()).toEqual([]);
     expect(await readFile(lockPath, 'utf8')).toBe(lockBefore);
     expect(await listIncoming(root)).toEqual([]);
@@ -148,7 +148,7 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('detects bytes that do not match their recorded hash', async () => {
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
     const record = JSON.parse(await readFile(incomingPath(root, KEY), 'utf8'));
     record.bytes = Buffer.from('not the same bytes').toString('base64');
     await writeFile(incomingPath(root, KEY), JSON.stringify(record));
@@ -157,7 +157,7 @@ describe('the write-ahead journal of received images', () => {
 
   it('keeps unusable bytes in the rejected folder and records nothing', async () => {
     const image = { ...(await paidImage()), bytes: new TextEncoder().encode('<html>oops</html>') };
-    await writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
     const [result] = await recover();
     expect(result?.outcome).toBe('rejected');
     expect((await readLock(lockPath)).images).toEqual({});
@@ -166,7 +166,7 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('leaves a record alone while a live process holds its claim', async () => {
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
     const claim = await claimKey(root, KEY);
     expect(await recover()).toEqual([]);
     expect(await listIncoming(root)).toEqual([KEY]);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
@@ -50,6 +51,42 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
     await syncDirectory(dirname(path));
   } catch (error) {
     if (!renamed) await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * `writeFileAtomic` without leaving the thread: for the few writes that must be durable the
+ * moment they are made (the journal of a just-paid image), not after whatever file work is
+ * queued ahead of them in libuv's thread pool. Blocks for the write and two fsyncs.
+ */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): void {
+  const temp = tempFileName(path);
+  let renamed = false;
+  try {
+    const fd = openSync(temp, 'wx', 0o644);
+    try {
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+    renamed = true;
+    let dir: number | undefined;
+    try {
+      dir = openSync(dirname(path), 'r');
+      fsyncSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') {
+        throw error;
+      }
+    } finally {
+      if (dir !== undefined) closeSync(dir);
+    }
+  } catch (error) {
+    if (!renamed) rmSync(temp, { force: true });
     throw error;
   }
 }

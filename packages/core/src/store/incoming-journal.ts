@@ -4,10 +4,11 @@
  * receiving an image and recording it in the lock leaves its record here, and the next run
  * completes it instead of paying again. One file per key, written atomically, never committed.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { generationRequestSchema } from '../lock/schema.js';
 import type { GeneratedImage, GenerationRequest } from '../types.js';
@@ -51,16 +52,20 @@ export interface IncomingImage {
   image: GeneratedImage;
 }
 
-/** Durably record a received image before it is checked, written or recorded. */
-export async function writeIncoming(
+/**
+ * Durably record a received image before it is checked, written or recorded. Synchronous on
+ * purpose: the image is paid for and only in memory until this returns, so it must not wait
+ * behind other file work (a kill in that wait would lose it). A few milliseconds of blocking.
+ */
+export function writeIncoming(
   root: string,
   key: string,
   request: GenerationRequest,
   image: GeneratedImage,
   receivedAt: Date,
-): Promise<string> {
+): string {
   const path = incomingPath(root, key);
-  await mkdir(resolveIncomingDir(root), { recursive: true });
+  mkdirSync(resolveIncomingDir(root), { recursive: true });
   const meta: z.infer<typeof journalSchema>['image'] = { mediaType: image.mediaType };
   if (image.width !== undefined) meta.width = image.width;
   if (image.height !== undefined) meta.height = image.height;
@@ -80,7 +85,7 @@ export async function writeIncoming(
     image: meta,
     bytes: Buffer.from(image.bytes).toString('base64'),
   };
-  await writeFileAtomic(path, JSON.stringify(record));
+  writeFileAtomicSync(path, JSON.stringify(record));
   return path;
 }
 

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
 import { pendingTaskSchema } from '../lock/schema.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type { PendingTask } from '../types.js';
@@ -33,8 +34,9 @@ export async function recordPendingTask(
   const sidecar = sidecarPath(lockPath, key);
   let written = false;
   try {
-    await mkdir(dirname(sidecar), { recursive: true });
-    await writeFileAtomic(sidecar, JSON.stringify(task));
+    // Synchronous for the same reason as the image journal: the task is already paid for.
+    mkdirSync(dirname(sidecar), { recursive: true });
+    writeFileAtomicSync(sidecar, JSON.stringify(task));
     written = true;
   } catch {
     // The lock below still records it; only the window before that is unprotected.

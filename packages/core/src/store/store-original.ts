@@ -75,15 +75,12 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   if (!/^[0-9a-f]{8,64}$/.test(key)) {
     throw new HerogenError('INTERNAL', `storeOriginal: "${key}" is not a cache key.`);
   }
-  const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
-  const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
-  await assertRealPathInsideRoot(root, outDir, 'outDir');
-
+  // First of all, before any check that waits on the file system: the bytes are paid for.
   const journaled =
     options.journal ?? (options.placeholder === undefined && options.recordInLock !== false);
   if (journaled) {
     try {
-      await writeIncoming(root, key, request, options.image, options.now?.() ?? new Date());
+      writeIncoming(root, key, request, options.image, options.now?.() ?? new Date());
     } catch (error) {
       // The image is in memory and paid for: store it anyway, only crash safety is reduced.
       options.logger?.warn(
@@ -91,6 +88,10 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
       );
     }
   }
+  const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
+  const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
+  await assertRealPathInsideRoot(root, outDir, 'outDir');
+
   let checked: CheckedImage;
   try {
     checked = await checkImage(options);
