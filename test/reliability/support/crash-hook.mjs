@@ -12,13 +12,22 @@ if (spec) {
   const [, when, nth, pattern] = match;
   const target = new RegExp(pattern);
   let seen = 0;
+  const hits = (to) => target.test(String(to)) && ++seen === Number(nth);
   const rename = fs.promises.rename;
   fs.promises.rename = async function renameWithFailpoint(from, to) {
-    const hit = target.test(String(to)) && ++seen === Number(nth);
+    const hit = hits(to);
     if (hit && when === 'before') process.kill(process.pid, 'SIGKILL');
     const result = await rename.call(this, from, to);
     if (hit && when === 'after') process.kill(process.pid, 'SIGKILL');
     return result;
+  };
+  // The journal of a just-paid image is written synchronously.
+  const renameSync = fs.renameSync;
+  fs.renameSync = function renameSyncWithFailpoint(from, to) {
+    const hit = hits(to);
+    if (hit && when === 'before') process.kill(process.pid, 'SIGKILL');
+    renameSync.call(this, from, to);
+    if (hit && when === 'after') process.kill(process.pid, 'SIGKILL');
   };
   syncBuiltinESMExports();
 }
