@@ -1,6 +1,16 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createMockApi } from '@herogen/mock-api';
 import { describe, expect, it } from 'vitest';
 import { type CrashStats, runCrashTrials } from './support/crash-trials.js';
-import { markdownTable, recordFigures } from './support/harness.js';
+import {
+  createProject,
+  inspectProject,
+  journalDir,
+  markdownTable,
+  recordFigures,
+  spawnHerogen,
+} from './support/harness.js';
 
 // The fast version of the crash suite (the soak script runs the 50-image version). Seeds are
 // fixed, so the failpoints and kill delays of a failure can be replayed; the machine's speed
@@ -73,5 +83,64 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
     // The journal is what saves paid images: the trials must have exercised it.
     expect(runs[0]!.recoveredFromJournal).toBeGreaterThan(0);
     expect(runs[1]!.resumedTasks + runs[1]!.recoveredFromJournal).toBeGreaterThan(0);
+  });
+
+  // Killed at each exact point after the second image was written down: the rerun records
+  // that image and never pays for it again. (The run may already have started the third
+  // image's call, which the kill then catches in flight; that one is paid again.)
+  it('a kill at any point after the journal write never costs the image it caught', async () => {
+    const points = [
+      ['journal record written', 'after:2:/incoming/[0-9a-f]+\\.json$'],
+      ['mid-write of the original', 'before:2:/herogen/[0-9a-f]+\\.png$'],
+      ['original written, lock not', 'after:2:/herogen/[0-9a-f]+\\.png$'],
+      ['mid-write of the lock', 'before:2:herogen\\.lock\\.json$'],
+      ['lock written, record not dropped', 'after:2:herogen\\.lock\\.json$'],
+    ] as const;
+    const rows: (string | number)[][] = [];
+    for (const [name, crash] of points) {
+      const mock = await createMockApi({ latencyMs: 5 });
+      const project = await createProject({ images: 3, config: { concurrency: 1 } });
+      try {
+        const env = { OPENAI_API_KEY: 'sk-test-crash', OPENAI_BASE_URL: mock.openaiBaseURL };
+        const killed = await spawnHerogen(['generate'], { cwd: project.root, env, crash }).result;
+        expect(killed.signal, name).toBe('SIGKILL');
+        const caught = project.prompts[1]!;
+        const after = await inspectProject(project);
+        const journaled = await Promise.all(
+          after.journal.map(async (key) => {
+            const text = await readFile(path.join(journalDir(project.root), `${key}.json`), 'utf8');
+            return (JSON.parse(text) as { request: { prompt: string } }).request.prompt;
+          }),
+        );
+        const durable = new Set([...after.images.map((image) => image.prompt), ...journaled]);
+        expect(durable.has(caught), `${name}: the second image is written down`).toBe(true);
+        const first = mock.requests.length;
+        const rerun = await spawnHerogen(['generate'], { cwd: project.root, env }).result;
+        expect(rerun.code, name).toBe(0);
+        const repaid = mock.requests.slice(first).filter((call) => call.billed);
+        expect(
+          repaid.filter((call) => durable.has(call.prompt!)),
+          name,
+        ).toEqual([]);
+        const state = await inspectProject(project);
+        expect(state.images.filter((image) => image.intact && !image.placeholder)).toHaveLength(3);
+        rows.push([name, durable.size, repaid.length, mock.paidCalls()]);
+      } finally {
+        await mock.close();
+        await project.cleanup();
+      }
+    }
+    console.log(
+      markdownTable(
+        [
+          'killed at (2nd image)',
+          'images on disk at the kill',
+          'paid by the rerun',
+          'paid in all (3 images)',
+        ],
+        rows,
+      ),
+    );
+    await recordFigures('crash-exact', rows);
   });
 });
