@@ -38,7 +38,12 @@ describe('createRateGate', () => {
 
   it('returns to full concurrency once a quiet period has passed', async () => {
     let clock = 0;
-    const gate = createRateGate({ now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const gate = createRateGate({
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
     gate.backoff(100);
     const release = await gate.acquire();
     expect(clock).toBe(100);
