@@ -232,6 +232,12 @@ export async function runCrashTrials(options: CrashTrialOptions): Promise<CrashS
     const result = await spawned.result;
     clearTimeout(timer);
     stats.runs += 1;
+    // The server bills when it answers, also for a client that is gone: let the calls the
+    // killed process left in flight finish, so each is billed (and counted) in this run.
+    for (let waited = 0; waited < 15_000; waited += 20) {
+      if (!mock!.requests.slice(firstRequest).some((call) => call.status === -1)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const killed = result.signal === 'SIGKILL';
     const calls = mock!.requests.slice(firstRequest);
     const billed = calls.filter((call) => call.billed);
