@@ -24,6 +24,7 @@ import {
   readFlag,
   runPool,
   seconds,
+  waitForBuilds,
 } from './lib/harness.ts';
 import { startMockProcess } from './lib/mock-process.ts';
 
@@ -34,6 +35,7 @@ const taskMs = Number(readFlag('task', '2000'));
 const rounds = Number(readFlag('rounds', '1'));
 const providers = readFlag('providers', 'openai,hiapi').split(',');
 
+await waitForBuilds();
 printHeader(
   'Cold generation efficiency against the mock API',
   `${images} images; openai: ${latencyMs} ms per call (1024×640 PNG, quality low); hiapi: ${taskMs} ms tasks (1360×768 PNG); ${rounds} round(s), median reported; the mock runs in a child process`,

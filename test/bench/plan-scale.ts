@@ -31,6 +31,7 @@ import {
   readFlag,
   runTimed,
   WORK_DIR,
+  waitForBuilds,
 } from './lib/harness.ts';
 import { seedLock } from './lib/seed-lock.ts';
 
@@ -95,6 +96,7 @@ async function breakdown(root: string): Promise<Breakdown> {
   return { scan: t1 - t0, lock: t2 - t1, stat: t3 - t2, plan: t4 - t3, total: t4 - t0 };
 }
 
+await waitForBuilds();
 printHeader(
   'Plan/scan at scale: `herogen plan`, every image already generated',
   `sizes ${sizes.join(' / ')} content files, ${runs} alternating rounds, median reported`,

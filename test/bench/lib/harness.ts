@@ -4,6 +4,7 @@
  * this file uses only erasable TypeScript.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,20 @@ export function describeMachine(): string {
     .map((value) => value.toFixed(2))
     .join(' ');
   return `${cpu}, ${cores} cores, ${ram} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}, load average ${load}`;
+}
+
+/**
+ * Wait until the packages' builds are in place: benchmarks run the built `dist/` (as users do),
+ * and another process may be rebuilding one (`rm -rf dist && tsc`) right now.
+ */
+export async function waitForBuilds(): Promise<void> {
+  const entries = ['core', 'cli', 'mock-api', 'astro', 'vite'].map((name) =>
+    path.join(REPO_ROOT, 'packages', name, 'dist', 'index.js'),
+  );
+  for (let waited = 0; entries.some((entry) => !existsSync(entry)); waited += 1) {
+    if (waited === 120) throw new Error('packages are not built: run `pnpm build` first');
+    await new Promise((done) => setTimeout(done, 1000));
+  }
 }
 
 export function printHeader(title: string, what: string): void {

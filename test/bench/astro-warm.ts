@@ -1,0 +1,242 @@
+/**
+ * Benchmark 1 — warm Astro build overhead: a blog of N posts with heroes, every image already
+ * generated, built with the herogen integration (`herogenLoader` + `heroSchema`, prompts in the
+ * frontmatter) against the same blog where each post points at the same image file directly
+ * through `image()` (no herogen). Same pages, same images, same `<Picture>` transforms; only how
+ * the hero reaches the page differs. Both builds run as `astro build` child processes with no
+ * API key, after one untimed build each (so Astro's image cache is warm for both), alternating.
+ *
+ *   node test/bench/astro-warm.ts [--posts 200] [--runs 5]
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createHerogen } from '@herogen/core';
+import { postSlug, postSource, promptFor } from './lib/content.ts';
+import {
+  assertBench,
+  CLI_BIN,
+  cleanEnv,
+  formatTable,
+  median,
+  mib,
+  printHeader,
+  REPO_ROOT,
+  readFlag,
+  runTimed,
+  seconds,
+  WORK_DIR,
+  waitForBuilds,
+} from './lib/harness.ts';
+import { startMockProcess } from './lib/mock-process.ts';
+
+const posts = Number(readFlag('posts', '200'));
+const runs = Number(readFlag('runs', '5'));
+const SITE_VERSION = `astro-warm-v1-${posts}`;
+const ASTRO_BIN = path.join(REPO_ROOT, 'test', 'node_modules', 'astro', 'bin', 'astro.mjs');
+const base = path.join(WORK_DIR, `astro-${posts}`);
+const herogenRoot = path.join(base, 'herogen');
+const plainRoot = path.join(base, 'plain');
+// No key, no base URL: a warm build must not need either.
+const buildEnv = cleanEnv({ ASTRO_TELEMETRY_DISABLED: '1' });
+
+const PAGE = `---
+import { Picture } from 'astro:assets';
+import { getCollection } from 'astro:content';
+
+export async function getStaticPaths() {
+  const posts = await getCollection('blog');
+  return posts.map((post) => ({ params: { slug: post.id }, props: { post } }));
+}
+const { post } = Astro.props;
+const { hero } = post.data;
+---
+<html lang="en">
+  <head><title>{post.data.title}</title></head>
+  <body>
+    <h1>{post.data.title}</h1>
+    <Picture src={hero.image} alt={hero.alt} widths={[480, 960]} formats={['avif', 'webp']} fallbackFormat="jpg" />
+  </body>
+</html>
+`;
+
+const INDEX = `---
+import { getCollection } from 'astro:content';
+const posts = await getCollection('blog');
+---
+<html lang="en"><body><ul>{posts.map((post) => <li><a href={\`/blog/\${post.id}/\`}>{post.data.title}</a></li>)}</ul></body></html>
+`;
+
+const HEROGEN_CONTENT_CONFIG = `import { defineCollection } from 'astro:content';
+import { herogenLoader, heroSchema } from '@herogen/astro/content';
+import { glob } from 'astro/loaders';
+import { z } from 'astro/zod';
+
+const blog = defineCollection({
+  loader: herogenLoader(glob({ pattern: '**/*.md', base: './src/content/blog' })),
+  schema: ({ image }) => z.object({ title: z.string(), hero: heroSchema(image) }),
+});
+
+export const collections = { blog };
+`;
+
+const PLAIN_CONTENT_CONFIG = `import { defineCollection } from 'astro:content';
+import { glob } from 'astro/loaders';
+import { z } from 'astro/zod';
+
+const blog = defineCollection({
+  loader: glob({ pattern: '**/*.md', base: './src/content/blog' }),
+  schema: ({ image }) => z.object({ title: z.string(), hero: z.object({ image: image(), alt: z.string() }) }),
+});
+
+export const collections = { blog };
+`;
+
+async function writeCommon(root: string, astroConfig: string, contentConfig: string) {
+  await mkdir(path.join(root, 'src', 'pages', 'blog'), { recursive: true });
+  await writeFile(path.join(root, 'package.json'), '{ "type": "module", "private": true }\n');
+  await writeFile(path.join(root, 'astro.config.mjs'), astroConfig);
+  await writeFile(path.join(root, 'src', 'content.config.ts'), contentConfig);
+  await writeFile(path.join(root, 'src', 'pages', 'blog', '[...slug].astro'), PAGE);
+  await writeFile(path.join(root, 'src', 'pages', 'index.astro'), INDEX);
+}
+
+/** Both sites, with every hero generated once against the mock (in the herogen site). */
+async function buildSites(): Promise<void> {
+  const marker = path.join(base, '.bench-site');
+  if (existsSync(marker) && (await readFile(marker, 'utf8')) === SITE_VERSION) return;
+  await rm(base, { recursive: true, force: true });
+
+  await writeCommon(
+    herogenRoot,
+    `import herogen from '@herogen/astro';\nimport { defineConfig } from 'astro/config';\n\nexport default defineConfig({ site: 'https://bench.example', integrations: [herogen()] });\n`,
+    HEROGEN_CONTENT_CONFIG,
+  );
+  for (let index = 0; index < posts; index++) {
+    const dir = path.join(herogenRoot, 'src', 'content', 'blog');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `${postSlug(index)}.md`), postSource(index));
+  }
+  // Generate every hero once through the CLI, as a user would, against the mock.
+  const mock = await startMockProcess({ latencyMs: 0 });
+  try {
+    const generated = await runTimed(
+      process.execPath,
+      [CLI_BIN, 'generate', '--root', herogenRoot, '--concurrency', '8'],
+      {
+        env: cleanEnv({ OPENAI_API_KEY: 'mock-key', OPENAI_BASE_URL: mock.openaiBaseURL }),
+      },
+    );
+    assertBench(generated.code === 0, `herogen generate failed: ${generated.stderr}`);
+  } finally {
+    await mock.close();
+  }
+
+  // The plain site: the same posts and image files, each referenced by path.
+  const session = await createHerogen({ root: herogenRoot, env: {} });
+  const plan = await session.plan();
+  assertBench(
+    plan.jobs.length === posts && plan.jobs.every((job) => job.status === 'cached'),
+    'every hero should be generated and cached',
+  );
+  await writeCommon(
+    plainRoot,
+    `import { defineConfig } from 'astro/config';\n\nexport default defineConfig({ site: 'https://bench.example' });\n`,
+    PLAIN_CONTENT_CONFIG,
+  );
+  await cp(
+    path.join(herogenRoot, 'src', 'assets', 'herogen'),
+    path.join(plainRoot, 'src', 'assets', 'heroes'),
+    { recursive: true },
+  );
+  const imageOf = new Map<string, string>();
+  for (const job of plan.jobs) {
+    for (const source of job.sources) imageOf.set(source.file, path.posix.basename(job.file));
+  }
+  for (let index = 0; index < posts; index++) {
+    const file = `src/content/blog/${postSlug(index)}.md`;
+    const image = imageOf.get(file);
+    assertBench(image, `no image for ${file}`);
+    const dir = path.join(plainRoot, 'src', 'content', 'blog');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      path.join(plainRoot, file),
+      postSource(index, [
+        'hero:',
+        `  image: ../../assets/heroes/${image}`,
+        `  alt: "Illustration for post ${index}"`,
+      ]),
+    );
+  }
+  await writeFile(marker, SITE_VERSION);
+}
+
+async function astroBuild(root: string) {
+  const result = await runTimed(process.execPath, [ASTRO_BIN, 'build', '--root', root], {
+    env: buildEnv,
+  });
+  assertBench(
+    result.code === 0,
+    `astro build failed in ${root}:\n${result.stderr}\n${result.stdout}`,
+  );
+  return result;
+}
+
+await waitForBuilds();
+printHeader(
+  'Warm Astro build: herogen integration vs. images referenced directly',
+  `${posts} posts, each page a <Picture> (480/960 px, AVIF + WebP + JPEG); no API key; ${runs} alternating runs after one warm-up build each, median reported; prompts: "${promptFor(0)}", …`,
+);
+const prepared = performance.now();
+await buildSites();
+console.log(`sites ready (${seconds(performance.now() - prepared)})`);
+
+const first = await astroBuild(herogenRoot);
+// The summary line of a warm build: everything cached, nothing generated, nothing spent.
+const summary = /(\d+) cached[^\n]*/.exec(first.stdout)?.[0] ?? '(no summary line)';
+console.log(`herogen warm-up build: ${seconds(first.wallMs)} — ${summary}`);
+assertBench(/ 0 generated/.test(summary), `the warm build generated something: ${summary}`);
+const plainFirst = await astroBuild(plainRoot);
+console.log(`plain warm-up build: ${seconds(plainFirst.wallMs)}`);
+
+const pages = async (root: string) =>
+  (await readdir(path.join(root, 'dist', 'blog'), { recursive: true })).filter((name) =>
+    name.endsWith('index.html'),
+  ).length;
+assertBench((await pages(herogenRoot)) === posts, 'herogen site: a page per post');
+assertBench((await pages(plainRoot)) === posts, 'plain site: a page per post');
+
+const walls = { herogen: [] as number[], plain: [] as number[] };
+const cpus = { herogen: [] as number[], plain: [] as number[] };
+const rss = { herogen: [] as number[], plain: [] as number[] };
+for (let round = 0; round < runs; round++) {
+  // Alternate which goes first, so drift in the machine's load hits both alike.
+  const order = round % 2 === 0 ? (['herogen', 'plain'] as const) : (['plain', 'herogen'] as const);
+  for (const name of order) {
+    const result = await astroBuild(name === 'herogen' ? herogenRoot : plainRoot);
+    walls[name].push(result.wallMs);
+    cpus[name].push(result.cpuMs);
+    rss[name].push(result.maxRssBytes);
+  }
+  console.log(
+    `round ${round + 1}: herogen ${seconds(walls.herogen.at(-1)!)}, plain ${seconds(walls.plain.at(-1)!)}`,
+  );
+}
+
+const row = (name: 'herogen' | 'plain', label: string) => [
+  label,
+  seconds(median(walls[name])),
+  seconds(median(cpus[name])),
+  mib(median(rss[name])),
+];
+console.log(
+  `\n${formatTable(
+    ['site', 'astro build (wall, median)', 'CPU (median)', 'peak RSS'],
+    [row('herogen', 'herogen integration (prompts)'), row('plain', 'plain image() references')],
+  )}`,
+);
+const ratio = median(walls.herogen) / median(walls.plain);
+const cpuRatio = median(cpus.herogen) / median(cpus.plain);
+console.log(
+  `\nratio: herogen / plain = ${ratio.toFixed(3)} wall, ${cpuRatio.toFixed(3)} CPU (target ≤ 1.05: ${ratio <= 1.05 ? 'met' : 'MISSED'})`,
+);

@@ -1,0 +1,90 @@
+/**
+ * Benchmark 5 — memory: peak RSS of one process that generates N images of 2048×1152 against
+ * the mock API at concurrency 16 and then derives every one of them through core's deriver.
+ * The mock runs in its own process (not counted). Measured by `/usr/bin/time` around the child
+ * and by the child's own `process.resourceUsage().maxRSS` after each phase.
+ *
+ *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
+ *     [--formats avif,webp,jpeg]
+ */
+import { ensureSite, resetGenerated } from './lib/generation-site.ts';
+import {
+  assertBench,
+  cleanEnv,
+  formatTable,
+  mib,
+  printHeader,
+  readFlag,
+  runTimed,
+  seconds,
+  waitForBuilds,
+} from './lib/harness.ts';
+import { startMockProcess } from './lib/mock-process.ts';
+
+const images = Number(readFlag('images', '200'));
+const concurrency = Number(readFlag('concurrency', '16'));
+const latencyMs = Number(readFlag('latency', '500'));
+const formats = readFlag('formats', 'avif,webp,jpeg');
+const SIZE = '2048x1152';
+const TARGET = 400 * 1024 ** 2;
+
+await waitForBuilds();
+printHeader(
+  'Memory: generate and derive in one process',
+  `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver`,
+);
+const root = await ensureSite(`memory-${images}`, images);
+await resetGenerated(root);
+const mock = await startMockProcess({ latencyMs });
+let result: Awaited<ReturnType<typeof runTimed>>;
+try {
+  result = await runTimed(
+    process.execPath,
+    [
+      new URL('./lib/memory-child.ts', import.meta.url).pathname,
+      root,
+      mock.openaiBaseURL,
+      String(concurrency),
+      SIZE,
+      formats,
+    ],
+    { env: cleanEnv() },
+  );
+} finally {
+  await mock.close();
+}
+assertBench(result.code === 0, `the measured process failed:\n${result.stderr}`);
+const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+  generated: number;
+  failed: number;
+  derived: number;
+  encoded: number;
+  generateMs: number;
+  deriveMs: number;
+  peakAfterGenerate: number;
+  peakAfterDerive: number;
+};
+assertBench(report.generated === images, `generated ${report.generated} of ${images}`);
+assertBench(report.derived === images, `derived ${report.derived} of ${images}`);
+
+console.log(
+  formatTable(
+    ['phase', 'time', 'peak RSS so far'],
+    [
+      [
+        `generate ${images} (c=${concurrency})`,
+        seconds(report.generateMs),
+        mib(report.peakAfterGenerate),
+      ],
+      [
+        `derive ${images} (${report.encoded} encodes)`,
+        seconds(report.deriveMs),
+        mib(report.peakAfterDerive),
+      ],
+      ['whole process (/usr/bin/time)', seconds(result.wallMs), mib(result.maxRssBytes)],
+    ],
+  ),
+);
+console.log(
+  `\nratio: peak RSS ${mib(result.maxRssBytes)} / ${mib(TARGET)} target = ${(result.maxRssBytes / TARGET).toFixed(2)} (${result.maxRssBytes < TARGET ? 'met' : 'MISSED'})`,
+);
