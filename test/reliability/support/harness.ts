@@ -77,7 +77,12 @@ export async function createProject(options: ProjectOptions): Promise<Project> {
     );
   }
   // The smallest size OpenAI accepts keeps the mock's renders and herogen's checks cheap.
-  const config = { provider: 'openai', size: '1024x640', quality: 'low', ...options.config };
+  const config: Record<string, unknown> = {
+    provider: 'openai',
+    size: '1024x640',
+    quality: 'low',
+    ...options.config,
+  };
   await write('herogen.config.json', `${JSON.stringify(config, null, 2)}\n`);
   return {
     root,
