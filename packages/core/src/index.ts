@@ -11,9 +11,14 @@ export { resolveConfig } from './config/resolve.js';
 export { configSchema, type HerogenConfig, type ResolvedConfig } from './config/schema.js';
 export * from './derive/index.js';
 export * from './errors.js';
-export { listStaleTempFiles, removeStaleTempFiles, writeFileAtomic } from './fs/atomic-write.js';
+export {
+  listStaleTempFiles,
+  removeStaleTempFiles,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './fs/atomic-write.js';
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
-export { redact } from './http/redact.js';
+export { describeUrlSetting, redact } from './http/redact.js';
 export type { RetryInfo } from './http/retry.js';
 export {
   canonicalJson,
@@ -24,6 +29,7 @@ export {
   originalFileName,
 } from './key/cache-key.js';
 export { type ClaimOptions, claimKey, type KeyClaim, withKeyClaim } from './lock/claim.js';
+export { clearDeadHolder } from './lock/file-lock.js';
 export { parseLock, readLock } from './lock/read-lock.js';
 export { createEmptyLock, serializeLock } from './lock/serialize-lock.js';
 export { updateLock } from './lock/update-lock.js';
@@ -91,6 +97,11 @@ export {
 export { type CreateHerogenOptions, createHerogen } from './session.js';
 export { checkStoredFiles, verifyOriginals } from './store/check-stored.js';
 export { inspectImage } from './store/inspect-image.js';
-export { clearPendingTask, recordPendingTask } from './store/pending-task.js';
+export { clearPendingTask, foldPendingTasks, recordPendingTask } from './store/pending-task.js';
+export {
+  type RecoveredImage,
+  type RecoverIncomingOptions,
+  recoverIncoming,
+} from './store/recover-incoming.js';
 export { storeOriginal } from './store/store-original.js';
 export * from './types.js';
