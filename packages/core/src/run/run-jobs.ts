@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -104,7 +105,9 @@ export async function runJobs(
       ? createHttpClient({ concurrency: config.concurrency, timeoutMs: config.timeoutMs })
       : undefined;
 
-  const tasks = jobs.map(async (job): Promise<void> => {
+  // Each process walks the jobs in its own order, so runs started side by side mostly claim
+  // different keys and share the work instead of queueing behind one another's claims.
+  const tasks = inProcessOrder(jobs).map(async (job): Promise<void> => {
     const decision = decisions.get(job)!;
     if (decision.kind === 'cached') {
       results.push({
@@ -599,4 +602,18 @@ async function readInsideRoot(root: string, file: string): Promise<Uint8Array> {
     throw new HerogenError('PATH_OUTSIDE_ROOT', `reference ${file} is outside the project root`);
   }
   return readFile(absolute);
+}
+
+/** A stable order unique to this process (results are reported in plan order regardless). */
+function inProcessOrder(jobs: readonly Job[]): Job[] {
+  const salt = `${process.pid}`;
+  const rank = new Map(
+    jobs.map((job) => [
+      job,
+      createHash('sha256')
+        .update(salt + job.key)
+        .digest('hex'),
+    ]),
+  );
+  return [...jobs].sort((a, b) => (rank.get(a)! < rank.get(b)! ? -1 : 1));
 }
