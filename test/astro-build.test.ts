@@ -9,6 +9,7 @@ import {
   imageUrls,
   listFiles,
   readText,
+  removeSite,
 } from './fixtures/astro-support/harness.js';
 
 const attrOf = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
