@@ -73,7 +73,10 @@ function missingOriginal(entry: HeroEntry): HerogenError {
  * The herogen Vite plugin: `import hero from './post.md?hero'` and `virtual:herogen` give
  * responsive, cached images for prompts in Markdown frontmatter.
  */
-export function herogen(options: HerogenViteOptions = {}): Plugin<HerogenPluginApi> {
+/** The plugin, with its `api` always present (Vite's type leaves it optional). */
+export type HerogenPlugin = Plugin<HerogenPluginApi> & { api: HerogenPluginApi };
+
+export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
   const split = splitOptions(options);
   let config: ResolvedConfig | undefined;
   let root = process.cwd();
