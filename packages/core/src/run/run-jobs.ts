@@ -107,6 +107,7 @@ export async function runJobs(
 
   // Each process walks the jobs in its own order, so runs started side by side mostly claim
   // different keys and share the work instead of queueing behind one another's claims.
+  const stores = createStoreCounter();
   const tasks = inProcessOrder(jobs).map(async (job): Promise<void> => {
     const decision = decisions.get(job)!;
     if (decision.kind === 'cached') {
@@ -138,8 +139,8 @@ export async function runJobs(
       return;
     }
     try {
-      const store = await scheduler.run(() =>
-        generateOne(
+      const stored = await scheduler.run(async () => {
+        const store = await generateOne(
           job,
           decision.provider,
           { ...context, http, rateGate },
@@ -147,11 +148,16 @@ export async function runJobs(
           tracker,
           scheduler.pauseAll,
           emit,
-        ),
-      );
-      // The provider call is over: its slot already serves the next image while this one is
-      // journaled, checked and stored, starting at once as before.
-      results.push(await store());
+        );
+        // Storing starts at once (the journal first); the slot goes to the next image while
+        // this one is checked and written, unless so many are being stored that received
+        // images would pile up in memory: then the slot waits for one to finish.
+        const storing = stores.start(store);
+        await stores.below(config.concurrency);
+        // Wrapped: returning the promise itself would hold the slot until it settles.
+        return { storing };
+      });
+      results.push(await stored.storing);
     } catch (error) {
       const failure = asHerogenError(error);
       if (failure.code === 'BUDGET_EXCEEDED') {
@@ -337,6 +343,29 @@ function noticeStandIns(
       `no API key set (OPENAI_API_KEY or HIAPI_API_KEY): ${images(count.fallback)} get offline placeholder art, not AI images (not a failure; --strict makes it one)`,
     );
   }
+}
+
+/** Counts images being stored, so the scheduler can hold back when storing falls behind. */
+function createStoreCounter() {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    start(store: () => Promise<JobResult>): Promise<JobResult> {
+      running += 1;
+      const result = store();
+      result
+        .finally(() => {
+          running -= 1;
+          waiting.shift()?.();
+        })
+        .catch(() => undefined);
+      return result;
+    },
+    /** Resolves once at most `limit` images are being stored. */
+    async below(limit: number): Promise<void> {
+      while (running > limit) await new Promise<void>((wake) => waiting.push(wake));
+    },
+  };
 }
 
 async function generateOne(
