@@ -6,7 +6,7 @@
  * the hero reaches the page differs. Both builds run as `astro build` child processes with no
  * API key, after one untimed build each (so Astro's image cache is warm for both), alternating.
  *
- *   node test/bench/astro-warm.ts [--posts 200] [--runs 5]
+ *   node test/bench/astro-warm.ts [--posts 200] [--runs 7]
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,7 +31,7 @@ import {
 import { startMockProcess } from './lib/mock-process.ts';
 
 const posts = Number(readFlag('posts', '200'));
-const runs = Number(readFlag('runs', '5'));
+const runs = Number(readFlag('runs', '7'));
 const SITE_VERSION = `astro-warm-v1-${posts}`;
 const ASTRO_BIN = path.join(REPO_ROOT, 'test', 'node_modules', 'astro', 'bin', 'astro.mjs');
 const base = path.join(WORK_DIR, `astro-${posts}`);

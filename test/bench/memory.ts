@@ -5,7 +5,10 @@
  * and by the child's own `process.resourceUsage().maxRSS` after each phase.
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
- *     [--formats avif,webp,jpeg]
+ *     [--formats avif,webp,jpeg] [--malloc-arena-max N]
+ *
+ * `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX for the measured process: libvips' threads
+ * otherwise each keep their own malloc arena, which holds on to freed encoder memory.
  */
 import { ensureSite, resetGenerated } from './lib/generation-site.ts';
 import {
@@ -25,13 +28,14 @@ const images = Number(readFlag('images', '200'));
 const concurrency = Number(readFlag('concurrency', '16'));
 const latencyMs = Number(readFlag('latency', '500'));
 const formats = readFlag('formats', 'avif,webp,jpeg');
+const arenas = readFlag('malloc-arena-max', '');
 const SIZE = '2048x1152';
 const TARGET = 400 * 1024 ** 2;
 
 await waitForBuilds();
 printHeader(
   'Memory: generate and derive in one process',
-  `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver`,
+  `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver${arenas ? `; MALLOC_ARENA_MAX=${arenas}` : ''}`,
 );
 const root = await ensureSite(`memory-${images}`, images);
 await resetGenerated(root);
@@ -48,7 +52,7 @@ try {
       SIZE,
       formats,
     ],
-    { env: cleanEnv() },
+    { env: cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {}) },
   );
 } finally {
   await mock.close();

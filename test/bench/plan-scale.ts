@@ -180,12 +180,15 @@ console.log(
 );
 console.log(`\nstart-up (node + CLI, \`herogen --version\`): ${ms(startup)}`);
 
-// Linearity: time per file should not grow with the site.
-const perFile = sizes.map((size) => (median(wall.get(size)!) - startup) / size);
-const first = perFile[0]!;
-const last = perFile.at(-1)!;
+// Linearity: the marginal cost of one more file should not grow with the site.
+const totals = sizes.map((size) => median(steps.get(size)!.map((part) => part.total)));
+const slopes = sizes.slice(1).map((size, index) => {
+  const previous = sizes[index]!;
+  const micros = ((totals[index + 1]! - totals[index]!) * 1000) / (size - previous);
+  return `${previous}→${size}: ${micros.toFixed(0)} µs`;
+});
 console.log(
-  `growth: per-file cost at ${sizes.at(-1)} files is ${(last / first).toFixed(2)}× the cost at ${sizes[0]} (1.00 = linear)`,
+  `marginal cost per extra file (in-process plan): ${slopes.join(', ')} (equal = linear)`,
 );
 const target = sizes.includes(5000) ? median(wall.get(5000)!) : undefined;
 if (target !== undefined) {
