@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -11,6 +11,7 @@ import { parseFrontmatterBlock } from './parse-frontmatter.js';
 import { parseHeroField } from './parse-hero-field.js';
 import { readFrontmatterHead, readSourceFull } from './read-source.js';
 import { resolveReferences } from './resolve-references.js';
+import { type CachedScan, openScanCache } from './scan-cache.js';
 import { splitFrontmatter } from './split-frontmatter.js';
 
 export interface ScanOptions {
@@ -19,6 +20,11 @@ export interface ScanOptions {
   config: Pick<ResolvedConfig, 'content' | 'field' | 'strictAlt'>;
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * Reuse what the last scan found in files that have not changed since
+   * (`node_modules/.cache/herogen/scan.json`). `false` reads every file. @default true
+   */
+  cache?: boolean;
 }
 
 export interface ScanResult {
@@ -79,18 +85,33 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
 
   const warnings: HerogenError[] = [];
   const candidates: Candidate[] = [];
+  const cache = options.cache === false ? undefined : openScanCache(root, { field, strictAlt });
   for (const [index, file] of files.entries()) {
     if (index % BATCH === BATCH - 1) {
       await new Promise<void>((done) => setImmediate(done));
       throwIfAborted(options.signal);
     }
     try {
+      // Stat before reading: a file changed in between is cached under its old stats, so it
+      // is read again next time, never the other way round.
+      const stats = cache ? statSync(`${root}/${file}`, { throwIfNoEntry: false }) : undefined;
+      const cached = stats && cache?.get(file, stats);
+      if (cached) {
+        if (cached.hero) candidates.push(fromCache(file, field, cached.hero));
+        continue;
+      }
+      const problems = errors.length + warnings.length;
       const candidate = scanFile(root, file, field, strictAlt, errors, warnings);
       if (candidate) candidates.push(candidate);
+      const clean = errors.length + warnings.length === problems;
+      if (stats && clean && !candidate?.hero.spec.references?.length) {
+        cache?.set(file, stats, { hero: candidate ? toCached(candidate.hero) : null });
+      }
     } catch (error) {
       errors.push(asContentError(error, file));
     }
   }
+  cache?.save(files);
 
   // References are rare: resolve them after the fast pass, a few files at a time.
   const withReferences = candidates.filter((candidate) => candidate.hero.spec.references?.length);
@@ -221,6 +242,27 @@ function scanFile(
 }
 
 const noLines = () => undefined;
+
+function toCached(hero: ContentHero): NonNullable<CachedScan['hero']> {
+  const { line, spec, title, description } = hero;
+  return {
+    line,
+    spec,
+    ...(title !== undefined ? { title } : {}),
+    ...(description !== undefined ? { description } : {}),
+  };
+}
+
+function fromCache(
+  file: string,
+  field: string,
+  cached: NonNullable<CachedScan['hero']>,
+): Candidate {
+  const hero: ContentHero = { file, line: cached.line, field, spec: cached.spec, references: [] };
+  if (cached.title !== undefined) hero.title = cached.title;
+  if (cached.description !== undefined) hero.description = cached.description;
+  return { hero, lineOf: noLines };
+}
 
 /** Split the head of a file, or say the fence may lie beyond what was read. */
 function splitFrontmatterOrUndefined(text: string, file: string, complete: boolean) {

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { HerogenError } from '../errors.js';
 import type { FrontmatterBlock } from './split-frontmatter.js';
 
@@ -39,17 +40,30 @@ export function parseYamlFrontmatter(
   return { data, lineOf: createYamlLineFinder(block) };
 }
 
+const require = createRequire(import.meta.url);
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * `yaml` (72 modules) is loaded the first time a nested line is needed, which is rare (an
+ * error to report): every command and every build used to pay for loading it.
+ */
+function loadYaml(): typeof Yaml {
+  yamlModule ??= require('yaml') as typeof Yaml;
+  return yamlModule;
+}
+
 function createYamlLineFinder(
   block: FrontmatterBlock,
 ): (path: FrontmatterPath) => number | undefined {
-  let document: ReturnType<typeof parseDocument> | undefined;
-  let counter: LineCounter | undefined;
+  let document: Yaml.Document.Parsed | undefined;
+  let counter: Yaml.LineCounter | undefined;
   return (path) => {
     if (path.length === 0) return undefined;
     if (path.length === 1 && typeof path[0] === 'string') {
       const line = findTopLevelKeyLine(block.text, path[0]);
       if (line !== undefined) return line + block.lineOffset;
     }
+    const { isMap, isScalar, isSeq, LineCounter, parseDocument } = loadYaml();
     if (!document || !counter) {
       counter = new LineCounter();
       document = parseDocument(block.text, {

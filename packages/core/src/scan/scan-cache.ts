@@ -1,0 +1,118 @@
+/**
+ * What the last scan found in each content file, kept in
+ * `<root>/node_modules/.cache/herogen/scan.json`. Keyed by the file's size, mtime and inode, so
+ * an unchanged file costs one `stat` instead of a read and a YAML parse: warm builds and
+ * `herogen plan` on large sites skip most of the scan. Deleting it only costs time.
+ *
+ * Only clean results are kept: a file whose hero had an error or a warning, or that has
+ * reference images (hashed from other files), is parsed again every time.
+ */
+import { mkdirSync, readFileSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HeroSpec } from '../types.js';
+
+/** Bump when what a cached entry holds, or how it is produced, changes. */
+const SCAN_CACHE_VERSION = 1;
+
+/**
+ * A file modified this recently is not cached: on file systems with coarse timestamps a second
+ * edit of the same size within the same tick would look unchanged.
+ */
+const RACY_MS = 2000;
+
+/** What scanning one file produced (`hero: null` for a file without a hero). */
+export interface CachedScan {
+  hero: { line: number; spec: HeroSpec; title?: string; description?: string } | null;
+}
+
+interface Entry extends CachedScan {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+interface CacheFile {
+  key: string;
+  files: Record<string, Entry>;
+}
+
+export interface ScanCache {
+  /** The cached result for a file whose stats still match, if any. */
+  get(file: string, stats: Stats): CachedScan | undefined;
+  /** Remember a clean result for a file, read with these stats. */
+  set(file: string, stats: Stats, result: CachedScan): void;
+  /** Write the cache if it changed, keeping only `files` (best effort: errors are ignored). */
+  save(files: readonly string[]): void;
+}
+
+export function resolveScanCachePath(root: string): string {
+  return join(root, 'node_modules', '.cache', 'herogen', 'scan.json');
+}
+
+/**
+ * Everything besides a file's own bytes that changes its result: the cache version, the field
+ * and alt settings, and this build of herogen (its files' mtime, which changes on every install
+ * or rebuild).
+ */
+function cacheKey(field: string, strictAlt: boolean): string {
+  let build = 0;
+  try {
+    build = statSync(fileURLToPath(import.meta.url)).mtimeMs;
+  } catch {}
+  return JSON.stringify([SCAN_CACHE_VERSION, field, strictAlt, build]);
+}
+
+function matches(entry: Entry | undefined, stats: Stats): entry is Entry {
+  return (
+    entry !== undefined &&
+    entry.size === stats.size &&
+    entry.mtimeMs === stats.mtimeMs &&
+    entry.ino === stats.ino
+  );
+}
+
+export function openScanCache(
+  root: string,
+  options: { field: string; strictAlt: boolean },
+): ScanCache {
+  const path = resolveScanCachePath(root);
+  const key = cacheKey(options.field, options.strictAlt);
+  let files: Record<string, Entry> = Object.create(null);
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
+    if (parsed.key === key && parsed.files && typeof parsed.files === 'object') {
+      files = Object.assign(Object.create(null), parsed.files);
+    }
+  } catch {
+    // Missing or unreadable: start empty.
+  }
+  let dirty = false;
+  return {
+    get(file, stats) {
+      const entry = files[file];
+      return matches(entry, stats) ? { hero: entry.hero } : undefined;
+    },
+    set(file, stats, result) {
+      if (Date.now() - stats.mtimeMs < RACY_MS) return;
+      files[file] = { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ...result };
+      dirty = true;
+    },
+    save(current) {
+      const kept: Record<string, Entry> = Object.create(null);
+      for (const file of current) {
+        const entry = files[file];
+        if (entry) kept[file] = entry;
+      }
+      if (!dirty && Object.keys(kept).length === Object.keys(files).length) return;
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        const temp = `${path}.${process.pid}.tmp`;
+        writeFileSync(temp, JSON.stringify({ key, files: kept } satisfies CacheFile));
+        renameSync(temp, path);
+      } catch {
+        // A cache that cannot be written only costs time next run.
+      }
+    },
+  };
+}
