@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import pLimit from 'p-limit';
@@ -63,7 +63,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
     typeof options.config.content === 'string' ? [options.config.content] : options.config.content,
     errors,
   );
-  const files = confineToRoot(
+  const { files, stats: fileStats } = confineToRoot(
     root,
     (
       await glob(patterns, {
@@ -94,7 +94,9 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
     try {
       // Stat before reading: a file changed in between is cached under its old stats, so it
       // is read again next time, never the other way round.
-      const stats = cache ? statSync(`${root}/${file}`, { throwIfNoEntry: false }) : undefined;
+      const stats = cache
+        ? (fileStats.get(file) ?? statSync(`${root}/${file}`, { throwIfNoEntry: false }))
+        : undefined;
       const cached = stats && cache?.get(file, stats);
       if (cached) {
         if (cached.hero) candidates.push(fromCache(file, field, cached.hero));
@@ -180,20 +182,51 @@ function patternsInsideRoot(root: string, patterns: string[], errors: HerogenErr
 
 /**
  * Drop (with an error) every match outside the project: a glob such as `../**` or a symlink
- * to a folder elsewhere must never make herogen read a file outside the root.
+ * to a folder elsewhere must never make herogen read a file outside the root. Each folder is
+ * resolved once and each file only `lstat`ed (a symlinked file is resolved on its own); the
+ * stats of plain files are returned for the scan cache.
  */
-function confineToRoot(root: string, files: string[], errors: HerogenError[]): string[] {
+function confineToRoot(
+  root: string,
+  files: string[],
+  errors: HerogenError[],
+): { files: string[]; stats: Map<string, Stats> } {
   let realRoot: string | undefined;
-  return files.filter((file) => {
+  const folders = new Map<string, { real: string | undefined; inside: boolean }>();
+  const stats = new Map<string, Stats>();
+  const folder = (dir: string) => {
+    let known = folders.get(dir);
+    if (!known) {
+      let real: string | undefined;
+      try {
+        real = realpathSync.native(dir ? `${root}/${dir}` : root);
+      } catch {}
+      known = { real, inside: real !== undefined && isInsideDirectory(realRoot!, real) };
+      folders.set(dir, known);
+    }
+    return known;
+  };
+  const kept = files.filter((file) => {
     realRoot ??= realpathSync.native(root);
     let real: string | undefined;
     try {
-      real =
-        isAbsolute(file) || /(^|\/)\.\.(\/|$)/.test(file)
-          ? undefined
-          : realpathSync.native(`${root}/${file}`);
+      if (!isAbsolute(file) && !/(^|\/)\.\.(\/|$)/.test(file)) {
+        const absolute = `${root}/${file}`;
+        const own = lstatSync(absolute);
+        if (own.isSymbolicLink()) {
+          real = realpathSync.native(absolute);
+          if (isInsideDirectory(realRoot, real)) return true;
+        } else {
+          const slash = file.lastIndexOf('/');
+          const dir = folder(slash === -1 ? '' : file.slice(0, slash));
+          if (dir.inside) {
+            stats.set(file, own);
+            return true;
+          }
+          if (dir.real !== undefined) real = `${dir.real}/${file.slice(slash + 1)}`;
+        }
+      }
     } catch {}
-    if (real !== undefined && isInsideDirectory(realRoot, real)) return true;
     errors.push(
       new HerogenError(
         'PATH_OUTSIDE_ROOT',
@@ -205,6 +238,7 @@ function confineToRoot(root: string, files: string[], errors: HerogenError[]): s
     );
     return false;
   });
+  return { files: kept, stats };
 }
 
 function scanFile(
