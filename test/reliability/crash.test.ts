@@ -104,7 +104,8 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
         const env = { OPENAI_API_KEY: 'sk-test-crash', OPENAI_BASE_URL: mock.openaiBaseURL };
         const killed = await spawnHerogen(['generate'], { cwd: project.root, env, crash }).result;
         expect(killed.signal, name).toBe('SIGKILL');
-        const caught = project.prompts[1]!;
+        // The second image the killed run paid for (each process walks jobs in its own order).
+        const caught = mock.requests.filter((call) => call.billed).map((call) => call.prompt)[1]!;
         const after = await inspectProject(project);
         const journaled = await Promise.all(
           after.journal.map(async (key) => {
