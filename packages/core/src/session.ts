@@ -13,7 +13,7 @@ import { sumEstimates } from './run/budget.js';
 import { combineErrors } from './run/combine-errors.js';
 import { runJobs } from './run/run-jobs.js';
 import { scanContent } from './scan/scan-content.js';
-import { checkStoredFiles } from './store/check-stored.js';
+import { checkStoredFile, checkStoredFiles } from './store/check-stored.js';
 import { recoverIncoming } from './store/recover-incoming.js';
 import type {
   EntryHero,
@@ -132,15 +132,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       const lock = await readEntryLock();
       const planned = planHero(hero, { config, registry, lock, outDir: outDirRel });
       const entry = lock.images[planned.key];
-      const stored = entry
-        ? (
-            await checkStoredFiles(
-              root,
-              { ...lock, images: { [planned.key]: entry } },
-              { hash: false },
-            )
-          ).get(planned.key)
-        : undefined;
+      const stored = entry ? await checkStoredFile(root, planned.key, entry) : undefined;
       return {
         key: planned.key,
         absolutePath: path.resolve(root, entry?.file ?? planned.file),

@@ -25,6 +25,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
+/** A provider's retry settings over the defaults, with the run's `maxRetries`. */
+export function resolveRetryPolicy(
+  overrides: Partial<RetryPolicy> | undefined,
+  maxRetries: number,
+): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...overrides, maxRetries };
+}
+
 /** What the pipeline hears before each retry (it logs it and emits a `retry` event). */
 export interface RetryInfo {
   /** The attempt that just failed, 1-based. */

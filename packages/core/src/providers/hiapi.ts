@@ -26,13 +26,7 @@ import {
 } from '../http/errors.js';
 import { sniffImageType } from '../http/media.js';
 import { redact } from '../http/redact.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  type RetryInfo,
-  type RetryPolicy,
-  sleep,
-  withRetry,
-} from '../http/retry.js';
+import { type RetryInfo, resolveRetryPolicy, sleep, withRetry } from '../http/retry.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -180,11 +174,6 @@ class ExpiredDownload extends Error {}
 export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroProvider {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
-  const policy = (maxRetries: number): RetryPolicy => ({
-    ...DEFAULT_RETRY_POLICY,
-    ...options.retry,
-    maxRetries,
-  });
 
   return {
     id: 'hiapi',
@@ -260,7 +249,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
         ...(taskId ? { taskId } : {}),
       });
       const retryOptions = (label: string) => ({
-        policy: policy(context.maxRetries),
+        policy: resolveRetryPolicy(options.retry, context.maxRetries),
         signal: context.signal,
         pauseAll: context.pauseAll,
         onRetry: (info: RetryInfo) => {

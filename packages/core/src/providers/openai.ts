@@ -12,7 +12,7 @@ import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
 import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
 import { decodeBase64Strict, sniffImageType } from '../http/media.js';
 import { redact } from '../http/redact.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from '../http/retry.js';
+import { resolveRetryPolicy, withRetry } from '../http/retry.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -115,12 +115,6 @@ export function validateOpenAIRequest(request: GenerationRequest): RequestIssue[
 
 /** Create the `openai` provider. Keys and URLs are read from options or env on each call. */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroProvider {
-  const policy = (maxRetries: number): RetryPolicy => ({
-    ...DEFAULT_RETRY_POLICY,
-    ...options.retry,
-    maxRetries,
-  });
-
   return {
     id: 'openai',
     paid: true,
@@ -211,7 +205,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
             return readImage(call, request, response.headers, parseJsonResponse(call, response));
           },
           {
-            policy: policy(context.maxRetries),
+            policy: resolveRetryPolicy(options.retry, context.maxRetries),
             signal: context.signal,
             pauseAll: context.pauseAll,
             gate: context.rateGate,

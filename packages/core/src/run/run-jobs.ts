@@ -9,7 +9,7 @@ import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { archiveOriginal } from '../review/history.js';
-import { checkStoredFiles } from '../store/check-stored.js';
+import { checkStoredFile } from '../store/check-stored.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';
 import { storeOriginal } from '../store/store-original.js';
@@ -196,18 +196,31 @@ export async function runJobs(
   return summarize(results, options.signal?.aborted === true);
 }
 
+/** Environment variable that holds each built-in paid provider's key, for hints. */
+const KEY_VARIABLE: Readonly<Record<string, string>> = {
+  openai: 'OPENAI_API_KEY',
+  hiapi: 'HIAPI_API_KEY',
+};
+
 function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolean): Decision {
   if (job.status === 'cached' && !renewing) return { kind: 'cached' };
+  const standIn = (
+    reason: string,
+    code: HerogenError['code'],
+    message: string,
+    hint?: string,
+  ): Decision => ({
+    kind: 'placeholder',
+    reason,
+    error: located(job, new HerogenError(code, message, hint ? { hint } : {})),
+  });
   const provider = context.registry.get(job.request.provider);
   if (!provider) {
-    return {
-      kind: 'placeholder',
-      reason: 'unknown provider',
-      error: located(
-        job,
-        new HerogenError('REQUEST_INVALID', `unknown provider "${job.request.provider}"`),
-      ),
-    };
+    return standIn(
+      'unknown provider',
+      'REQUEST_INVALID',
+      `unknown provider "${job.request.provider}"`,
+    );
   }
   if (
     !renewing &&
@@ -232,56 +245,30 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     };
   }
   if (provider.paid && frozen) {
-    return {
-      kind: 'placeholder',
-      reason: 'frozen',
-      error: located(
-        job,
-        new HerogenError(
-          'FROZEN',
-          'frozen mode: no paid API call is made, an offline placeholder stands in',
-          {
-            hint: 'run without --frozen / HEROGEN_FROZEN to generate it',
-          },
-        ),
-      ),
-    };
+    return standIn(
+      'frozen',
+      'FROZEN',
+      'frozen mode: no paid API call is made, an offline placeholder stands in',
+      'run without --frozen / HEROGEN_FROZEN to generate it',
+    );
   }
   if (provider.paid && !provider.isConfigured()) {
-    return {
-      kind: 'placeholder',
-      reason: 'no credentials',
-      error: located(
-        job,
-        new HerogenError(
-          'PROVIDER_AUTH',
-          `no API key for ${provider.id}: an offline placeholder stands in`,
-          {
-            hint:
-              provider.id === 'openai'
-                ? 'set OPENAI_API_KEY'
-                : provider.id === 'hiapi'
-                  ? 'set HIAPI_API_KEY'
-                  : 'configure the provider',
-          },
-        ),
-      ),
-    };
+    const variable = KEY_VARIABLE[provider.id];
+    return standIn(
+      'no credentials',
+      'PROVIDER_AUTH',
+      `no API key for ${provider.id}: an offline placeholder stands in`,
+      variable ? `set ${variable}` : 'configure the provider',
+    );
   }
   if (!provider.paid && (context.config.strict || renewing) && isKeylessFallback(job, context)) {
     // `provider: auto` fell back to offline art because no key is set: not an AI image.
-    return {
-      kind: 'placeholder',
-      reason: 'no credentials',
-      error: located(
-        job,
-        new HerogenError(
-          'PROVIDER_AUTH',
-          `no API key set, so only an offline placeholder could be made${renewing ? '; the current image is kept' : ' (strict mode)'}`,
-          { hint: 'set OPENAI_API_KEY or HIAPI_API_KEY' },
-        ),
-      ),
-    };
+    return standIn(
+      'no credentials',
+      'PROVIDER_AUTH',
+      `no API key set, so only an offline placeholder could be made${renewing ? '; the current image is kept' : ' (strict mode)'}`,
+      'set OPENAI_API_KEY or HIAPI_API_KEY',
+    );
   }
   return { kind: 'generate', provider };
 }
@@ -538,13 +525,7 @@ async function standIn(
       const lock = await readLock(context.lockPath);
       const current = lock.images[job.key];
       if (current && !current.placeholder) {
-        const state = (
-          await checkStoredFiles(
-            context.root,
-            { ...lock, images: { [job.key]: current } },
-            { hash: false },
-          )
-        ).get(job.key);
+        const state = await checkStoredFile(context.root, job.key, current);
         if (state === 'ok') return current;
       }
       const image = await renderPlaceholder(job.request);

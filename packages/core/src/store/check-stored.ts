@@ -121,6 +121,16 @@ async function headerMatches(path: string, entry: LockEntry): Promise<boolean> {
   }
 }
 
+/** The state of one stored original, by size (no hashing). */
+export async function checkStoredFile(
+  root: string,
+  key: string,
+  entry: LockEntry,
+): Promise<StoredFileState> {
+  const lock: Lock = { version: 1, images: { [key]: entry }, pending: {} };
+  return (await checkStoredFiles(root, lock)).get(key) ?? 'missing';
+}
+
 /**
  * For every lock entry, whether its original is on disk intact: `missing` when gone,
  * `corrupt` when its size differs (or, with `hash`, its sha256), or when it resolves outside
