@@ -1,17 +1,11 @@
-import { formatError, HerogenError } from '@herogen/core';
 import { cac } from 'cac';
-import { checkCommand } from './commands/check.js';
-import { generateCommand } from './commands/generate.js';
-import { mockApiCommand } from './commands/mock-api.js';
-import { pickCommand } from './commands/pick.js';
-import { planCommand } from './commands/plan.js';
-import { type PruneFlags, pruneCommand } from './commands/prune.js';
-import { regenerateCommand } from './commands/regenerate.js';
-import { type ReportFlags, reportCommand } from './commands/report.js';
-import { type VariantsFlags, variantsCommand } from './commands/variants.js';
-import { verifyCommand } from './commands/verify.js';
+import type { PlanFlags } from './commands/plan.js';
+import type { PruneFlags } from './commands/prune.js';
+import type { ReportFlags } from './commands/report.js';
+import type { VariantsFlags } from './commands/variants.js';
 import type { CliIO, GlobalFlags } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { MAX_CACHED_ROWS } from './output/plan-rows.js';
 
 const VERSION = '0.1.0';
 
@@ -19,10 +13,8 @@ const VERSION = '0.1.0';
 export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode> {
   const cli = cac('herogen');
   let run: (() => Promise<ExitCode>) | undefined;
-  const on =
-    (command: (flags: GlobalFlags, io: CliIO) => Promise<ExitCode>) => (flags: GlobalFlags) => {
-      run = () => command(flags, io);
-    };
+  // Each command's module (and through it core, zod, cli-progress...) is imported only when
+  // that command runs: `--version`, `--help` and a mistyped command load none of them.
 
   cli
     .option('--root <dir>', 'Project root (default: current directory)')
@@ -36,21 +28,33 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
 
   cli
     .command('plan', 'Show what would be generated, by which provider, at what cost')
-    .action(on(planCommand));
+    .option(
+      '--all',
+      `List every image (default: cached ones are only counted past ${MAX_CACHED_ROWS})`,
+    )
+    .action((flags: PlanFlags) => {
+      run = async () => (await import('./commands/plan.js')).planCommand(flags, io);
+    });
   cli
     .command('generate', 'Generate missing hero images and store them with the lock')
-    .action(on(generateCommand));
+    .action((flags: GlobalFlags) => {
+      run = async () => (await import('./commands/generate.js')).generateCommand(flags, io);
+    });
   cli
     .command('check', 'Exit 1 if any image is missing, a placeholder or corrupt (no network)')
-    .action(on(checkCommand));
+    .action((flags: GlobalFlags) => {
+      run = async () => (await import('./commands/check.js')).checkCommand(flags, io);
+    });
   cli
     .command('verify', 'Check every stored original against its sha256 in the lock')
-    .action(on(verifyCommand));
+    .action((flags: GlobalFlags) => {
+      run = async () => (await import('./commands/verify.js')).verifyCommand(flags, io);
+    });
   cli
     .command('report', 'Write an HTML contact sheet of every hero (or --json)')
     .option('--out <file>', 'Where to write it (default: herogen-report.html in the root)')
     .action((flags: ReportFlags) => {
-      run = () => reportCommand(flags, io);
+      run = async () => (await import('./commands/report.js')).reportCommand(flags, io);
     });
   cli
     .command(
@@ -58,18 +62,19 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
       'Pay for a new take of images; the old ones are kept in history',
     )
     .action((targets: string[], flags: GlobalFlags) => {
-      run = () => regenerateCommand(targets, flags, io);
+      run = async () =>
+        (await import('./commands/regenerate.js')).regenerateCommand(targets, flags, io);
     });
   cli
     .command('variants [target]', 'Generate candidates 1..n of a hero side by side (cached)')
     .option('-n, --count <n>', 'How many candidates (default 4)')
     .action((target: string | undefined, flags: VariantsFlags) => {
-      run = () => variantsCommand(target, flags, io);
+      run = async () => (await import('./commands/variants.js')).variantsCommand(target, flags, io);
     });
   cli
     .command('pick [target] [n]', 'Make candidate n the hero image (frontmatter untouched)')
     .action((target: string | undefined, n: string | undefined, flags: GlobalFlags) => {
-      run = () => pickCommand(target, n, flags, io);
+      run = async () => (await import('./commands/pick.js')).pickCommand(target, n, flags, io);
     });
   cli
     .command('prune', 'List originals no content uses; delete them with --yes')
@@ -77,14 +82,18 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     .option('--history', 'Also delete earlier takes kept by regenerate and pick')
     .option('--variants', 'Also delete unreferenced variant candidates')
     .action((flags: PruneFlags) => {
-      run = () => pruneCommand(flags, io);
+      run = async () => (await import('./commands/prune.js')).pruneCommand(flags, io);
     });
   cli
     .command('mock-api', 'Serve the OpenAI and hiapi stand-in on 127.0.0.1 for tests and CI')
     .option('--port <port>', 'Port (default 4010)')
     .allowUnknownOptions()
     .action(() => {
-      run = () => mockApiCommand(argv.slice(argv.indexOf('mock-api') + 1), io);
+      run = async () =>
+        (await import('./commands/mock-api.js')).mockApiCommand(
+          argv.slice(argv.indexOf('mock-api') + 1),
+          io,
+        );
     });
   cli.help();
   cli.version(VERSION);
@@ -101,11 +110,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     await cli.runMatchedCommand();
     return run ? await run() : EXIT.OK;
   } catch (error) {
-    return reportError(error, io);
+    return await reportError(error, io);
   }
 }
 
-function reportError(error: unknown, io: CliIO): ExitCode {
+async function reportError(error: unknown, io: CliIO): Promise<ExitCode> {
+  const { formatError, HerogenError } = await import('@herogen/core');
   io.stderr.write(`herogen: ${formatError(error)}\n`);
   if (!HerogenError.is(error)) {
     if (error instanceof Error && /Unknown option|missing required args/i.test(error.message)) {

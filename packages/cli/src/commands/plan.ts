@@ -1,10 +1,20 @@
 import { formatUsd, type Job } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { selectPlanRows } from '../output/plan-rows.js';
 import { formatTable } from '../output/table.js';
 
-/** `herogen plan`: what would be generated, by whom, at what estimated cost. No network. */
-export async function planCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCode> {
+export interface PlanFlags extends GlobalFlags {
+  /** List cached images too, however many. */
+  all?: boolean;
+}
+
+/**
+ * `herogen plan`: what would be generated, by whom, at what estimated cost. No network. Lists
+ * every image that needs action; cached ones are counted past a few (`--all` lists them), so a
+ * big site's plan shows what matters. `--json` is always complete.
+ */
+export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
   const plan = await session.plan();
   if (flags.json) {
@@ -23,7 +33,8 @@ export async function planCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCo
     return EXIT.OK;
   }
   io.stdout.write(`provider: ${plan.provider.id} (${plan.provider.reason})\n`);
-  const rows = plan.jobs.map((job) => [
+  const { listed, hiddenCached } = selectPlanRows(plan.jobs, flags.all === true);
+  const rows = listed.map((job) => [
     job.sources.map((source) => source.file).join(', '),
     job.status,
     job.request.provider,
@@ -31,15 +42,16 @@ export async function planCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCo
     job.request.size ?? `${job.request.aspect ?? ''} ${job.request.resolution ?? ''}`.trim(),
     job.status === 'cached' ? '—' : estimateText(job),
   ]);
+  let text = '';
   if (rows.length > 0) {
-    io.stdout.write(
-      `${formatTable(['file', 'status', 'provider', 'model', 'size', 'estimate'], rows)}\n`,
-    );
+    text += `${formatTable(['file', 'status', 'provider', 'model', 'size', 'estimate'], rows)}\n`;
+  }
+  if (hiddenCached > 0) {
+    text += `${hiddenCached} cached image${hiddenCached === 1 ? '' : 's'} not listed (--all lists them)\n`;
   }
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
-  io.stdout.write(
-    `${plan.jobs.length} images from ${plan.files} files: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`,
-  );
+  text += `${plan.jobs.length} images from ${plan.files} files: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
+  io.stdout.write(text);
   return EXIT.OK;
 }
 

@@ -1,5 +1,10 @@
+import { createRequire } from 'node:module';
 import { formatUsd, type RunEvent } from '@herogen/core';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+
+// The bar library (16 modules) is loaded only when a bar is drawn: on a terminal, with work to do.
+const require = createRequire(import.meta.url);
+const loadProgress = (): typeof cliProgress => require('cli-progress');
 
 export interface Reporter {
   onEvent(event: RunEvent): void;
@@ -72,7 +77,8 @@ export function createReporter(options: {
             `${event.total} image${event.total === 1 ? '' : 's'}: ${event.cached} cached, ${event.missing} to make (${cost})`,
           );
           if (options.interactive && !options.quiet && total > 0) {
-            bars = new cliProgress.MultiBar(
+            const progressBars = loadProgress();
+            bars = new progressBars.MultiBar(
               {
                 stream,
                 format: ' {bar} {value}/{total} · ETA {eta_formatted} · {cost}',
@@ -80,7 +86,7 @@ export function createReporter(options: {
                 clearOnComplete: true,
                 etaBuffer: 8,
               },
-              cliProgress.Presets.shades_classic,
+              progressBars.Presets.shades_classic,
             );
             bar = bars.create(total, 0, { cost: formatUsd(0) });
           }

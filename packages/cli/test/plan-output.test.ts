@@ -1,0 +1,94 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CACHED_ROWS } from '../src/output/plan-rows.js';
+import { createProject, runCli } from './helpers.js';
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+const post = (n: number) =>
+  `---\ntitle: Post ${n}\nhero:\n  prompt: Harbour number ${n} at dawn\n  alt: Harbour ${n}\n---\n`;
+
+/** A blog of `count` posts, every hero already stored (offline art, no key: cached). */
+async function generatedBlog(count: number) {
+  const files: Record<string, string> = {};
+  for (let n = 1; n <= count; n++) files[`src/content/blog/post-${n}.md`] = post(n);
+  const project = await createProject(files);
+  const generated = await runCli(['generate'], { cwd: project.root });
+  expect(generated.code).toBe(0);
+  return project;
+}
+
+/** The table rows of `herogen plan` output (lines naming a content file). */
+const rowsOf = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('src/'));
+
+describe('herogen plan output on a bigger site', () => {
+  // One site for both tests (generating it is the slow part): the second one changes it.
+  const cachedCount = MAX_CACHED_ROWS + 3;
+  let project: Awaited<ReturnType<typeof generatedBlog>>;
+  beforeAll(async () => {
+    project = await generatedBlog(cachedCount);
+  });
+  afterAll(() => project.cleanup());
+
+  it('prints no table when everything is cached, only the count and the total', async () => {
+    const plan = await runCli(['plan'], { cwd: project.root });
+    expect(plan.code).toBe(0);
+    expect(rowsOf(plan.stdout)).toHaveLength(0);
+    expect(plan.stdout).not.toMatch(/^file\s+status/m);
+    expect(plan.stdout).toContain(`${cachedCount} cached images not listed`);
+    expect(plan.stdout).toContain(`${cachedCount} cached, 0 to generate`);
+  });
+
+  it('lists what needs action, counts the cached images, and lists everything with --all', async () => {
+    // One new post (missing) and one stored original damaged (corrupt).
+    await project.write('src/content/blog/new.md', post(999));
+    const lock = JSON.parse(await project.read('herogen.lock.json'));
+    const entry = Object.values(lock.images)[0] as { file: string };
+    await writeFile(path.join(project.root, entry.file), 'not the image');
+
+    const plan = await runCli(['plan'], { cwd: project.root });
+    expect(plan.code).toBe(0);
+    const rows = rowsOf(plan.stdout);
+    expect(rows).toHaveLength(2);
+    expect(rows.find((row) => row.startsWith('src/content/blog/new.md'))).toMatch(/\bmissing\b/);
+    expect(rows.filter((row) => /\bcorrupt\b/.test(row))).toHaveLength(1);
+    expect(plan.stdout).toContain(`${cachedCount - 1} cached images not listed (--all lists them)`);
+    expect(plan.stdout).toContain(
+      `${cachedCount + 1} images from ${cachedCount + 1} files: ${cachedCount - 1} cached, 2 to generate`,
+    );
+    expect(plan.stdout).toMatch(/^file\s+status\s+provider/m);
+
+    const all = await runCli(['plan', '--all'], { cwd: project.root });
+    expect(all.code).toBe(0);
+    expect(rowsOf(all.stdout)).toHaveLength(cachedCount + 1);
+    expect(rowsOf(all.stdout).filter((row) => /\bcached\b/.test(row))).toHaveLength(
+      cachedCount - 1,
+    );
+    expect(all.stdout).not.toContain('not listed');
+
+    // --json is complete whatever the table shows.
+    const json = JSON.parse((await runCli(['plan', '--json'], { cwd: project.root })).stdout);
+    expect(json.jobs).toHaveLength(cachedCount + 1);
+    expect(json.jobs.filter((job: { status: string }) => job.status === 'cached')).toHaveLength(
+      cachedCount - 1,
+    );
+  });
+});
+
+describe('herogen plan output on a small site', () => {
+  it('still lists the cached images of a small site', async () => {
+    const project = await generatedBlog(3);
+    cleanup = project.cleanup;
+    await project.write('src/content/blog/new.md', post(999));
+    const plan = await runCli(['plan'], { cwd: project.root });
+    const rows = rowsOf(plan.stdout);
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((row) => /\bcached\b/.test(row))).toHaveLength(3);
+    expect(plan.stdout).not.toContain('not listed');
+  });
+});
