@@ -2,22 +2,45 @@ import { z } from 'zod';
 import type { GenerationRequest, HistoryEntry, Lock, LockEntry, PendingTask } from '../types.js';
 
 /** Keys of the lock's records: hex, as `computeKey` makes them (length left open for v2). */
-const keyField = z.string().regex(/^[0-9a-f]{8,64}$/, 'expected a cache key (lowercase hex)');
-const sha256 = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, 'expected a sha256 (64 lowercase hex characters)');
-const format = z.enum(['png', 'webp', 'jpeg']);
+export const KEY_FIELD_PATTERN = /^[0-9a-f]{8,64}$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
-/** Root-relative POSIX path that stays inside the root: no `..`, no leading `/`, no `\`. */
+const keyField = z.string().regex(KEY_FIELD_PATTERN, 'expected a cache key (lowercase hex)');
+const sha256 = z.string().regex(SHA256_PATTERN, 'expected a sha256 (64 lowercase hex characters)');
+const format = z.enum(['png', 'webp', 'jpeg']);
+/** One instance for every timestamp, so `dateTimePattern` reads the pattern they all use. */
+const dateTime = z.iso.datetime({ offset: true });
+
+/**
+ * The pattern zod checks `dateTime` against (a regex is all a zod ISO datetime checks), for
+ * `isSurelyValidLock`; `undefined` if this zod keeps it elsewhere (the fast path then stays off).
+ */
+export function dateTimePattern(): RegExp | undefined {
+  const pattern = (dateTime.def as { pattern?: unknown }).pattern;
+  return pattern instanceof RegExp && !pattern.global && !pattern.sticky ? pattern : undefined;
+}
+
+/** A path segment that is empty, `.` or `..`. */
+const DOT_OR_EMPTY_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
+/**
+ * Root-relative POSIX path that stays inside the root: no `..` or `.` or empty segment, no
+ * leading `/`, no drive letter, no `\`. One regex rather than a split: it runs for every entry.
+ */
+export function isRootRelativePath(value: string): boolean {
+  return (
+    value.length > 0 &&
+    !value.includes('\\') &&
+    !DOT_OR_EMPTY_SEGMENT.test(value) &&
+    !/^[A-Za-z]:/.test(value)
+  );
+}
+
 const rootRelativePath = z
   .string()
   .min(1)
   .refine(
-    (value) =>
-      !value.startsWith('/') &&
-      !/^[A-Za-z]:/.test(value) &&
-      !value.includes('\\') &&
-      value.split('/').every((part) => part !== '..' && part !== '.' && part !== ''),
+    isRootRelativePath,
     'expected a root-relative POSIX path inside the project (no "..", no leading "/")',
   );
 
@@ -48,7 +71,7 @@ export const lockEntrySchema = z.strictObject({
   model: z.string().min(1),
   prompt: z.string(),
   request: generationRequestSchema,
-  createdAt: z.iso.datetime({ offset: true }),
+  createdAt: dateTime,
   costUsd: z.number().nonnegative().nullable(),
   costConfidence: z.enum(['exact', 'estimate', 'unknown']),
   requestId: z.string().optional(),
@@ -59,7 +82,7 @@ export const lockEntrySchema = z.strictObject({
 });
 
 export const historyEntrySchema = lockEntrySchema.extend({
-  replacedAt: z.iso.datetime({ offset: true }),
+  replacedAt: dateTime,
   reason: z.enum(['regenerate', 'pick']),
   note: z.string().optional(),
 });
@@ -68,7 +91,7 @@ export const pendingTaskSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   taskId: z.string().min(1),
-  createdAt: z.iso.datetime({ offset: true }),
+  createdAt: dateTime,
 });
 
 /** `herogen.lock.json`. Strict: an unknown field is reported rather than silently dropped. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { HerogenError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { Lock } from '../types.js';
+import { isSurelyValidLock } from './fast-validate.js';
 import { acquireFileLock, serializeInProcess } from './file-lock.js';
 import { parseLock, readLockSnapshot } from './read-lock.js';
 import { lockSchema } from './schema.js';
@@ -130,8 +131,8 @@ async function applyAndWrite(
     if (signal?.aborted) failures.set(update, abortError(target, signal));
   }
   let next = await applyAll(fresh, updates, failures);
-  let checked = lockSchema.safeParse(next);
-  if (!checked.success) {
+  // The fast check vouches for a valid lock; zod decides (and words) everything else.
+  if (!isSurelyValidLock(next) && !lockSchema.safeParse(next).success) {
     // Find the updates that make the lock invalid, one at a time (rare: a bug in a caller).
     const accepted: QueuedUpdate[] = [];
     for (const update of updates) {
@@ -142,7 +143,7 @@ async function applyAndWrite(
       else failures.set(update, invalidLockError(target, result.error.issues[0]!));
     }
     next = await applyAll(fresh, accepted, failures);
-    checked = lockSchema.safeParse(next);
+    const checked = lockSchema.safeParse(next);
     if (!checked.success) throw invalidLockError(target, checked.error.issues[0]!);
   }
   const text = serializeLock(next);
