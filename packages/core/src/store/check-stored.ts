@@ -1,9 +1,10 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
 import { isInside, resolveInsideRoot } from '../fs/path-safety.js';
+import { isRootRelativePath } from '../lock/schema.js';
 import type { Lock, LockEntry, StoredFileState } from '../types.js';
 import { loadSharp } from './load-sharp.js';
 
@@ -65,42 +66,55 @@ async function inspectStored(
   return { state: ok ? 'ok' : 'corrupt', actualBytes: size, actualSha256 };
 }
 
+/** What `sizeState` needs about the root, worked out once per check. */
+interface SizeContext {
+  /** Absolute, as `path.resolve` gives it. */
+  root: string;
+  /** `root` with one trailing separator: every path strictly inside starts with it. */
+  prefix: string;
+  realRoot: string;
+  /** Per directory: whether a plain file in it is inside the real root. */
+  dirs: Map<string, boolean>;
+}
+
+function createSizeContext(root: string, realRoot: string): SizeContext {
+  return { root, prefix: root.endsWith(sep) ? root : `${root}${sep}`, realRoot, dirs: new Map() };
+}
+
 /**
  * `inspectStored` without hashing, synchronously. The real path of a plain file is its
- * directory's real path (resolved once per directory) plus its name; only a symlinked file
- * needs a realpath of its own.
+ * directory's real path plus its name, so it is inside the root exactly when its directory is:
+ * that is worked out once per directory. Only a symlinked file needs a realpath of its own.
  */
-function sizeState(
-  /** Absolute. */
-  root: string,
-  realRoot: string,
-  entry: LockEntry,
-  realDirs: Map<string, string>,
-): StoredFileState {
-  // A prefix test first; resolveInsideRoot (and its error) only for a path that may be outside.
-  // Its own resolve of the root per entry was measurable at 20,000 entries.
-  const path = resolve(root, entry.file);
-  if (!path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) {
-    resolveInsideRoot(root, entry.file, 'lock entry file');
-  }
+function sizeState(context: SizeContext, entry: LockEntry): StoredFileState {
+  const { root, prefix } = context;
+  // A lock entry's path is root-relative with no "", "." or ".." segment (lock validation):
+  // joined to the root it is already what resolve() would give. Anything else is resolved,
+  // and refused by resolveInsideRoot (with its error) when it lands outside the root.
+  const path = isRootRelativePath(entry.file)
+    ? `${prefix}${sep === '/' ? entry.file : entry.file.replaceAll('/', sep)}`
+    : resolve(root, entry.file);
+  if (!path.startsWith(prefix)) resolveInsideRoot(root, entry.file, 'lock entry file');
   try {
     let stats = lstatSync(path, { throwIfNoEntry: false });
     if (!stats) return 'missing';
-    let real: string;
+    let inside: boolean;
     if (stats.isSymbolicLink()) {
-      real = realpathSync.native(path);
+      inside = isInside(context.realRoot, realpathSync.native(path));
       stats = statSync(path);
     } else {
-      const dir = dirname(path);
-      let realDir = realDirs.get(dir);
-      if (realDir === undefined) {
-        realDir = realpathSync.native(dir);
-        realDirs.set(dir, realDir);
+      // Strictly below the root, so the name after the last separator is a plain segment.
+      const cut = path.lastIndexOf(sep);
+      const dir = cut < prefix.length ? root : path.slice(0, cut);
+      let known = context.dirs.get(dir);
+      if (known === undefined) {
+        known = isInside(context.realRoot, join(realpathSync.native(dir), basename(path)));
+        context.dirs.set(dir, known);
       }
-      real = join(realDir, basename(path));
+      inside = known;
     }
     // A symlink to a file elsewhere is not an original in the project: never read it.
-    if (!isInside(realRoot, real) || !stats.isFile()) return 'corrupt';
+    if (!inside || !stats.isFile()) return 'corrupt';
     return stats.size === entry.bytes ? 'ok' : 'corrupt';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -144,14 +158,13 @@ export async function checkStoredFiles(
   const keys = Object.keys(lock.images).sort();
   const realRoot = await realpath(root);
   if (!options.hash) {
-    const absoluteRoot = resolve(root);
     // Sizes only (every plan and build): sync calls, a few µs each instead of a thread-pool
     // round trip, with a yield to the event loop between batches.
     const states = new Map<string, StoredFileState>();
-    const realDirs = new Map<string, string>();
+    const context = createSizeContext(resolve(root), realRoot);
     for (const [index, key] of keys.entries()) {
       if (index % 512 === 511) await new Promise<void>((done) => setImmediate(done));
-      states.set(key, sizeState(absoluteRoot, realRoot, lock.images[key]!, realDirs));
+      states.set(key, sizeState(context, lock.images[key]!));
     }
     return states;
   }
