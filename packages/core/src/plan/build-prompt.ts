@@ -40,6 +40,8 @@ export function buildPrompt(hero: ContentHero, settings: PromptSettings): string
 }
 
 export function fillTemplate(template: string, values: Record<string, string>): string {
+  // The default template, once per hero on every plan: no regex needed.
+  if (template === '{prompt}') return values.prompt ?? '';
   return template.replace(
     /\{(prompt|title|description)\}/g,
     (_, name: string) => values[name] ?? '',

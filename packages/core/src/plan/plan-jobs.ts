@@ -10,6 +10,7 @@ import type {
   Job,
   JobStatus,
   Lock,
+  LockEntry,
   StoredFileState,
 } from '../types.js';
 import { buildIntent } from './build-intent.js';
@@ -61,7 +62,7 @@ export function planJobs(input: PlanInput): Plan {
       continue;
     }
     const entry = input.lock.images[planned.key];
-    const status = statusOf(planned, input);
+    const status = statusOf(planned, entry, input);
     const job: Job = {
       key: planned.key,
       status,
@@ -109,6 +110,8 @@ export function planHero(
       return [];
     }
   });
+  // One candidate (a key is set, or the hero names its provider): nothing to choose.
+  if (options.length === 1) return validated(options[0]!, hero);
   const stored = (planned: PlannedHero) => input.lock.images[planned.key];
   const chosen =
     options.find((planned) => stored(planned) && !stored(planned)?.placeholder) ??
@@ -166,8 +169,7 @@ function validated(planned: PlannedHero, hero: ContentHero): PlannedHero {
   return planned;
 }
 
-function statusOf(planned: PlannedHero, input: PlanInput): JobStatus {
-  const entry = input.lock.images[planned.key];
+function statusOf(planned: PlannedHero, entry: LockEntry | undefined, input: PlanInput): JobStatus {
   if (!entry) return 'missing';
   const state = input.stored.get(planned.key) ?? 'ok';
   if (state === 'missing') return 'missing';

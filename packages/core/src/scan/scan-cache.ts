@@ -99,12 +99,15 @@ export function openScanCache(
       dirty = true;
     },
     save(current) {
+      // Nothing new and no file gone (the usual warm run): nothing to write, nothing to build.
+      let present = 0;
+      for (const file of current) if (files[file]) present++;
+      if (!dirty && present === Object.keys(files).length) return;
       const kept: Record<string, Entry> = Object.create(null);
       for (const file of current) {
         const entry = files[file];
         if (entry) kept[file] = entry;
       }
-      if (!dirty && Object.keys(kept).length === Object.keys(files).length) return;
       try {
         mkdirSync(dirname(path), { recursive: true });
         const temp = `${path}.${process.pid}.tmp`;
