@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { createMockApi } from '@herogen/mock-api';
 import { describe, expect, it } from 'vitest';
 import { type CrashStats, runCrashTrials } from './support/crash-trials.js';
 import {
   createProject,
   inspectProject,
-  journalDir,
+  journaledPrompt,
   markdownTable,
   recordFigures,
   spawnHerogen,
@@ -90,7 +88,7 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
   // image's call, which the kill then catches in flight; that one is paid again.)
   it('a kill at any point after the journal write never costs the image it caught', async () => {
     const points = [
-      ['journal record written', 'after:2:/incoming/[0-9a-f]+\\.json$'],
+      ['journal record written', 'after:2:/incoming/[0-9a-f]+\\.journal$'],
       ['mid-write of the original', 'before:2:/herogen/[0-9a-f]+\\.png$'],
       ['original written, lock not', 'after:2:/herogen/[0-9a-f]+\\.png$'],
       ['mid-write of the lock', 'before:2:herogen\\.lock\\.json$'],
@@ -108,10 +106,7 @@ describe('crash safety: SIGKILL at random points and at exact failpoints', () =>
         const caught = mock.requests.filter((call) => call.billed).map((call) => call.prompt)[1]!;
         const after = await inspectProject(project);
         const journaled = await Promise.all(
-          after.journal.map(async (key) => {
-            const text = await readFile(path.join(journalDir(project.root), `${key}.json`), 'utf8');
-            return (JSON.parse(text) as { request: { prompt: string } }).request.prompt;
-          }),
+          after.journal.map((key) => journaledPrompt(project.root, key)),
         );
         const durable = new Set([...after.images.map((image) => image.prompt), ...journaled]);
         expect(durable.has(caught), `${name}: the second image is written down`).toBe(true);

@@ -15,7 +15,7 @@ export {
   listStaleTempFiles,
   removeStaleTempFiles,
   writeFileAtomic,
-  writeFileAtomicSync,
+  writeFileAtomicNow,
 } from './fs/atomic-write.js';
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
 export { describeUrlSetting, redact } from './http/redact.js';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import {
   mkdir,
   mkdtemp,
@@ -16,6 +17,7 @@ import {
   listStaleTempFiles,
   removeStaleTempFiles,
   writeFileAtomic,
+  writeFileAtomicNow,
 } from '../src/fs/atomic-write.js';
 import {
   assertRealPathInsideRoot,
@@ -76,6 +78,40 @@ describe('writeFileAtomic', () => {
       code: 'ENOENT',
     });
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('writeFileAtomicNow', () => {
+  it('has the whole file in place when it returns, before its fsyncs settle', async () => {
+    const target = join(dir, 'record.bin');
+    await writeFile(target, 'old');
+    const head = Buffer.from('{"length":3}\n');
+    const { durable } = writeFileAtomicNow(target, [head, new Uint8Array([1, 2, 3])]);
+    // Read synchronously-after: nothing has yielded to the event loop yet.
+    expect(readFileSync(target)).toEqual(Buffer.concat([head, Buffer.from([1, 2, 3])]));
+    await durable;
+    expect(await readdir(dir)).toEqual(['record.bin']);
+  });
+
+  it('writes strings and single buffers too', async () => {
+    await writeFileAtomicNow(join(dir, 'a.json'), '{"a":1}').durable;
+    await writeFileAtomicNow(join(dir, 'b.bin'), new Uint8Array([7])).durable;
+    expect(await readFile(join(dir, 'a.json'), 'utf8')).toBe('{"a":1}');
+    expect(await readFile(join(dir, 'b.bin'))).toEqual(Buffer.from([7]));
+  });
+
+  it('throws at once and leaves no temp file when the rename fails', async () => {
+    await mkdir(join(dir, 'taken'));
+    await writeFile(join(dir, 'taken', 'inside'), 'x');
+    expect(() => writeFileAtomicNow(join(dir, 'taken'), 'data')).toThrow();
+    expect(await readdir(dir)).toEqual(['taken']);
+  });
+
+  it('settles quietly when the file is consumed before its fsync runs', async () => {
+    const target = join(dir, 'gone.bin');
+    const { durable } = writeFileAtomicNow(target, 'x');
+    rmSync(target);
+    await expect(durable).resolves.toBeUndefined();
   });
 });
 

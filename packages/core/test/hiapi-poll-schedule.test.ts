@@ -15,6 +15,9 @@ function simulate(durationMs: number, firstMs = 1000) {
 describe('hiapi poll schedule', () => {
   it('waits the first interval, then a share of the task age between floor and cap', () => {
     expect(nextPollDelay({ ageMs: 0, firstMs: 1000, first: true })).toBe(1000);
+    // Time spent recording the task id counts: the first poll is still 1 s after creation.
+    expect(nextPollDelay({ ageMs: 300, firstMs: 1000, first: true })).toBe(700);
+    expect(nextPollDelay({ ageMs: 1500, firstMs: 1000, first: true })).toBe(0);
     expect(nextPollDelay({ ageMs: 1000, firstMs: 1000, first: false })).toBe(250);
     expect(nextPollDelay({ ageMs: 10_000, firstMs: 1000, first: false })).toBe(2000);
     expect(nextPollDelay({ ageMs: 120_000, firstMs: 1000, first: false })).toBe(

@@ -134,12 +134,12 @@ describe('the write-ahead journal of received images', () => {
     expect(await listIncoming(root)).toEqual([]);
     const kept = await readdir(join(root, 'node_modules/.cache/herogen/rejected'));
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatch(new RegExp(`^${KEY}-\\d+\\.journal\\.json$`));
+    expect(kept[0]).toMatch(new RegExp(`^${KEY}-\\d+\\.journal$`));
   });
 
   it('moves a damaged record aside instead of deleting it', async () => {
     await mkdir(resolveIncomingDir(root), { recursive: true });
-    await writeFile(incomingPath(root, KEY), '{"version":1,"key":');
+    await writeFile(incomingPath(root, KEY), '{"version":2,"key":');
     expect(await readIncoming(root, KEY)).toBe('invalid');
     expect(await recover()).toEqual([]);
     expect(await listIncoming(root)).toEqual([]);
@@ -148,11 +148,42 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('detects bytes that do not match their recorded hash', async () => {
-    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
-    const record = JSON.parse(await readFile(incomingPath(root, KEY), 'utf8'));
-    record.bytes = Buffer.from('not the same bytes').toString('base64');
-    await writeFile(incomingPath(root, KEY), JSON.stringify(record));
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED).durable;
+    const record = await readFile(incomingPath(root, KEY));
+    // Flip one byte of the image, keeping the length.
+    record[record.length - 20] = record[record.length - 20]! ^ 0xff;
+    await writeFile(incomingPath(root, KEY), record);
     expect(await readIncoming(root, KEY)).toBe('invalid');
+  });
+
+  it('detects a record cut off before its last byte', async () => {
+    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED).durable;
+    const record = await readFile(incomingPath(root, KEY));
+    await writeFile(incomingPath(root, KEY), record.subarray(0, record.length - 1));
+    expect(await readIncoming(root, KEY)).toBe('invalid');
+  });
+
+  it('holds a JSON header line and then the bytes exactly as received, not base64', async () => {
+    const image = await paidImage();
+    const { path, durable } = writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    // On disk (for a kill) before the fsyncs have run.
+    const record = await readFile(path);
+    const newline = record.indexOf(0x0a);
+    const header = JSON.parse(record.subarray(0, newline).toString('utf8'));
+    expect(header).toMatchObject({
+      version: 2,
+      key: KEY,
+      length: image.bytes.byteLength,
+      sha256: sha256Hex(image.bytes),
+      image: { mediaType: 'image/png', costUsd: 0.04, requestId: 'req_123' },
+    });
+    expect(record.subarray(newline + 1)).toEqual(Buffer.from(image.bytes));
+    await durable;
+    const read = await readIncoming(root, KEY);
+    expect(read).not.toBe('invalid');
+    expect(Buffer.from((read as { image: GeneratedImage }).image.bytes)).toEqual(
+      Buffer.from(image.bytes),
+    );
   });
 
   it('keeps unusable bytes in the rejected folder and records nothing', async () => {

@@ -5,7 +5,7 @@
  * lock). After every kill the project is inspected; the next run continues the same project
  * until one completes, and a fresh project starts. Every number is counted, nothing assumed.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createHerogen } from '@herogen/core';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
@@ -13,6 +13,7 @@ import {
   createProject,
   inspectProject,
   journalDir,
+  journaledPrompt,
   type Project,
   type ProjectState,
   seeded,
@@ -37,7 +38,7 @@ export interface CrashTrialOptions {
 
 /** Where a failpoint kill lands. `durable: false` kills before the received image is on disk. */
 const FAILPOINTS = [
-  { name: 'journal record written', when: 'after', pattern: '/incoming/[0-9a-f]+\\.json$' },
+  { name: 'journal record written', when: 'after', pattern: '/incoming/[0-9a-f]+\\.journal$' },
   { name: 'mid-write of the original', when: 'before', pattern: '/herogen/[0-9a-f]+\\.png$' },
   { name: 'original written, lock not', when: 'after', pattern: '/herogen/[0-9a-f]+\\.png$' },
   { name: 'mid-write of the lock', when: 'before', pattern: 'herogen\\.lock\\.json$' },
@@ -45,7 +46,7 @@ const FAILPOINTS = [
   {
     name: 'mid-write of the journal record',
     when: 'before',
-    pattern: '/incoming/[0-9a-f]+\\.json$',
+    pattern: '/incoming/[0-9a-f]+\\.journal$',
   },
 ] as const;
 
@@ -333,12 +334,7 @@ async function durableState(
 ): Promise<Durable> {
   const journaled = new Set<string>();
   for (const key of state.journal) {
-    const text = await readFile(path.join(journalDir(project.root), `${key}.json`), 'utf8').catch(
-      () => undefined,
-    );
-    const prompt = text
-      ? (JSON.parse(text) as { request?: { prompt?: string } }).request?.prompt
-      : undefined;
+    const prompt = await journaledPrompt(project.root, key);
     if (prompt) journaled.add(prompt);
   }
   // A task id is pending once it is in the lock or in its own file beside the journal.

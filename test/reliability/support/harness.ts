@@ -213,6 +213,17 @@ export interface ProjectState {
 
 export const journalDir = (root: string) =>
   path.join(root, 'node_modules', '.cache', 'herogen', 'incoming');
+/** The prompt of a journal record (its first line is a JSON header; the image bytes follow). */
+export async function journaledPrompt(root: string, key: string): Promise<string | undefined> {
+  const record = await readFile(path.join(journalDir(root), `${key}.journal`)).catch(
+    () => undefined,
+  );
+  const newline = record?.indexOf(0x0a) ?? -1;
+  if (!record || newline < 0) return undefined;
+  const header = JSON.parse(record.subarray(0, newline).toString('utf8'));
+  return (header as { request?: { prompt?: string } }).request?.prompt;
+}
+
 const claimsDir = (root: string) => path.join(root, 'node_modules', '.cache', 'herogen', 'claims');
 
 async function list(dir: string): Promise<string[]> {
@@ -261,8 +272,8 @@ export async function inspectProject(project: Project): Promise<ProjectState> {
     }
   }
   const journal = (await list(journalDir(project.root)))
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => name.slice(0, -5));
+    .filter((name) => name.endsWith('.journal'))
+    .map((name) => name.slice(0, -'.journal'.length));
   const rootLeftovers = (await list(project.root)).filter((name) =>
     /\.lock(\.owner|\.reap-.*)?$/.test(name),
   );

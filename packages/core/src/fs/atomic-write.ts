@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
@@ -56,38 +56,66 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
 }
 
 /**
- * `writeFileAtomic` without leaving the thread: for the few writes that must be durable the
- * moment they are made (the journal of a just-paid image), not after whatever file work is
- * queued ahead of them in libuv's thread pool. Blocks for the write and two fsyncs.
+ * `writeFileAtomic` for the writes a kill must never lose (the journal of a just-paid image):
+ * the temp file is written and renamed into place before this returns, without waiting behind
+ * other file work in libuv's thread pool, so a killed process leaves the whole file (the kernel
+ * has it). The fsyncs that protect it from a power loss run in the thread pool, off the main
+ * thread: the returned promise settles once the file is on the disk. The directory must exist.
  */
-export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): void {
+export function writeFileAtomicNow(
+  path: string,
+  data: Uint8Array | string | readonly Uint8Array[],
+): { durable: Promise<void> } {
+  const chunks =
+    typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
   const temp = tempFileName(path);
-  let renamed = false;
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {
-      writeFileSync(fd, bytes);
-      fsyncSync(fd);
+      writeAll(fd, chunks);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, path);
-    renamed = true;
-    let dir: number | undefined;
-    try {
-      dir = openSync(dirname(path), 'r');
-      fsyncSync(dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') {
-        throw error;
-      }
-    } finally {
-      if (dir !== undefined) closeSync(dir);
-    }
   } catch (error) {
-    if (!renamed) rmSync(temp, { force: true });
+    rmSync(temp, { force: true });
     throw error;
+  }
+  return { durable: syncWrittenFile(path) };
+}
+
+/** `writevSync` may write less than asked: go on until every byte is written. */
+function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
+  let pending = chunks.filter((chunk) => chunk.byteLength > 0);
+  while (pending.length > 0) {
+    let written = writevSync(fd, pending);
+    const rest: Uint8Array[] = [];
+    for (const chunk of pending) {
+      if (written >= chunk.byteLength) written -= chunk.byteLength;
+      else {
+        rest.push(chunk.subarray(written));
+        written = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+/**
+ * fsync a file written by `writeFileAtomicNow`, then its directory. A file already gone (it
+ * was consumed, or its folder removed) needs no flushing.
+ */
+async function syncWrittenFile(path: string): Promise<void> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await syncDirectory(dirname(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
 

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
-import { claimKey, resolveClaimDir, withKeyClaim } from '../lock/claim.js';
+import { createCachedLockReader } from '../lock/cached-lock.js';
+import { claimKey, type KeyClaim, resolveClaimDir, withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -18,6 +20,7 @@ import type {
   HeroProvider,
   Job,
   JobResult,
+  Lock,
   LockEntry,
   Logger,
   ProviderContext,
@@ -105,6 +108,50 @@ export async function runJobs(
       ? createHttpClient({ concurrency: config.concurrency, timeoutMs: config.timeoutMs })
       : undefined;
 
+  const readCurrentLock = createCachedLockReader(context.lockPath);
+  // Claiming a key and re-reading the lock wait on the file system, which is busy storing the
+  // images that just arrived: doing it inside the provider slot kept the slot idle. So up to
+  // `concurrency` jobs are made ready ahead of a free slot (no more: a claim held while waiting
+  // would keep a concurrent run off that key).
+  const ahead = pLimit(config.concurrency);
+  const generateJob = async (job: Job, provider: HeroProvider): Promise<JobResult> => {
+    const leaveAhead = await holdPlace(ahead);
+    try {
+      const ready = await prepareOne(job, context, readCurrentLock, options, emit);
+      if ('result' in ready) return ready.result;
+      let handedOver = false;
+      try {
+        const stored = await scheduler.run(async () => {
+          leaveAhead();
+          handedOver = true;
+          const store = await generateOne(
+            job,
+            provider,
+            ready,
+            { ...context, http, rateGate },
+            options,
+            tracker,
+            scheduler.pauseAll,
+            emit,
+          );
+          // Storing starts at once (the journal first); the slot goes to the next image while
+          // this one is checked and written, unless so many are being stored that received
+          // images would pile up in memory: then the slot waits for one to finish.
+          const storing = stores.start(store);
+          await stores.below(config.concurrency);
+          // Wrapped: returning the promise itself would hold the slot until it settles.
+          return { storing };
+        });
+        return await stored.storing;
+      } finally {
+        // Stopped before its turn came: nobody else will release the claim.
+        if (!handedOver) await ready.claim.release();
+      }
+    } finally {
+      leaveAhead();
+    }
+  };
+
   // Each process walks the jobs in its own order, so runs started side by side mostly claim
   // different keys and share the work instead of queueing behind one another's claims.
   const stores = createStoreCounter();
@@ -139,25 +186,7 @@ export async function runJobs(
       return;
     }
     try {
-      const stored = await scheduler.run(async () => {
-        const store = await generateOne(
-          job,
-          decision.provider,
-          { ...context, http, rateGate },
-          options,
-          tracker,
-          scheduler.pauseAll,
-          emit,
-        );
-        // Storing starts at once (the journal first); the slot goes to the next image while
-        // this one is checked and written, unless so many are being stored that received
-        // images would pile up in memory: then the slot waits for one to finish.
-        const storing = stores.start(store);
-        await stores.below(config.concurrency);
-        // Wrapped: returning the promise itself would hold the slot until it settles.
-        return { storing };
-      });
-      results.push(await stored.storing);
+      results.push(await generateJob(job, decision.provider));
     } catch (error) {
       const failure = asHerogenError(error);
       if (failure.code === 'BUDGET_EXCEEDED') {
@@ -332,6 +361,24 @@ function noticeStandIns(
   }
 }
 
+/** Wait for a place in `limit`; resolves with the function that gives it back (idempotent). */
+function holdPlace(limit: LimitFunction): Promise<() => void> {
+  return new Promise((granted) => {
+    void limit(
+      () =>
+        new Promise<void>((leave) => {
+          let left = false;
+          granted(() => {
+            if (!left) {
+              left = true;
+              leave();
+            }
+          });
+        }),
+    );
+  });
+}
+
 /** Counts images being stored, so the scheduler can hold back when storing falls behind. */
 function createStoreCounter() {
   let running = 0;
@@ -355,19 +402,25 @@ function createStoreCounter() {
   };
 }
 
-async function generateOne(
+/** A job whose key this process holds, checked against the lock as it is now. */
+interface ReadyJob {
+  claim: KeyClaim;
+  lock: Lock;
+}
+
+/**
+ * Claim the job's key and check nothing made the call unneeded meanwhile: another process
+ * stored the image, or a killed run left it in the journal. Either way the job is settled
+ * without a call (`result`); otherwise the claim is handed to `generateOne`.
+ */
+async function prepareOne(
   job: Job,
-  provider: HeroProvider,
   context: RunContext,
+  readCurrentLock: () => Promise<Lock>,
   options: RunOptions,
-  tracker: ReturnType<typeof createBudgetTracker>,
-  pauseAll: (ms: number) => void,
   emit: (event: RunEvent) => void,
-): Promise<() => Promise<JobResult>> {
-  const { config, lockPath, root } = context;
-  const signal = options.cancelSignal ?? new AbortController().signal;
-  // The claim is held until the image is stored, which happens after the provider's slot is
-  // freed: the caller runs the returned step to store it.
+): Promise<{ result: JobResult } | ReadyJob> {
+  const { lockPath, root } = context;
   const claim = await claimKey(root, job.key, { signal: options.signal });
   if (!claim) {
     throw new HerogenError(
@@ -379,16 +432,15 @@ async function generateOne(
       },
     );
   }
-  const settled = (result: JobResult) => async () => result;
-  let store: (() => Promise<JobResult>) | undefined;
+  let ready = false;
   try {
-    // Another process may have stored this key while we waited for the claim.
-    const lock = await readLock(lockPath);
+    // Another process may have stored this key before we held the claim.
+    const lock = await readCurrentLock();
     const stored = lock.images[job.key];
     const renewing = options.renew?.includes(job.key) === true;
     if (stored && !stored.placeholder && job.status !== 'corrupt' && !renewing) {
       emit({ type: 'skipped', job, reason: 'stored by another run' });
-      return settled({ key: job.key, status: 'cached', job, entry: stored });
+      return { result: { key: job.key, status: 'cached', job, entry: stored } };
     }
     // A run killed after receiving this image left it in the write-ahead journal: record it
     // instead of paying again (this run holds the claim, so nobody else is storing it).
@@ -402,8 +454,35 @@ async function generateOne(
     });
     if (recovered?.outcome === 'recorded' && recovered.entry) {
       emit({ type: 'skipped', job, reason: 'recovered from an interrupted run' });
-      return settled({ key: job.key, status: 'cached', job, entry: recovered.entry });
+      return { result: { key: job.key, status: 'cached', job, entry: recovered.entry } };
     }
+    ready = true;
+    return { claim, lock };
+  } finally {
+    if (!ready) await claim.release();
+  }
+}
+
+/**
+ * Call the provider for a ready job, inside its slot. Resolves with the step that stores the
+ * image (run by the caller once the slot is free); the claim is released when that step ends,
+ * or here if the call fails.
+ */
+async function generateOne(
+  job: Job,
+  provider: HeroProvider,
+  { claim, lock }: ReadyJob,
+  context: RunContext,
+  options: RunOptions,
+  tracker: ReturnType<typeof createBudgetTracker>,
+  pauseAll: (ms: number) => void,
+  emit: (event: RunEvent) => void,
+): Promise<() => Promise<JobResult>> {
+  const { config, lockPath, root } = context;
+  const signal = options.cancelSignal ?? new AbortController().signal;
+  const renewing = options.renew?.includes(job.key) === true;
+  let store: (() => Promise<JobResult>) | undefined;
+  try {
     if (provider.paid && !tracker.tryReserve(job)) {
       throw new HerogenError('BUDGET_EXCEEDED', 'budget reached: this image was not started', {
         hint: 'raise `budget` or pass --budget/--max-images',

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomicSync } from '../fs/atomic-write.js';
+import { writeFileAtomicNow } from '../fs/atomic-write.js';
 import { pendingTaskSchema } from '../lock/schema.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type { PendingTask } from '../types.js';
@@ -36,7 +36,7 @@ export async function recordPendingTask(
   try {
     // Synchronous for the same reason as the image journal: the task is already paid for.
     mkdirSync(dirname(sidecar), { recursive: true });
-    writeFileAtomicSync(sidecar, JSON.stringify(task));
+    writeFileAtomicNow(sidecar, JSON.stringify(task)).durable.catch(() => {});
     written = true;
   } catch {
     // The lock below still records it; only the window before that is unprotected.

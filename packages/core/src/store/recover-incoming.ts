@@ -176,7 +176,7 @@ async function quarantine(
     'rejectedDir',
   );
   await mkdir(dir, { recursive: true });
-  const target = join(dir, `${key}-${Date.now()}.journal.json`);
+  const target = join(dir, `${key}-${Date.now()}.journal`);
   await rename(incomingPath(root, key), target);
   logger?.warn(
     `an image received by an interrupted run was not recorded for ${key} because ${why}; its bytes are kept at ${target}`,

@@ -78,16 +78,46 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   // First of all, before any check that waits on the file system: the bytes are paid for.
   const journaled =
     options.journal ?? (options.placeholder === undefined && options.recordInLock !== false);
+  let journalSynced: Promise<void> | undefined;
   if (journaled) {
     try {
-      writeIncoming(root, key, request, options.image, options.now?.() ?? new Date());
+      const { durable } = writeIncoming(
+        root,
+        key,
+        request,
+        options.image,
+        options.now?.() ?? new Date(),
+      );
+      journalSynced = durable.catch((error: unknown) => {
+        options.logger?.warn(
+          `could not flush the journal record of image ${key} to disk (${describeFsError(error)}); it is safe unless the machine loses power before the image is stored.`,
+        );
+      });
     } catch (error) {
       // The image is in memory and paid for: store it anyway, only crash safety is reduced.
       options.logger?.warn(
-        `could not journal image ${key} before storing it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); storing it without crash protection.`,
+        `could not journal image ${key} before storing it (${describeFsError(error)}); storing it without crash protection.`,
       );
     }
   }
+  try {
+    return await storeJournaled(options, journaled);
+  } finally {
+    // Storing never waits for the journal's fsync, but the call does not outlive it.
+    await journalSynced;
+  }
+}
+
+function describeFsError(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+/** Everything after the journal write: check, write the original, record it in the lock. */
+async function storeJournaled(
+  options: StoreOriginalOptions,
+  journaled: boolean,
+): Promise<LockEntry> {
+  const { root, key, request } = options;
   const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
   const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
   await assertRealPathInsideRoot(root, outDir, 'outDir');

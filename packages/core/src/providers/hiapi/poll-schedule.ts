@@ -11,11 +11,12 @@ export const POLL_AGE_SHARE = 0.2;
 export const MAX_POLL_INTERVAL_MS = 5000;
 
 /**
- * Milliseconds to wait before polling a task created `ageMs` ago: `firstMs` before the first
- * poll, then a share of its age, at least `firstMs / 4` and at most 5 s.
+ * Milliseconds to wait before polling a task created `ageMs` ago: the first poll comes `firstMs`
+ * after creation (whatever recording the task id took), then each wait is a share of its age,
+ * at least `firstMs / 4` and at most 5 s.
  */
 export function nextPollDelay(input: { ageMs: number; firstMs: number; first: boolean }): number {
   const { ageMs, firstMs, first } = input;
-  if (first) return firstMs;
+  if (first) return Math.max(0, firstMs - ageMs);
   return Math.min(MAX_POLL_INTERVAL_MS, Math.max(firstMs / 4, ageMs * POLL_AGE_SHARE));
 }
