@@ -300,9 +300,15 @@ async function send(res: ServerResponse, reply: Reply, fault?: Fault): Promise<v
     for await (const chunk of reply.stream.chunks()) {
       if (res.destroyed) return;
       if (!res.write(chunk)) {
+        // Whichever comes first; both listeners go, or a long stream piles up 'close' ones.
         await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
         });
       }
     }
