@@ -1,12 +1,13 @@
 /**
  * Benchmark 2 — plan/scan at scale: `herogen plan` over 500 / 5,000 / 20,000 content files, all
  * already generated (the lock and the originals are seeded, see lib/seed-lock.ts). Reports the
- * process wall time of the real CLI, an in-process breakdown, and the time per file.
+ * process wall time of the real CLI (`herogen plan`, which counts the cached images, and
+ * `herogen plan --all`, which lists every one), an in-process breakdown, and the time per file.
  *
  *   node test/bench/plan-scale.ts [--sizes 500,5000,20000] [--runs 5]
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   checkStoredFiles,
@@ -124,15 +125,25 @@ for (const [size, root] of roots) {
 }
 
 const wall = new Map<number, number[]>();
+/** `herogen plan --all`: the same plan with every cached image listed too. */
+const wallAll = new Map<number, number[]>();
 const rss = new Map<number, number[]>();
 const cpu = new Map<number, number[]>();
 const steps = new Map<number, Breakdown[]>();
+const versionWall: number[] = [];
 const baseline: number[] = [];
+// A site with no content: Node, the CLI, core and the config, i.e. the fixed part of a plan.
+const emptyRoot = path.join(WORK_DIR, 'plan-scale', '0');
+await mkdir(emptyRoot, { recursive: true });
+await writeFile(path.join(emptyRoot, 'package.json'), '{ "type": "module", "private": true }\n');
 for (let round = 0; round < runs; round++) {
-  // Node start-up plus loading the CLI, for the fixed part of the wall time.
+  // Node and the CLI alone (`--version` loads no command), then the fixed part of a plan.
   const version = await runTimed(process.execPath, [CLI_BIN, '--version'], { env });
   assertBench(version.code === 0, `herogen --version failed: ${version.stderr}`);
-  baseline.push(version.wallMs);
+  versionWall.push(version.wallMs);
+  const empty = await runTimed(process.execPath, [CLI_BIN, 'plan', '--root', emptyRoot], { env });
+  assertBench(empty.code === 0, `herogen plan on an empty site failed: ${empty.stderr}`);
+  baseline.push(empty.wallMs);
   for (const size of sizes) {
     const root = roots.get(size)!;
     const result = await runTimed(process.execPath, [CLI_BIN, 'plan', '--root', root], {
@@ -141,6 +152,12 @@ for (let round = 0; round < runs; round++) {
     });
     assertBench(result.code === 0, `herogen plan failed on ${size}: ${result.stderr}`);
     wall.set(size, [...(wall.get(size) ?? []), result.wallMs]);
+    const all = await runTimed(process.execPath, [CLI_BIN, 'plan', '--all', '--root', root], {
+      env,
+      keepStdout: false,
+    });
+    assertBench(all.code === 0, `herogen plan --all failed on ${size}: ${all.stderr}`);
+    wallAll.set(size, [...(wallAll.get(size) ?? []), all.wallMs]);
     rss.set(size, [...(rss.get(size) ?? []), result.maxRssBytes]);
     cpu.set(size, [...(cpu.get(size) ?? []), result.cpuMs]);
     steps.set(size, [...(steps.get(size) ?? []), await breakdown(root)]);
@@ -155,6 +172,7 @@ const rows = sizes.map((size) => {
   return [
     size.toLocaleString('en-US'),
     ms(wallMs),
+    ms(median(wallAll.get(size)!)),
     ms(median(cpu.get(size)!)),
     ms(step('total')),
     `${ms(step('scan'))} / ${ms(step('lock'))} / ${ms(step('stat'))} / ${ms(step('plan'))}`,
@@ -168,6 +186,7 @@ console.log(
     [
       'files',
       'herogen plan (process wall)',
+      'plan --all (wall)',
       'process CPU',
       'plan() in-process',
       'scan / lock / stat / plan',
@@ -178,7 +197,9 @@ console.log(
     rows,
   )}`,
 );
-console.log(`\nstart-up (node + CLI, \`herogen --version\`): ${ms(startup)}`);
+console.log(
+  `\nstart-up: \`herogen --version\` ${ms(median(versionWall))}; \`herogen plan\` on a site with no content ${ms(startup)} (subtracted in "wall − start-up")`,
+);
 
 // Linearity: the marginal cost of one more file should not grow with the site.
 const totals = sizes.map((size) => median(steps.get(size)!.map((part) => part.total)));
