@@ -44,8 +44,11 @@ export interface DeriverOptions {
   /** Cache directory, instead of the one under `root`. */
   cacheDir?: string;
   /**
-   * sharp pipelines running at once.
-   * @default os.availableParallelism()
+   * sharp pipelines running at once. One pipeline with every core as a libvips thread is as
+   * fast as one pipeline per core and peaks ~12% lower in memory (each pipeline's AVIF
+   * encoder holds ~100 MB at 1920 px, and glibc keeps what each thread freed; see
+   * BENCHMARKS.md, benchmark 5).
+   * @default 1
    */
   concurrency?: number;
   /**
@@ -85,7 +88,7 @@ function labelOf(input: DeriveInput): string {
 export function createDeriver(options: DeriverOptions = {}): Deriver {
   const cacheDir = resolve(options.cacheDir ?? resolveCacheDir(options.root ?? process.cwd()));
   const cores = availableParallelism();
-  const concurrency = Math.max(1, options.concurrency ?? cores);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   const sharpThreads = Math.max(1, options.sharpThreads ?? Math.floor(cores / concurrency));
   const limit: LimitFunction = pLimit(concurrency);
   // Hashing streams files; cap open streams separately from sharp work.
