@@ -1,7 +1,6 @@
 import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lock as properLock } from 'proper-lockfile';
 import { HerogenError } from '../errors.js';
 import { isProcessAlive, processScope } from '../fs/process-alive.js';
 
@@ -54,6 +53,9 @@ export async function acquireFileLock(
   let compromised: Error | undefined;
   let attempt = 0;
   let tookOver = false;
+  // proper-lockfile and its dependencies (13 modules) load only when a lock is taken: a plan
+  // or a build with nothing to write never takes one.
+  const { lock: properLock } = await import('proper-lockfile');
   for (;;) {
     if (signal?.aborted) throw abortError(signal, `the lock on ${target}`);
     try {

@@ -1,7 +1,17 @@
-import { parse } from 'smol-toml';
+import { createRequire } from 'node:module';
+import type * as SmolToml from 'smol-toml';
 import { HerogenError } from '../errors.js';
 import type { FrontmatterBlock } from './split-frontmatter.js';
 import { escapeRegExp, type FrontmatterPath } from './yaml-frontmatter.js';
+
+const require = createRequire(import.meta.url);
+let tomlModule: typeof SmolToml | undefined;
+
+/** smol-toml (9 modules) is loaded for the first TOML frontmatter: most sites have none. */
+function loadToml(): typeof SmolToml {
+  tomlModule ??= require('smol-toml') as typeof SmolToml;
+  return tomlModule;
+}
 
 /** TOML frontmatter (`+++`), parsed with smol-toml; lines found by scanning the text. */
 export function parseTomlFrontmatter(
@@ -10,7 +20,7 @@ export function parseTomlFrontmatter(
 ): { data: unknown; lineOf: (path: FrontmatterPath) => number | undefined } {
   let data: unknown;
   try {
-    data = parse(block.text);
+    data = loadToml().parse(block.text);
   } catch (error) {
     const { line: rawLine, column } = error as { line?: number; column?: number };
     const line = (rawLine ?? 1) + block.lineOffset;
