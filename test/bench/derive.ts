@@ -46,9 +46,9 @@ const dir = path.join(WORK_DIR, 'derive');
 const originalsDir = path.join(dir, `originals-${count}`);
 const herogenCache = path.join(dir, 'cache-herogen');
 const bareOut = path.join(dir, 'out-bare');
-// The deriver's defaults on this machine: one pipeline per core, cores / pipelines threads each.
-const pipelines = availableParallelism();
-const threads = Math.max(1, Math.floor(availableParallelism() / pipelines));
+// The deriver's defaults on this machine: one pipeline, every core a libvips thread.
+const pipelines = 1;
+const threads = availableParallelism();
 
 async function makeOriginals(): Promise<string[]> {
   await mkdir(originalsDir, { recursive: true });
@@ -73,13 +73,13 @@ async function makeOriginals(): Promise<string[]> {
   return files;
 }
 
-/** The same transforms as the deriver (derive/encode.ts), without cache, manifest or hashing. */
 /** User + system CPU of this process (libvips threads included), ms. */
 const cpuNow = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
 
+/** The same transforms as the deriver (derive/encode.ts), without cache, manifest or hashing. */
 async function bareLoop(files: string[]): Promise<{ elapsed: number; cpu: number }> {
   sharp.cache(false);
   sharp.concurrency(threads);
