@@ -73,6 +73,48 @@ describe('computeKey golden values', () => {
   });
 });
 
+describe('computeKey encoding', () => {
+  it('equals sha256 of canonicalJson over the material, whichever optional fields are set', () => {
+    const optional = {
+      aspect: '16:9',
+      size: '1536x864',
+      resolution: '2K',
+      quality: 'high',
+      background: 'transparent',
+    } as const;
+    const names = Object.keys(optional) as (keyof typeof optional)[];
+    for (let mask = 0; mask < 2 ** names.length; mask++) {
+      const request: GenerationRequest = {
+        provider: 'hiapi',
+        model: 'gpt-image-2',
+        prompt: `a "quoted" prompt \\ with ünïcode ${mask}`,
+        format: mask % 2 ? 'webp' : 'png',
+        references: mask % 3 ? [{ path: 'a.png', sha256: 'a'.repeat(64) }] : [],
+        variant: mask % 4,
+      };
+      names.forEach((name, bit) => {
+        if (mask & (1 << bit)) Object.assign(request, { [name]: optional[name] });
+      });
+      const material = {
+        v: 1,
+        provider: request.provider,
+        model: request.model,
+        prompt: request.prompt,
+        size: request.size,
+        aspect: request.aspect,
+        resolution: request.resolution,
+        quality: request.quality,
+        background: request.background,
+        format: request.format,
+        references: request.references.map((reference) => reference.sha256),
+        variant: request.variant,
+      };
+      const digest = createHash('sha256').update(canonicalJson(material)).digest('hex');
+      expect(computeKey(request), `mask ${mask}`).toBe(digest.slice(0, 20));
+    }
+  });
+});
+
 describe('computeKey inputs', () => {
   it('changes with every pixel-affecting field', () => {
     const base = computeKey(openai);

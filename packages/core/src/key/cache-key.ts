@@ -50,21 +50,24 @@ export function canonicalJson(value: unknown): string {
  * images count by content (sha256), never by path, so renaming one keeps the key.
  */
 export function computeKey(request: GenerationRequest): string {
+  // Every field is a string, a number or a list of strings, written here in sorted key order:
+  // JSON.stringify then gives exactly `canonicalJson(material)` (the golden tests pin it) at a
+  // fifth of the cost, which counts when a build plans thousands of posts.
   const material = {
-    v: KEY_VERSION,
-    provider: request.provider,
-    model: request.model,
-    prompt: request.prompt,
-    size: request.size,
     aspect: request.aspect,
-    resolution: request.resolution,
-    quality: request.quality,
     background: request.background,
     format: request.format,
+    model: request.model,
+    prompt: request.prompt,
+    provider: request.provider,
+    quality: request.quality,
     references: request.references.map((reference) => reference.sha256),
+    resolution: request.resolution,
+    size: request.size,
+    v: KEY_VERSION,
     variant: request.variant,
   };
-  return createHash('sha256').update(canonicalJson(material)).digest('hex').slice(0, KEY_LENGTH);
+  return createHash('sha256').update(JSON.stringify(material)).digest('hex').slice(0, KEY_LENGTH);
 }
 
 const EXTENSIONS: Record<ImageFormat, string> = { png: 'png', webp: 'webp', jpeg: 'jpg' };
