@@ -69,7 +69,7 @@ export function writeIncoming(
   request: GenerationRequest,
   image: GeneratedImage,
   receivedAt: Date,
-): { path: string; durable: Promise<void> } {
+): { path: string; durable: Promise<void>; sha256: string } {
   const path = incomingPath(root, key);
   mkdirSync(resolveIncomingDir(root), { recursive: true });
   const header: JournalHeader = {
@@ -85,7 +85,7 @@ export function writeIncoming(
     Buffer.from(`${JSON.stringify(header)}\n`),
     image.bytes,
   ]);
-  return { path, durable };
+  return { path, durable, sha256: header.sha256 };
 }
 
 /** The metadata to record beside the bytes: only fields that are set, and only a sane cost. */

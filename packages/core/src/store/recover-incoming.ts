@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
@@ -63,12 +64,17 @@ export async function recoverIncoming(options: RecoverIncomingOptions): Promise<
       );
     }
   }
-  const dir = resolveIncomingDir(root);
-  for (const removed of await removeStaleTempFiles(dir).catch(() => [])) {
-    logger?.debug(`removed a temp file left by an interrupted run: ${removed}`);
+  let keys: readonly string[];
+  if (options.keys) {
+    // Asked before each paid call: look for those records only (a stat each, not a listing
+    // of the folder); the sweep of temp files is done once, at the start of the run.
+    keys = options.keys.filter((key) => existsSync(incomingPath(root, key)));
+  } else {
+    for (const removed of await removeStaleTempFiles(resolveIncomingDir(root)).catch(() => [])) {
+      logger?.debug(`removed a temp file left by an interrupted run: ${removed}`);
+    }
+    keys = await listIncoming(root);
   }
-  const listed = await listIncoming(root);
-  const keys = options.keys ? listed.filter((key) => options.keys!.includes(key)) : listed;
   const recovered: RecoveredImage[] = [];
   for (const key of keys) {
     const claim = options.claim === false ? undefined : await claimKey(root, key, { timeoutMs: 0 });

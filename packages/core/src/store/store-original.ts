@@ -79,15 +79,17 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   const journaled =
     options.journal ?? (options.placeholder === undefined && options.recordInLock !== false);
   let journalSynced: Promise<void> | undefined;
+  let receivedSha256: string | undefined;
   if (journaled) {
     try {
-      const { durable } = writeIncoming(
+      const { durable, sha256 } = writeIncoming(
         root,
         key,
         request,
         options.image,
         options.now?.() ?? new Date(),
       );
+      receivedSha256 = sha256;
       journalSynced = durable.catch((error: unknown) => {
         options.logger?.warn(
           `could not flush the journal record of image ${key} to disk (${describeFsError(error)}); it is safe unless the machine loses power before the image is stored.`,
@@ -101,7 +103,7 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
     }
   }
   try {
-    return await storeJournaled(options, journaled);
+    return await storeJournaled(options, journaled, receivedSha256);
   } finally {
     // Storing never waits for the journal's fsync, but the call does not outlive it.
     await journalSynced;
@@ -116,6 +118,8 @@ function describeFsError(error: unknown): string {
 async function storeJournaled(
   options: StoreOriginalOptions,
   journaled: boolean,
+  /** sha256 of `options.image.bytes`, when the journal already hashed them. */
+  receivedSha256: string | undefined,
 ): Promise<LockEntry> {
   const { root, key, request } = options;
   const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
@@ -149,6 +153,8 @@ async function storeJournaled(
   const entry = buildEntry(options, {
     file: toRootRelative(root, target),
     bytes,
+    // Stored as received (no conversion): the journal's hash is this file's hash.
+    sha256: bytes === options.image.bytes && receivedSha256 ? receivedSha256 : sha256Hex(bytes),
     format,
     width,
     height,
@@ -284,14 +290,21 @@ async function assertTargetWritable(root: string, target: string): Promise<void>
 
 function buildEntry(
   options: StoreOriginalOptions,
-  stored: { file: string; bytes: Uint8Array; format: ImageFormat; width: number; height: number },
+  stored: {
+    file: string;
+    bytes: Uint8Array;
+    sha256: string;
+    format: ImageFormat;
+    width: number;
+    height: number;
+  },
 ): LockEntry {
   const { request, image, placeholder } = options;
   const costUsd =
     typeof image.costUsd === 'number' && Number.isFinite(image.costUsd) ? image.costUsd : null;
   const entry: LockEntry = {
     file: stored.file,
-    sha256: sha256Hex(stored.bytes),
+    sha256: stored.sha256,
     bytes: stored.bytes.byteLength,
     width: stored.width,
     height: stored.height,
