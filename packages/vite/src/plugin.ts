@@ -119,7 +119,10 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
   }
 
   function getDeriver(): Deriver {
-    deriver ??= createDeriver({ root });
+    deriver ??= createDeriver({
+      root,
+      ...(split.encoders !== undefined ? { concurrency: split.encoders } : {}),
+    });
     return deriver;
   }
 

@@ -44,6 +44,14 @@ describe('splitOptions', () => {
     });
     expect(splitOptions({ placeholder: false }).placeholder).toBe(false);
   });
+
+  it('passes encoders to the deriver and refuses a value that is not a whole number ≥ 1', () => {
+    expect(splitOptions({ encoders: 2 }).encoders).toBe(2);
+    expect(splitOptions({ encoders: 2 }).core).toEqual({});
+    for (const encoders of [0, 1.5, -1, Number.NaN]) {
+      expect(() => splitOptions({ encoders })).toThrow(/`encoders` must be a whole number/);
+    }
+  });
 });
 
 describe('toHeroImage', () => {

@@ -44,10 +44,10 @@ export interface DeriverOptions {
   /** Cache directory, instead of the one under `root`. */
   cacheDir?: string;
   /**
-   * sharp pipelines running at once. One pipeline with every core as a libvips thread is as
-   * fast as one pipeline per core and peaks ~12% lower in memory (each pipeline's AVIF
-   * encoder holds ~100 MB at 1920 px, and glibc keeps what each thread freed; see
-   * BENCHMARKS.md, benchmark 5).
+   * sharp pipelines running at once. One pipeline with every core as a libvips thread keeps
+   * one AVIF encoder (~100 MB at 1920 px) alive at a time: on 2 cores it peaked 22% lower than
+   * one pipeline per core and took 25% longer (see BENCHMARKS.md, benchmark 5). Memory wins
+   * the default, because a build that runs out of it fails.
    * @default 1
    */
   concurrency?: number;
