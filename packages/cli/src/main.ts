@@ -1,7 +1,4 @@
 import { cac } from 'cac';
-import type { PlanFlags } from './commands/plan.js';
-import type { PruneFlags } from './commands/prune.js';
-import type { ReportFlags } from './commands/report.js';
 import type { VariantsFlags } from './commands/variants.js';
 import type { CliIO, GlobalFlags } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -15,6 +12,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   let run: (() => Promise<ExitCode>) | undefined;
   // Each command's module (and through it core, zod, cli-progress...) is imported only when
   // that command runs: `--version`, `--help` and a mistyped command load none of them.
+  const on =
+    (load: () => Promise<(flags: GlobalFlags, io: CliIO) => Promise<ExitCode>>) =>
+    (flags: GlobalFlags) => {
+      run = async () => (await load())(flags, io);
+    };
 
   cli
     .option('--root <dir>', 'Project root (default: current directory)')
@@ -32,30 +34,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
       '--all',
       `List every image (default: cached ones are only counted past ${MAX_CACHED_ROWS})`,
     )
-    .action((flags: PlanFlags) => {
-      run = async () => (await import('./commands/plan.js')).planCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/plan.js')).planCommand));
   cli
     .command('generate', 'Generate missing hero images and store them with the lock')
-    .action((flags: GlobalFlags) => {
-      run = async () => (await import('./commands/generate.js')).generateCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/generate.js')).generateCommand));
   cli
     .command('check', 'Exit 1 if any image is missing, a placeholder or corrupt (no network)')
-    .action((flags: GlobalFlags) => {
-      run = async () => (await import('./commands/check.js')).checkCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/check.js')).checkCommand));
   cli
     .command('verify', 'Check every stored original against its sha256 in the lock')
-    .action((flags: GlobalFlags) => {
-      run = async () => (await import('./commands/verify.js')).verifyCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/verify.js')).verifyCommand));
   cli
     .command('report', 'Write an HTML contact sheet of every hero (or --json)')
     .option('--out <file>', 'Where to write it (default: herogen-report.html in the root)')
-    .action((flags: ReportFlags) => {
-      run = async () => (await import('./commands/report.js')).reportCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/report.js')).reportCommand));
   cli
     .command(
       'regenerate [...targets]',
@@ -81,9 +73,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     .option('--yes', 'Delete what is listed (default: dry run)')
     .option('--history', 'Also delete earlier takes kept by regenerate and pick')
     .option('--variants', 'Also delete unreferenced variant candidates')
-    .action((flags: PruneFlags) => {
-      run = async () => (await import('./commands/prune.js')).pruneCommand(flags, io);
-    });
+    .action(on(async () => (await import('./commands/prune.js')).pruneCommand));
   cli
     .command('mock-api', 'Serve the OpenAI and hiapi stand-in on 127.0.0.1 for tests and CI')
     .option('--port <port>', 'Port (default 4010)')

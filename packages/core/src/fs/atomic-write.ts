@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
@@ -64,15 +64,15 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
  */
 export function writeFileAtomicNow(
   path: string,
-  data: Uint8Array | string | readonly Uint8Array[],
+  data: Uint8Array | string | readonly (Uint8Array | string)[],
 ): { durable: Promise<void> } {
-  const chunks =
-    typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
+  const chunks = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
   const temp = tempFileName(path);
   try {
     const fd = openSync(temp, 'wx', 0o644);
     try {
-      writeAll(fd, chunks);
+      // writeFileSync on a descriptor writes at its position and retries short writes.
+      for (const chunk of chunks) writeFileSync(fd, chunk);
     } finally {
       closeSync(fd);
     }
@@ -82,23 +82,6 @@ export function writeFileAtomicNow(
     throw error;
   }
   return { durable: syncWrittenFile(path) };
-}
-
-/** `writevSync` may write less than asked: go on until every byte is written. */
-function writeAll(fd: number, chunks: readonly Uint8Array[]): void {
-  let pending = chunks.filter((chunk) => chunk.byteLength > 0);
-  while (pending.length > 0) {
-    let written = writevSync(fd, pending);
-    const rest: Uint8Array[] = [];
-    for (const chunk of pending) {
-      if (written >= chunk.byteLength) written -= chunk.byteLength;
-      else {
-        rest.push(chunk.subarray(written));
-        written = 0;
-      }
-    }
-    pending = rest;
-  }
 }
 
 /**

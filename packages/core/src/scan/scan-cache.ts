@@ -7,9 +7,18 @@
  * Only clean results are kept: a file whose hero had an error or a warning, or that has
  * reference images (hashed from other files), is parsed again every time.
  */
-import { mkdirSync, readFileSync, renameSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempFileName } from '../fs/atomic-write.js';
 import type { HeroSpec } from '../types.js';
 
 /** Bump when what a cached entry holds, or how it is produced, changes. */
@@ -108,13 +117,14 @@ export function openScanCache(
         const entry = files[file];
         if (entry) kept[file] = entry;
       }
+      const temp = tempFileName(path);
       try {
         mkdirSync(dirname(path), { recursive: true });
-        const temp = `${path}.${process.pid}.tmp`;
         writeFileSync(temp, JSON.stringify({ key, files: kept } satisfies CacheFile));
         renameSync(temp, path);
       } catch {
         // A cache that cannot be written only costs time next run.
+        rmSync(temp, { force: true });
       }
     },
   };

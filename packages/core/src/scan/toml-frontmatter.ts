@@ -1,17 +1,11 @@
-import { createRequire } from 'node:module';
 import type * as SmolToml from 'smol-toml';
 import { HerogenError } from '../errors.js';
+import { lazyModule } from './lazy-module.js';
 import type { FrontmatterBlock } from './split-frontmatter.js';
 import { escapeRegExp, type FrontmatterPath } from './yaml-frontmatter.js';
 
-const require = createRequire(import.meta.url);
-let tomlModule: typeof SmolToml | undefined;
-
 /** smol-toml (9 modules) is loaded for the first TOML frontmatter: most sites have none. */
-function loadToml(): typeof SmolToml {
-  tomlModule ??= require('smol-toml') as typeof SmolToml;
-  return tomlModule;
-}
+const loadToml = lazyModule<typeof SmolToml>('smol-toml');
 
 /** TOML frontmatter (`+++`), parsed with smol-toml; lines found by scanning the text. */
 export function parseTomlFrontmatter(

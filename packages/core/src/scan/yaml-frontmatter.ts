@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
 import type * as Yaml from 'yaml';
 import { HerogenError } from '../errors.js';
+import { lazyModule } from './lazy-module.js';
 import type { FrontmatterBlock } from './split-frontmatter.js';
 
 export type FrontmatterPath = readonly (string | number)[];
@@ -40,17 +40,8 @@ export function parseYamlFrontmatter(
   return { data, lineOf: createYamlLineFinder(block) };
 }
 
-const require = createRequire(import.meta.url);
-let yamlModule: typeof Yaml | undefined;
-
-/**
- * `yaml` (72 modules) is loaded the first time a nested line is needed, which is rare (an
- * error to report): every command and every build used to pay for loading it.
- */
-function loadYaml(): typeof Yaml {
-  yamlModule ??= require('yaml') as typeof Yaml;
-  return yamlModule;
-}
+/** `yaml` (72 modules) is loaded the first time a nested line is needed (an error to report). */
+const loadYaml = lazyModule<typeof Yaml>('yaml');
 
 function createYamlLineFinder(
   block: FrontmatterBlock,

@@ -81,10 +81,7 @@ export function writeIncoming(
     length: image.bytes.byteLength,
     image: describeImage(image),
   };
-  const { durable } = writeFileAtomicNow(path, [
-    Buffer.from(`${JSON.stringify(header)}\n`),
-    image.bytes,
-  ]);
+  const { durable } = writeFileAtomicNow(path, [`${JSON.stringify(header)}\n`, image.bytes]);
   return { path, durable, sha256: header.sha256 };
 }
 

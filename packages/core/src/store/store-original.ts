@@ -79,7 +79,8 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   const journaled =
     options.journal ?? (options.placeholder === undefined && options.recordInLock !== false);
   let journalSynced: Promise<void> | undefined;
-  let receivedSha256: string | undefined;
+  /** Set once a journal record of the received bytes exists: their sha256. */
+  let journalSha256: string | undefined;
   if (journaled) {
     try {
       const { durable, sha256 } = writeIncoming(
@@ -89,7 +90,7 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
         options.image,
         options.now?.() ?? new Date(),
       );
-      receivedSha256 = sha256;
+      journalSha256 = sha256;
       journalSynced = durable.catch((error: unknown) => {
         options.logger?.warn(
           `could not flush the journal record of image ${key} to disk (${describeFsError(error)}); it is safe unless the machine loses power before the image is stored.`,
@@ -103,7 +104,7 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
     }
   }
   try {
-    return await storeJournaled(options, journaled, receivedSha256);
+    return await storeJournaled(options, journalSha256);
   } finally {
     // Storing never waits for the journal's fsync, but the call does not outlive it.
     await journalSynced;
@@ -117,9 +118,8 @@ function describeFsError(error: unknown): string {
 /** Everything after the journal write: check, write the original, record it in the lock. */
 async function storeJournaled(
   options: StoreOriginalOptions,
-  journaled: boolean,
-  /** sha256 of `options.image.bytes`, when the journal already hashed them. */
-  receivedSha256: string | undefined,
+  /** sha256 of `options.image.bytes` when a journal record of them exists (to drop at the end). */
+  journalSha256: string | undefined,
 ): Promise<LockEntry> {
   const { root, key, request } = options;
   const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
@@ -131,7 +131,7 @@ async function storeJournaled(
     checked = await checkImage(options);
   } catch (error) {
     // Unusable bytes were kept in the rejected directory: nothing to recover later.
-    if (journaled && HerogenError.is(error) && error.code === 'IMAGE_INVALID') {
+    if (journalSha256 && HerogenError.is(error) && error.code === 'IMAGE_INVALID') {
       await removeIncoming(root, key).catch(() => {});
     }
     throw error;
@@ -154,7 +154,7 @@ async function storeJournaled(
     file: toRootRelative(root, target),
     bytes,
     // Stored as received (no conversion): the journal's hash is this file's hash.
-    sha256: bytes === options.image.bytes && receivedSha256 ? receivedSha256 : sha256Hex(bytes),
+    sha256: bytes === options.image.bytes && journalSha256 ? journalSha256 : sha256Hex(bytes),
     format,
     width,
     height,
@@ -186,7 +186,7 @@ async function storeJournaled(
     }
     throw error;
   }
-  if (journaled) await removeIncoming(root, key).catch(() => {});
+  if (journalSha256) await removeIncoming(root, key).catch(() => {});
   return entry;
 }
 
