@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { resolveConfig } from './config/resolve.js';
 import type { HerogenConfig, ResolvedConfig } from './config/schema.js';
-import { formatError } from './errors.js';
+import { formatError, HerogenError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
@@ -15,6 +16,7 @@ import { runJobs } from './run/run-jobs.js';
 import { scanContent } from './scan/scan-content.js';
 import { checkStoredFile, checkStoredFiles } from './store/check-stored.js';
 import { recoverIncoming } from './store/recover-incoming.js';
+import { printablePath } from './text/printable.js';
 import type {
   EntryHero,
   HerogenSession,
@@ -48,6 +50,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   }
 > {
   const root = path.resolve(options.root);
+  await checkRoot(root);
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const loaded =
@@ -148,4 +151,17 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     },
     async close() {},
   };
+}
+
+/** A root that is not a folder is the caller's mistake (`--root`), not something to crash on. */
+async function checkRoot(root: string): Promise<void> {
+  const stats = await stat(root).catch(() => undefined);
+  if (stats?.isDirectory()) return;
+  throw new HerogenError(
+    'CONFIG_INVALID',
+    `the project root ${printablePath(root)} ${stats ? 'is not a folder' : 'does not exist'}.`,
+    {
+      hint: 'Run herogen in the project folder, or pass --root the folder that holds your content and herogen config.',
+    },
+  );
 }

@@ -61,7 +61,7 @@ export function describeUrlSetting(value: string): string {
     url = new URL(value);
   } catch {
     const key = /^(sk-|Bearer\s)/i.test(value.trim()) ? ' (it looks like an API key)' : '';
-    return `is not a URL${key}; the value is not shown in case it is a secret`;
+    return `is not a valid URL${key} (the value is not shown, in case it is a secret)`;
   }
   url.username = '';
   url.password = '';

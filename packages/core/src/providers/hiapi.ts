@@ -172,6 +172,8 @@ class ExpiredDownload extends Error {}
 
 /** Create the `hiapi` provider. Keys and URLs are read from options or env on each call. */
 export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroProvider {
+  // A malformed base URL is a configuration error now, not a failed call per image later.
+  resolveHiapiSettings(options);
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
 

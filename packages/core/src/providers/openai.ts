@@ -115,6 +115,8 @@ export function validateOpenAIRequest(request: GenerationRequest): RequestIssue[
 
 /** Create the `openai` provider. Keys and URLs are read from options or env on each call. */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroProvider {
+  // A malformed base URL is a configuration error now, not a failed call per image later.
+  resolveOpenAISettings(options);
   return {
     id: 'openai',
     paid: true,

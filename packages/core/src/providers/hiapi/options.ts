@@ -1,7 +1,6 @@
 /** Options of the `hiapi` provider and where each setting comes from when not given. */
-import { HerogenError } from '../../errors.js';
-import { describeUrlSetting } from '../../http/redact.js';
 import type { RetryPolicy } from '../../http/retry.js';
+import { resolveBaseUrl } from '../base-url.js';
 
 export const HIAPI_DEFAULT_BASE_URL = 'https://api.hiapi.ai';
 
@@ -38,16 +37,10 @@ const nonEmpty = (value: string | undefined) =>
 /** Settings as of now: the environment is read on every call, never cached at import. */
 export function resolveHiapiSettings(options: HiapiProviderOptions): HiapiSettings {
   const env = options.env ?? process.env;
-  const baseURL = (
-    nonEmpty(options.baseURL) ??
-    nonEmpty(env.HIAPI_BASE_URL) ??
-    HIAPI_DEFAULT_BASE_URL
-  ).replace(/\/+$/, '');
-  if (!/^https?:\/\//i.test(baseURL)) {
-    throw new HerogenError(
-      'CONFIG_INVALID',
-      `The hiapi base URL ${describeUrlSetting(baseURL)}; set hiapi.baseURL or HIAPI_BASE_URL to something like ${HIAPI_DEFAULT_BASE_URL}.`,
-    );
-  }
+  const baseURL = resolveBaseUrl({
+    option: { name: 'hiapi.baseURL', value: options.baseURL },
+    env: { name: 'HIAPI_BASE_URL', value: env.HIAPI_BASE_URL },
+    fallback: HIAPI_DEFAULT_BASE_URL,
+  });
   return { apiKey: nonEmpty(options.apiKey) ?? nonEmpty(env.HIAPI_API_KEY), baseURL };
 }

@@ -1,7 +1,6 @@
 /** Options of the `openai` provider and where each setting comes from when not given. */
-import { HerogenError } from '../../errors.js';
-import { describeUrlSetting } from '../../http/redact.js';
 import type { RetryPolicy } from '../../http/retry.js';
+import { resolveBaseUrl } from '../base-url.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -37,17 +36,11 @@ const nonEmpty = (value: string | undefined) =>
 /** Settings as of now: the environment is read on every call, never cached at import. */
 export function resolveOpenAISettings(options: OpenAIProviderOptions): OpenAISettings {
   const env = options.env ?? process.env;
-  const baseURL = (
-    nonEmpty(options.baseURL) ??
-    nonEmpty(env.OPENAI_BASE_URL) ??
-    OPENAI_DEFAULT_BASE_URL
-  ).replace(/\/+$/, '');
-  if (!/^https?:\/\//i.test(baseURL)) {
-    throw new HerogenError(
-      'CONFIG_INVALID',
-      `The OpenAI base URL ${describeUrlSetting(baseURL)}; set openai.baseURL or OPENAI_BASE_URL to something like ${OPENAI_DEFAULT_BASE_URL}.`,
-    );
-  }
+  const baseURL = resolveBaseUrl({
+    option: { name: 'openai.baseURL', value: options.baseURL },
+    env: { name: 'OPENAI_BASE_URL', value: env.OPENAI_BASE_URL },
+    fallback: OPENAI_DEFAULT_BASE_URL,
+  });
   return {
     apiKey: nonEmpty(options.apiKey) ?? nonEmpty(env.OPENAI_API_KEY),
     baseURL,
