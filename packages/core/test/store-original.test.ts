@@ -77,6 +77,22 @@ describe('inspectImage', () => {
       await expect(inspectImage(bytes)).rejects.toMatchObject({ code: 'IMAGE_INVALID' });
     }
   });
+
+  it('refuses from the header, before decoding, an image of another size or too many pixels', async () => {
+    const png = await makeImage(200, 100);
+    await expect(inspectImage(png, { maxPixels: 19_999 })).rejects.toMatchObject({
+      code: 'IMAGE_INVALID',
+      message: expect.stringMatching(/declares 200x100 .* it was not decoded/),
+    });
+    await expect(
+      inspectImage(png, { expected: { width: 100, height: 100 } }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /200x100 but the request asked for 100x100; it was not decoded/,
+      ),
+    });
+    expect(await inspectImage(png, { maxPixels: 20_000 })).toMatchObject({ width: 200 });
+  });
 });
 
 describe('storeOriginal', () => {
@@ -197,6 +213,15 @@ describe('storeOriginal', () => {
     await expect(
       storeOriginal(options({ request, image: image(await makeImage(80, 45)) })),
     ).resolves.toMatchObject({ width: 80, height: 45 });
+    // The right ratio at far more pixels than the 1K tier's budget is not an honest answer.
+    await expect(
+      storeOriginal(
+        options({ request, image: image(await makeImage(1920, 1080)), rejectedDir: false }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_INVALID',
+      message: expect.stringContaining('requested resolution allows'),
+    });
     // An explicit expectation overrides the request.
     await expect(
       storeOriginal(

@@ -101,6 +101,11 @@ export const faults = {
   invalidBase64: (): Fault => ({ type: 'invalidBase64' }),
   nonImage: (): Fault => ({ type: 'nonImage' }),
   wrongDimensions: (): Fault => ({ type: 'wrongDimensions' }),
+  decompressionBomb: (width?: number, height?: number): Fault => ({
+    type: 'decompressionBomb',
+    ...(width === undefined ? {} : { width }),
+    ...(height === undefined ? {} : { height }),
+  }),
   taskFail: (code?: string, message?: string): Fault => ({
     type: 'taskFail',
     ...(code === undefined ? {} : { code }),
@@ -124,6 +129,7 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   invalidBase64: ['openai.generations', 'openai.edits'],
   nonImage: ['openai.generations', 'openai.edits', 'hiapi.download'],
   wrongDimensions: ['openai.generations', 'openai.edits', 'hiapi.download'],
+  decompressionBomb: ['openai.generations', 'openai.edits', 'hiapi.download'],
   taskFail: ['hiapi.create'],
   taskStuck: ['hiapi.create'],
   expiredDownload: ['hiapi.download'],

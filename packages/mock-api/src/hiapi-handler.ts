@@ -1,3 +1,4 @@
+import { decompressionBombPng } from './bomb.js';
 import type { HandlerContext, HandlerResult, MockTask, Reply } from './context.js';
 import { resolveHiapiTask } from './hiapi-validate.js';
 import { createTaskId } from './http-utils.js';
@@ -81,6 +82,10 @@ export function handleDownload(ctx: HandlerContext): HandlerResult {
       const seed = taskSeed(task);
       if (fault?.type === 'nonImage') {
         return binaryReply(nonImageBytes(seed), 'image/png');
+      }
+      if (fault?.type === 'decompressionBomb') {
+        const bomb = await decompressionBombPng(fault.width ?? 16000, fault.height ?? 16000);
+        return binaryReply(bomb, 'image/png');
       }
       const wrong = fault?.type === 'wrongDimensions';
       const image = await renderImage({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { decompressionBombPng } from './bomb.js';
 import type { FormFile, HandlerContext, HandlerResult, Reply } from './context.js';
 import { hashOf, nonImageBytes, renderImage } from './images.js';
 import {
@@ -137,6 +138,11 @@ async function produceImages(
     }
     if (fault?.type === 'nonImage') {
       data.push({ b64_json: nonImageBytes(seed).toString('base64') });
+      continue;
+    }
+    if (fault?.type === 'decompressionBomb') {
+      const bomb = await decompressionBombPng(fault.width ?? 16000, fault.height ?? 16000);
+      data.push({ b64_json: bomb.toString('base64') });
       continue;
     }
     const bytes = await renderImage({

@@ -66,6 +66,8 @@ export type Fault =
   | { type: 'nonImage' }
   /** A valid image of half the requested width and height. */
   | { type: 'wrongDimensions' }
+  /** A valid PNG of `width`×`height` (default 16000×16000) black pixels: about 750 KB, 768 MB decoded. */
+  | { type: 'decompressionBomb'; width?: number; height?: number }
   /** hiapi create: the task ends in `fail` with this error. */
   | { type: 'taskFail'; code?: string; message?: string }
   /** hiapi create: the task never leaves `handling`. */

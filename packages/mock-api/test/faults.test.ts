@@ -233,6 +233,20 @@ describe('payload faults (OpenAI)', () => {
     expect(meta.format).toBe('png');
     expect([meta.width, meta.height]).toEqual([512, 512]);
   });
+
+  it('decompressionBomb returns a small, valid PNG that declares a huge image (billed)', async () => {
+    api.setFaults([{ fault: faults.decompressionBomb(4000, 3000) }]);
+    const res = await json(await gen());
+    const bytes = Buffer.from(res.data[0].b64_json, 'base64');
+    expect(bytes.length).toBeLessThan(64 * 1024);
+    const meta = await sharp(bytes).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 4000, 3000]);
+    // Every pixel is really there: the whole image decodes.
+    const { info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    expect(info.size).toBe(4000 * 3000 * 3);
+    expect(api.paidCalls()).toBe(1);
+    expect(api.requests[0]?.fault).toBe('decompressionBomb');
+  });
 });
 
 describe('task and download faults (hiapi)', () => {
@@ -304,5 +318,12 @@ describe('task and download faults (hiapi)', () => {
     api.setFaults([{ route: 'hiapi.download', times: 1, fault: faults.wrongDimensions() }]);
     const small = Buffer.from(await (await fetch(data.output[0].url)).arrayBuffer());
     expect((await sharp(small).metadata()).width).toBe(512);
+  });
+
+  it('decompressionBomb also applies to downloads', async () => {
+    const data = await finishedTask();
+    api.setFaults([{ route: 'hiapi.download', fault: faults.decompressionBomb(2000, 2000) }]);
+    const bomb = Buffer.from(await (await fetch(data.output[0].url)).arrayBuffer());
+    expect((await sharp(bomb).metadata()).width).toBe(2000);
   });
 });

@@ -17,6 +17,8 @@ export const CLI_BIN = path.join(REPO, 'packages/cli/dist/bin.js');
 export const CRASH_HOOK = fileURLToPath(new URL('./crash-hook.mjs', import.meta.url));
 export const FS_TRACE = fileURLToPath(new URL('./fs-trace.mjs', import.meta.url));
 export const MOCK_BIN = path.join(REPO, 'packages/mock-api/dist/bin.js');
+/** Writes the child's peak RSS (bytes) to `HEROGEN_TEST_MAX_RSS` on exit (see max-rss.mjs). */
+export const MAX_RSS_HOOK = fileURLToPath(new URL('./max-rss.mjs', import.meta.url));
 
 /** The shape of `writeFileAtomic`'s temp files: `.<name>.<pid>.<12 hex>.tmp`. */
 export const TEMP_FILE = /^\.(.+)\.(\d+)\.([0-9a-f]{12})\.tmp$/;
@@ -118,6 +120,8 @@ export function spawnHerogen(
     crash?: string;
     /** Record every path the process touches into this file (see fs-trace.mjs). */
     trace?: string;
+    /** Further test-only preloads (absolute paths), e.g. `MAX_RSS_HOOK`. */
+    imports?: string[];
   },
 ): Spawned {
   const child = spawn(
@@ -125,6 +129,7 @@ export function spawnHerogen(
     [
       ...(options.crash ? ['--import', CRASH_HOOK] : []),
       ...(options.trace ? ['--import', FS_TRACE] : []),
+      ...(options.imports ?? []).flatMap((file) => ['--import', file]),
       CLI_BIN,
       ...args,
     ],

@@ -1,6 +1,12 @@
 import type { Metadata } from 'sharp';
 import { HerogenError } from '../errors.js';
 import type { ImageFormat } from '../types.js';
+import {
+  checkDimensions,
+  type ExpectedDimensions,
+  MAX_INPUT_PIXELS,
+  megapixels,
+} from './expected-size.js';
 import { loadSharp } from './load-sharp.js';
 
 export interface ImageInfo {
@@ -21,22 +27,46 @@ function invalid(message: string, cause?: unknown): HerogenError {
   });
 }
 
+export interface InspectOptions {
+  /** Refuse, before decoding a pixel, an image whose header declares another size. */
+  expected?: ExpectedDimensions | undefined;
+  /** Refuse, before decoding, an image of more pixels than this. @default MAX_INPUT_PIXELS */
+  maxPixels?: number;
+}
+
 /**
  * Decode `bytes` fully and report format and size. Throws `IMAGE_INVALID` for bytes that are
- * not an image, a truncated or damaged image, or a format other than PNG, WebP or JPEG.
+ * not an image, a truncated or damaged image, or a format other than PNG, WebP or JPEG. The
+ * size the header declares is checked first, so a decompression bomb (a small file that
+ * declares a huge image) is refused without decoding it.
  */
-export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
+export async function inspectImage(
+  bytes: Uint8Array,
+  options: InspectOptions = {},
+): Promise<ImageInfo> {
   const sharp = await loadSharp();
   if (bytes.byteLength === 0) throw invalid('The image is empty (0 bytes).');
+  const limitInputPixels = Math.min(options.maxPixels ?? MAX_INPUT_PIXELS, MAX_INPUT_PIXELS);
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, { failOn: 'error' }).metadata();
+    // metadata() reads the header only, so it may see any size: the checks below say what is
+    // wrong with it, and sharp's own pixel limit still guards the decode.
+    metadata = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
   } catch (error) {
     throw invalid(`The bytes are not a readable image (${(error as Error).message}).`, error);
   }
   const format = SUPPORTED[metadata.format];
   if (!format) {
     throw invalid(`The image is ${metadata.format}; herogen stores only PNG, WebP and JPEG.`);
+  }
+  const { width, height } = metadata.autoOrient ?? metadata;
+  if (!width || !height) throw invalid(`The ${format} image has no size.`);
+  const declared = options.expected && checkDimensions(options.expected, width, height);
+  if (declared) throw invalid(`The ${format} image ${declared}; it was not decoded.`);
+  if (width * height > limitInputPixels) {
+    throw invalid(
+      `The ${format} image declares ${width}x${height} (${megapixels(width * height)}), more than the ${megapixels(limitInputPixels)} herogen decodes; it was not decoded.`,
+    );
   }
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Searched from the end rather than required last: some encoders append trailing bytes.
@@ -47,14 +77,12 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
     // metadata() reads only the header; decoding every pixel is what catches truncation. A
     // raw decode does that at a fraction of the cost of stats() (no histograms or convolution);
     // one channel keeps the transient buffer small.
-    await sharp(bytes, { failOn: 'error' }).extractChannel(0).raw().toBuffer();
+    await sharp(bytes, { failOn: 'error', limitInputPixels }).extractChannel(0).raw().toBuffer();
   } catch (error) {
     throw invalid(
       `The ${format} image is truncated or damaged (${(error as Error).message}).`,
       error,
     );
   }
-  const { width, height } = metadata.autoOrient ?? metadata;
-  if (!width || !height) throw invalid(`The ${format} image has no size.`);
   return { format, width, height };
 }

@@ -19,8 +19,8 @@ import type {
   Logger,
 } from '../types.js';
 import {
-  checkDimensions,
   type ExpectedDimensions,
+  maxPixelsFor,
   resolveExpectedDimensions,
 } from './expected-size.js';
 import { removeIncoming, writeIncoming } from './incoming-journal.js';
@@ -201,21 +201,18 @@ interface CheckedImage {
 async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> {
   const { request, image, key } = options;
   try {
+    const expected = options.expected ?? resolveExpectedDimensions(request);
+    // The size the header declares is checked before any pixel is decoded or converted: a
+    // small answer can declare an image that would take gigabytes to decode.
+    const maxPixels = maxPixelsFor(expected);
     let bytes = image.bytes;
-    let info = await inspectImage(bytes);
+    let info = await inspectImage(bytes, { expected, maxPixels });
     if (info.format !== request.format) {
-      bytes = await convert(bytes, request.format);
+      bytes = await convert(bytes, request.format, maxPixels);
       options.logger?.warn(
         `${image.requestId ? `${request.provider} request ${image.requestId}` : request.provider} returned ${info.format} for image ${key}, which asked for ${request.format}; converted it${request.format === 'jpeg' ? ' (JPEG is lossy)' : ' losslessly'}.`,
       );
-      info = await inspectImage(bytes);
-    }
-    const expected = options.expected ?? resolveExpectedDimensions(request);
-    const problem = expected && checkDimensions(expected, info.width, info.height);
-    if (problem) {
-      throw new HerogenError('IMAGE_INVALID', `The image ${problem}.`, {
-        hint: 'The provider did not honour the requested size; nothing was stored. Try again or change the size.',
-      });
+      info = await inspectImage(bytes, { expected, maxPixels });
     }
     return { bytes, ...info };
   } catch (error) {
@@ -235,9 +232,13 @@ async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> 
   }
 }
 
-async function convert(bytes: Uint8Array, format: ImageFormat): Promise<Uint8Array> {
+async function convert(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  limitInputPixels: number,
+): Promise<Uint8Array> {
   const sharp = await loadSharp();
-  const pipeline = sharp(bytes, { failOn: 'error' }).keepMetadata();
+  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels }).keepMetadata();
   if (format === 'png') return pipeline.png().toBuffer();
   if (format === 'webp') return pipeline.webp({ lossless: true }).toBuffer();
   return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 95 }).toBuffer();
