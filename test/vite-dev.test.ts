@@ -8,20 +8,7 @@ import sharp from 'sharp';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture, createCapturingLogger, removeDir } from './fixtures/vite-support/harness.js';
-
-/** Poll until `check` returns a value (no fixed sleeps in assertions). */
-async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from './fixtures/vite-support/wait.js';
 
 describe('vite dev server with @herogen/vite', () => {
   let root: string;

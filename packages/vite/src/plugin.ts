@@ -295,6 +295,15 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
   async function reloadHero(file: string): Promise<void> {
     if (!server) return;
     const ids = [`${resolve(root, file)}?hero`, RESOLVED_VIRTUAL_ID];
+    // Vite 5 has one module graph and no environments.
+    const legacy = server as Partial<Pick<ViteDevServer, 'environments'>>;
+    if (!legacy.environments) {
+      for (const id of ids) {
+        const module = server.moduleGraph.getModuleById(id);
+        if (module) await server.reloadModule(module);
+      }
+      return;
+    }
     for (const environment of Object.values(server.environments)) {
       for (const id of ids) {
         const module = environment.moduleGraph.getModuleById(id);
@@ -344,6 +353,19 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
     } catch (error) {
       logger().error(formatError(error));
     }
+  }
+
+  /** HMR of a saved file: a content edit also updates the map of every hero. */
+  function contentUpdated<M>(
+    file: string,
+    modules: M[],
+    graph: { getModuleById(id: string): M | undefined },
+  ): M[] | undefined {
+    if (!isContent(toRelative(file))) return undefined;
+    // Runs before the page refetches: the next load must plan the edited file afresh.
+    invalidateDevPlan();
+    const virtual = graph.getModuleById(RESOLVED_VIRTUAL_ID);
+    return virtual ? [...modules, virtual] : undefined;
   }
 
   function isContent(file: string): boolean {
@@ -406,12 +428,12 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
     },
 
     hotUpdate({ file, modules }) {
-      if (!isContent(toRelative(file))) return;
-      // Runs before the page refetches: the next load must plan the edited file afresh.
-      invalidateDevPlan();
-      // Any content edit may change the map of every hero.
-      const virtual = this.environment.moduleGraph.getModuleById(RESOLVED_VIRTUAL_ID);
-      return virtual ? [...modules, virtual] : undefined;
+      return contentUpdated(file, modules, this.environment.moduleGraph);
+    },
+
+    // Vite 5 (no `hotUpdate`); Vite 6 and later call `hotUpdate` above instead.
+    handleHotUpdate({ file, modules, server: devServer }) {
+      return contentUpdated(file, modules, devServer.moduleGraph);
     },
 
     resolveId: {
