@@ -7,7 +7,12 @@ import { type HeroImage, type HeroMap, herogen } from '@herogen/vite';
 import sharp from 'sharp';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFixture, createCapturingLogger, removeDir } from './fixtures/vite-support/harness.js';
+import {
+  copyFixture,
+  createCapturingLogger,
+  devServerConfig,
+  removeDir,
+} from './fixtures/vite-support/harness.js';
 import { waitFor } from './fixtures/vite-support/wait.js';
 
 describe('vite dev server with @herogen/vite', () => {
@@ -29,14 +34,7 @@ describe('vite dev server with @herogen/vite', () => {
       widths: [320],
       formats: ['webp', 'jpeg'],
     });
-    server = await createServer({
-      root,
-      configFile: false,
-      customLogger: logger,
-      appType: 'custom',
-      plugins: [plugin],
-      server: { middlewareMode: true, ws: false },
-    });
+    server = await createServer(devServerConfig(root, plugin, logger));
     const ssrHot = server.environments.ssr.hot;
     const send = ssrHot.send.bind(ssrHot);
     ssrHot.send = ((...args: Parameters<typeof send>) => {
@@ -140,14 +138,7 @@ describe("vite dev server with dev: 'placeholder'", () => {
       widths: [320],
       formats: ['jpeg'],
     });
-    server = await createServer({
-      root,
-      configFile: false,
-      customLogger: logger,
-      appType: 'custom',
-      plugins: [plugin],
-      server: { middlewareMode: true, ws: false },
-    });
+    server = await createServer(devServerConfig(root, plugin, logger));
   });
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   copyFixture,
   createCapturingLogger,
+  devServerConfig,
   fileOfUrl,
   parseSrcset,
   removeDir,
@@ -120,14 +121,7 @@ describe.each(MAJORS)('@herogen/vite on Vite $major', ({ major, load }) => {
         widths: [320],
         formats: ['jpeg'],
       });
-      server = await vite.createServer({
-        root,
-        configFile: false,
-        customLogger: createCapturingLogger(),
-        appType: 'custom',
-        plugins: [plugin],
-        server: { middlewareMode: true, ws: false },
-      });
+      server = await vite.createServer(devServerConfig(root, plugin, createCapturingLogger()));
       // Note how many images were paid for when each HMR message went out.
       const channel = server.environments?.ssr.hot ?? server.hot;
       if (!channel) throw new Error(`no HMR channel on Vite ${major}`);
