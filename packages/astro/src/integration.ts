@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  agree,
   createHerogen,
   formatError,
   formatSummary,
   HerogenError,
+  plural,
   type RunSummary,
 } from '@herogen/core';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
@@ -16,6 +18,14 @@ import { toAstroError } from './errors.js';
 import { type HerogenAstroOptions, splitOptions } from './options.js';
 import { createProjectState, logEvent } from './project-state.js';
 import { type ProjectState, registerProject, unregisterProject } from './registry.js';
+
+/** Where Astro looks for its config, in its order: the file the integration's options are in. */
+const ASTRO_CONFIG_FILES = [
+  'astro.config.mjs',
+  'astro.config.js',
+  'astro.config.ts',
+  'astro.config.mts',
+];
 
 const CONFIG_FILES = [
   'herogen.config.ts',
@@ -56,9 +66,15 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
       }) => {
         await close();
         root = path.resolve(fileURLToPath(astroConfig.root));
+        // Astro does not say which config file it loaded; a `--config` elsewhere is not found
+        // and errors then say "inline options".
+        const astroConfigFile = ASTRO_CONFIG_FILES.map((name) => path.join(root, name)).find(
+          (file) => existsSync(file),
+        );
         const session = await createHerogen({
           root,
           config,
+          ...(astroConfigFile ? { inlineFile: astroConfigFile } : {}),
           logger,
           ...(configFile !== undefined ? { configFile } : {}),
           ...(env ? { env } : {}),
@@ -113,7 +129,7 @@ function report(summary: RunSummary, logger: AstroIntegrationLogger, paidDev: bo
   const waiting = summary.results.filter((result) => result.status === 'placeholder').length;
   if (paidDev && waiting > 0) {
     logger.info(
-      `${waiting} hero image${waiting === 1 ? ' is' : 's are'} offline placeholders: the dev server never pays on page load. Save a post to generate its image, or run \`astro build\`.`,
+      `${plural(waiting, 'hero image')} ${agree(waiting, 'is an offline placeholder', 'are offline placeholders')}: the dev server never pays on page load. Save a post to generate its image, or run \`astro build\`.`,
     );
   }
 }
@@ -124,7 +140,7 @@ function strictFailure(summary: RunSummary): HerogenError {
   const lines = failed.map((result) => `  - ${formatError(result.error ?? result.key)}`);
   return new HerogenError(
     failed[0]?.error && HerogenError.is(failed[0].error) ? failed[0].error.code : 'INTERNAL',
-    `${failed.length} hero image${failed.length === 1 ? '' : 's'} failed and strict mode is on:\n${lines.join('\n')}`,
+    `${plural(failed.length, 'hero image')} failed and strict mode is on:\n${lines.join('\n')}`,
     { hint: 'fix the cause above, or set `strict: false` to build with offline placeholders' },
   );
 }

@@ -104,4 +104,5 @@ export {
   recoverIncoming,
 } from './store/recover-incoming.js';
 export { storeOriginal } from './store/store-original.js';
+export { agree, plural } from './text/plural.js';
 export * from './types.js';

@@ -31,6 +31,8 @@ export interface CreateHerogenOptions {
   root: string;
   /** Inline options (Astro integration, Vite plugin): win over the config file. */
   config?: HerogenConfig;
+  /** The file the inline options are written in (`astro.config.mjs`), named in errors. */
+  inlineFile?: string;
   /** Command-line flags: win over everything. */
   flags?: Partial<HerogenConfig>;
   /** Explicit config file, or `false` to ignore `herogen.config.*`. */
@@ -60,6 +62,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     fileConfig: loaded.config,
     ...(loaded.file ? { file: loaded.file } : {}),
     ...(options.config ? { inline: options.config } : {}),
+    ...(options.inlineFile ? { inlineFile: options.inlineFile } : {}),
     ...(options.flags ? { flags: options.flags } : {}),
     env,
   });

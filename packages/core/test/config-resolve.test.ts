@@ -96,6 +96,29 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('suggests a key with two letters swapped (feild → field)', () => {
+    const error = resolveError({ root: ROOT, fileConfig: { feild: 'cover' }, env: {} });
+    expect(error.message).toContain('feild: unknown option; did you mean "field"?');
+  });
+
+  it('names the file inline options are written in, and the line, not "inline options"', async () => {
+    project = await createTempProject();
+    const astroConfig = await project.write(
+      'astro.config.mjs',
+      "export default {\n  integrations: [\n    herogen({ feild: 'cover' }),\n  ],\n};\n",
+    );
+    const error = resolveError({
+      root: project.root,
+      inline: { feild: 'cover' },
+      inlineFile: astroConfig,
+      env: {},
+    });
+    expect(error.message).toContain(
+      'feild: unknown option; did you mean "field"? (in astro.config.mjs:3)',
+    );
+    expect(error.location).toMatchObject({ file: 'astro.config.mjs', line: 3, field: 'feild' });
+  });
+
   it('suggests nested keys and aliases, and says nothing when no key is close', () => {
     const error = resolveError({
       root: ROOT,

@@ -109,6 +109,8 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
   function getSession(): Promise<Session> {
     if (!session) {
       const createOptions: CreateHerogenOptions = { root, config: split.core, logger: logger() };
+      // Errors in the plugin's options then name vite.config.* instead of "inline options".
+      if (config?.configFile) createOptions.inlineFile = config.configFile;
       if (split.configFile !== undefined) createOptions.configFile = split.configFile;
       session = createHerogen(createOptions);
       session.catch(() => {

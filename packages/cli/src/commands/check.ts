@@ -1,4 +1,4 @@
-import { checkStoredFiles, readLock } from '@herogen/core';
+import { agree, checkStoredFiles, plural, readLock } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { jobJson } from './plan.js';
@@ -35,8 +35,8 @@ export async function checkCommand(flags: GlobalFlags, io: CliIO): Promise<ExitC
     }
     io.stdout.write(
       problems.length === 0
-        ? `ok: all ${plan.jobs.length} images are generated and match the lock\n`
-        : `${problems.length} of ${plan.jobs.length} images need attention (run \`herogen generate\`)\n`,
+        ? `ok: all ${plural(plan.jobs.length, 'image')} ${agree(plan.jobs.length, 'is', 'are')} generated and match the lock\n`
+        : `${problems.length} of ${plural(plan.jobs.length, 'image')} ${agree(problems.length, 'needs', 'need')} attention (run \`herogen generate\`)\n`,
     );
   }
   return problems.length === 0 ? EXIT.OK : EXIT.FAILED;

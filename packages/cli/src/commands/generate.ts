@@ -1,4 +1,4 @@
-import { formatSummary, HerogenError } from '@herogen/core';
+import { formatSummary, HerogenError, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { createReporter } from '../output/reporter.js';
@@ -70,7 +70,7 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
     if (summary.interrupted) {
       const kept = summary.results.filter((result) => result.status === 'generated').length;
       out.write(
-        `interrupted: kept ${kept} image${kept === 1 ? '' : 's'} that arrived; run again to finish the rest\n`,
+        `interrupted: kept ${plural(kept, 'image')} that arrived; run again to finish the rest\n`,
       );
     }
     if (summary.placeholders > 0 && summary.generated === 0 && summary.failed === 0) {
@@ -91,7 +91,7 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
     if (otherFailures > 0) return EXIT.FAILED;
     if (capped.length > 0) {
       out.write(
-        `stopped at the budget: ${capped.length} image${capped.length === 1 ? '' : 's'} not made; raise the budget and run again\n`,
+        `stopped at the budget: ${plural(capped.length, 'image')} not made; raise the budget and run again\n`,
       );
       return EXIT.BUDGET;
     }

@@ -1,4 +1,4 @@
-import { formatUsd, type Job } from '@herogen/core';
+import { formatUsd, type Job, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { selectPlanRows } from '../output/plan-rows.js';
@@ -47,10 +47,10 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
     text += `${formatTable(['file', 'status', 'provider', 'model', 'size', 'estimate'], rows)}\n`;
   }
   if (hiddenCached > 0) {
-    text += `${hiddenCached} cached image${hiddenCached === 1 ? '' : 's'} not listed (--all lists them)\n`;
+    text += `${plural(hiddenCached, 'cached image')} not listed (--all lists them)\n`;
   }
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
-  text += `${plan.jobs.length} images from ${plan.files} files: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
+  text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
   io.stdout.write(text);
   return EXIT.OK;
 }

@@ -4,6 +4,7 @@ import {
   listUntracked,
   type PruneItem,
   planPrune,
+  plural,
   readLock,
   referencedKeys,
 } from '@herogen/core';
@@ -73,7 +74,7 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
       const bytes = total(pruned.remove);
       if (deleted) {
         out.write(
-          `deleted ${deleted.length} file${deleted.length === 1 ? '' : 's'} (${formatBytes(total(deleted))}) and their lock entries\n`,
+          `deleted ${plural(deleted.length, 'file')} (${formatBytes(total(deleted))}) and their lock entries\n`,
         );
         if (deleted.length < pruned.remove.length) {
           out.write(
@@ -82,7 +83,7 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
         }
       } else {
         out.write(
-          `dry run: ${pruned.remove.length} file${pruned.remove.length === 1 ? '' : 's'} (${formatBytes(bytes)}) would be deleted; run \`herogen prune --yes\` to delete them (git keeps committed ones recoverable)\n`,
+          `dry run: ${plural(pruned.remove.length, 'file')} (${formatBytes(bytes)}) would be deleted; run \`herogen prune --yes\` to delete them (git keeps committed ones recoverable)\n`,
         );
       }
     }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUsd, readLock, writeFileAtomic } from '@herogen/core';
+import { formatUsd, plural, readLock, writeFileAtomic } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { collectReport } from '../report/collect.js';
@@ -40,13 +40,13 @@ export async function reportCommand(flags: ReportFlags, io: CliIO): Promise<Exit
     await writeFileAtomic(target, renderReportHtml(data));
     const t = data.totals;
     const problems = [
-      t.placeholder > 0 ? `${t.placeholder} placeholder${t.placeholder === 1 ? '' : 's'}` : '',
+      t.placeholder > 0 ? plural(t.placeholder, 'placeholder') : '',
       t.failed > 0 ? `${t.failed} failed` : '',
       t.missing > 0 ? `${t.missing} missing` : '',
       t.corrupt > 0 ? `${t.corrupt} corrupt` : '',
     ].filter(Boolean);
     io.stdout.write(
-      `wrote ${path.relative(io.cwd, target) || target}: ${t.images} image${t.images === 1 ? '' : 's'}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent\n`,
+      `wrote ${path.relative(io.cwd, target) || target}: ${plural(t.images, 'image')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent\n`,
     );
     return EXIT.OK;
   } finally {

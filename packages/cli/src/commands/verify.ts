@@ -1,4 +1,4 @@
-import { readLock, verifyOriginals } from '@herogen/core';
+import { agree, plural, readLock, verifyOriginals } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
@@ -18,8 +18,8 @@ export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<Exit
     }
     io.stdout.write(
       bad.length === 0
-        ? `ok: ${results.length} originals match their sha256 in the lock\n`
-        : `${bad.length} of ${results.length} originals do not match the lock; restore them from git (git checkout -- <file>)\n`,
+        ? `ok: ${plural(results.length, 'original')} ${agree(results.length, 'matches its', 'match their')} sha256 in the lock\n`
+        : `${bad.length} of ${plural(results.length, 'original')} ${agree(bad.length, 'does', 'do')} not match the lock; restore them from git (git checkout -- <file>)\n`,
     );
   }
   return bad.length === 0 ? EXIT.OK : EXIT.FAILED;

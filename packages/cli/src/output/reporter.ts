@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { formatUsd, type RunEvent } from '@herogen/core';
+import { formatUsd, plural, type RunEvent } from '@herogen/core';
 import type cliProgress from 'cli-progress';
 
 // The bar library (16 modules) is loaded only when a bar is drawn: on a terminal, with work to do.
@@ -74,7 +74,7 @@ export function createReporter(options: {
               ? 'cost unknown'
               : `estimated ${formatUsd(event.estimateUsd)}`;
           write(
-            `${event.total} image${event.total === 1 ? '' : 's'}: ${event.cached} cached, ${event.missing} to make (${cost})`,
+            `${plural(event.total, 'image')}: ${event.cached} cached, ${event.missing} to make (${cost})`,
           );
           if (options.interactive && !options.quiet && total > 0) {
             const progressBars = loadProgress();

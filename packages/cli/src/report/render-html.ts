@@ -3,6 +3,7 @@
  * URIs, a CSP that forbids every network fetch) that works offline, attached to a PR or opened
  * from disk. Pure: data in, text out. Every user string is escaped.
  */
+import { plural } from '@herogen/core';
 import type { ReportData, ReportImage, ReportStatus, ReportTake } from './types.js';
 
 const STATUS_LABEL: Record<ReportStatus, string> = {
@@ -33,7 +34,7 @@ export function renderReportHtml(data: ReportData): string {
 <header class="top">
   <div class="brand">
     <h1>herogen <span>report</span></h1>
-    <p class="sub"><strong>${esc(data.project)}</strong> · ${t.images} hero image${t.images === 1 ? '' : 's'} · generated ${esc(formatDate(data.generatedAt))} UTC</p>
+    <p class="sub"><strong>${esc(data.project)}</strong> · ${plural(t.images, 'hero image')} · generated ${esc(formatDate(data.generatedAt))} UTC</p>
   </div>
   <dl class="totals">
     ${total('generated', t.ok, 'ok')}
@@ -131,8 +132,8 @@ function takesStrip(takes: readonly ReportTake[]): string {
   const history = takes.filter((take) => take.kind === 'history').length;
   const candidates = takes.filter((take) => take.kind === 'candidate').length;
   const parts = [
-    history > 0 ? `${history} earlier take${history === 1 ? '' : 's'}` : '',
-    candidates > 0 ? `${candidates} candidate${candidates === 1 ? '' : 's'}` : '',
+    history > 0 ? plural(history, 'earlier take') : '',
+    candidates > 0 ? plural(candidates, 'candidate') : '',
   ].filter(Boolean);
   return `<div class="takes"><p>${parts.join(' · ')}</p><ul>${takes
     .map((take) => {

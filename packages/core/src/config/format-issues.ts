@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { plural } from '../text/plural.js';
 
 /** `budget.maxUsd`, `references[2]`: the path of a value in the form users write it. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -67,7 +68,7 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     case 'too_small':
       if (issue.origin === 'string') return 'must not be empty';
       if (issue.origin === 'array')
-        return `must list at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}`;
+        return `must list at least ${plural(Number(issue.minimum), 'item')}`;
       return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${describeValue(value)}`;
     case 'too_big':
       if (issue.origin === 'array') return `has too many items: at most ${String(issue.maximum)}`;

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { HerogenError, type SourceLocation } from '../errors.js';
+import { plural } from '../text/plural.js';
 import { describeIssue, formatPath, valueAt } from './format-issues.js';
 import { isInsideDirectory, realPathOfNearestSync, toPosixRelative } from './root-path.js';
 import { configSchema, type ResolvedConfig } from './schema.js';
@@ -16,6 +17,11 @@ export interface ResolveConfigOptions {
   file?: string;
   /** Options passed to the Astro integration or Vite plugin: override the file. */
   inline?: unknown;
+  /**
+   * The file the inline options are written in (`astro.config.mjs`, `vite.config.ts`; absolute
+   * or root-relative), so errors name it and its line instead of "inline options".
+   */
+  inlineFile?: string;
   /** CLI flags: override everything. Undefined values are ignored. */
   flags?: unknown;
   /** Environment for `HEROGEN_FROZEN`; defaults to `process.env`. No secret is read here. */
@@ -52,6 +58,8 @@ interface Source {
   kind: 'file' | 'inline' | 'env' | 'flags';
   label: string;
   value: unknown;
+  /** Absolute path of the file the values are written in, to find their lines. */
+  path?: string;
 }
 
 /**
@@ -63,13 +71,22 @@ interface Source {
 export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
   const root = resolve(options.root);
   const env = options.env ?? process.env;
-  const fileShown =
-    options.file === undefined
-      ? 'the herogen config file'
-      : toPosixRelative(root, resolve(root, options.file));
+  const filePath = options.file === undefined ? undefined : resolve(root, options.file);
+  const inlinePath =
+    options.inlineFile === undefined ? undefined : resolve(root, options.inlineFile);
   const sources: Source[] = [
-    { kind: 'file', label: fileShown, value: options.fileConfig },
-    { kind: 'inline', label: 'inline options', value: options.inline },
+    {
+      kind: 'file',
+      label: filePath === undefined ? 'the herogen config file' : toPosixRelative(root, filePath),
+      value: options.fileConfig,
+      ...(filePath === undefined ? {} : { path: filePath }),
+    },
+    {
+      kind: 'inline',
+      label: inlinePath === undefined ? 'inline options' : toPosixRelative(root, inlinePath),
+      value: options.inline,
+      ...(inlinePath === undefined ? {} : { path: inlinePath }),
+    },
     {
       kind: 'env',
       label: 'the HEROGEN_FROZEN environment variable',
@@ -79,16 +96,12 @@ export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
   ];
   const { merged, origins } = mergeSources(sources);
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw invalidConfigError(parsed.error.issues, merged, origins, options, root, fileShown);
-  }
+  const lines = createLineFinder();
+  if (!parsed.success) throw invalidConfigError(parsed.error.issues, merged, origins, lines);
   const config = parsed.data;
-  const fileLines = createFileLineFinder(
-    options.file === undefined ? undefined : resolve(root, options.file),
-  );
   for (const field of ['outDir', 'lockFile'] as const) {
     const origin = origins.get(field);
-    config[field] = resolvePathSetting(root, config[field], field, origin, fileLines);
+    config[field] = resolvePathSetting(root, config[field], field, origin, lines);
   }
   return config;
 }
@@ -107,7 +120,7 @@ function mergeSources(sources: Source[]): {
         `The herogen options in ${source.label} must be an object, not ${Array.isArray(source.value) ? 'a list' : typeof source.value}.`,
         {
           hint: 'Export an object: `export default defineConfig({ content: "src/content/**/*.md" })`.',
-          ...(source.kind === 'file' ? { location: { file: source.label } } : {}),
+          ...(source.path === undefined ? {} : { location: { file: source.label } }),
         },
       );
     }
@@ -142,13 +155,8 @@ function invalidConfigError(
   issues: readonly z.core.$ZodIssue[],
   merged: Record<string, unknown>,
   origins: Map<string, Source>,
-  options: ResolveConfigOptions,
-  root: string,
-  fileShown: string,
+  lineOf: LineFinder,
 ): HerogenError {
-  const fileLines = createFileLineFinder(
-    options.file === undefined ? undefined : resolve(root, options.file),
-  );
   const lines: string[] = [];
   let location: SourceLocation | undefined;
   for (const issue of issues) {
@@ -162,18 +170,18 @@ function invalidConfigError(
     for (const problem of problems) {
       const source = originOf(origins, problem.path);
       const field = formatPath(problem.path);
-      const line = source?.kind === 'file' ? fileLines(problem.path) : undefined;
+      const line = source ? lineOf(source, problem.path) : undefined;
       const where = source ? `${source.label}${line === undefined ? '' : `:${line}`}` : 'config';
       lines.push(`${field}: ${problem.message} (in ${where})`);
-      if (!location && source?.kind === 'file') {
-        location = { file: fileShown, field, ...(line === undefined ? {} : { line }) };
+      if (!location && source?.path !== undefined) {
+        location = { file: source.label, field, ...(line === undefined ? {} : { line }) };
       }
     }
   }
   const known = Object.keys(configSchema.shape).join(', ');
   return new HerogenError(
     'CONFIG_INVALID',
-    `Invalid herogen config (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
+    `Invalid herogen config (${plural(lines.length, 'problem')}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
     {
       hint: `Fix the options listed above. Known options: ${known}.`,
       ...(location ? { location } : {}),
@@ -222,12 +230,12 @@ function resolvePathSetting(
   value: string,
   field: 'outDir' | 'lockFile',
   origin: Source | undefined,
-  fileLines: (path: readonly PropertyKey[]) => number | undefined,
+  lineOf: LineFinder,
 ): string {
   const where = origin ? ` in ${origin.label}` : '';
-  const line = origin?.kind === 'file' ? fileLines([field]) : undefined;
+  const line = origin ? lineOf(origin, [field]) : undefined;
   const location: SourceLocation | undefined =
-    origin?.kind === 'file'
+    origin?.path !== undefined
       ? { file: origin.label, field, ...(line === undefined ? {} : { line }) }
       : undefined;
   const absolute = resolve(root, value);
@@ -278,22 +286,26 @@ function resolvePathSetting(
   return toPosixRelative(root, absolute);
 }
 
+/** The line of a value in the file its source was written in, when there is one. */
+type LineFinder = (source: Source, path: readonly PropertyKey[]) => number | undefined;
+
 /**
- * Best-effort line of an option in the config file's source, found by its key. jiti gives no
- * positions, so this reads the text; only called when there is something to report.
+ * Best-effort line of an option in a config file's source, found by its key. jiti and the
+ * frameworks give no positions, so this reads the text; only called when there is something
+ * to report, and each file is read once.
  */
-function createFileLineFinder(
-  file: string | undefined,
-): (path: readonly PropertyKey[]) => number | undefined {
-  let lines: string[] | undefined;
-  return (path) => {
-    if (file === undefined || path.length === 0) return undefined;
+function createLineFinder(): LineFinder {
+  const texts = new Map<string, string[]>();
+  return (source, path) => {
+    if (source.path === undefined || path.length === 0) return undefined;
+    let lines = texts.get(source.path);
     if (lines === undefined) {
       try {
-        lines = readFileSync(file, 'utf8').split('\n');
+        lines = readFileSync(source.path, 'utf8').split('\n');
       } catch {
         lines = [];
       }
+      texts.set(source.path, lines);
     }
     let from = 0;
     let found: number | undefined;

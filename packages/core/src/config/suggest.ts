@@ -36,18 +36,27 @@ export function didYouMean(input: string, known: readonly string[], aliases?: Ke
   return suggestion ? `; did you mean "${suggestion}"?` : '';
 }
 
-/** Levenshtein distance (insert, delete, substitute), two rows of memory. */
+/**
+ * Edit distance where an insert, delete, substitution or swap of two neighbouring letters
+ * each count as one (optimal string alignment): `feild` is one edit from `field`, as a reader
+ * sees it, not two. Three rows of memory.
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  let beforePrevious = new Array<number>(b.length + 1).fill(0);
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   let current = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
     current[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, beforePrevious[j - 2]! + 1);
+      }
+      current[j] = best;
     }
-    [previous, current] = [current, previous];
+    [beforePrevious, previous, current] = [previous, current, beforePrevious];
   }
   return previous[b.length]!;
 }

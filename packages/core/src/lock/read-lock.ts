@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, relative } from 'node:path';
 import { HerogenError } from '../errors.js';
+import { plural } from '../text/plural.js';
 import type { Lock } from '../types.js';
 import { isSurelyValidLock } from './fast-validate.js';
 import { lockSchema } from './schema.js';
@@ -112,7 +113,7 @@ export function parseLock(source: string, path: string): Lock {
       : '';
   throw new HerogenError(
     'LOCK_INVALID',
-    `${shown} has an invalid value at ${field}: ${issue.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}; herogen refuses to run rather than overwrite it and lose the record of stored images.${newer}`,
+    `${shown} has an invalid value at ${field}: ${issue.message}${more > 0 ? ` (and ${plural(more, 'more problem')})` : ''}; herogen refuses to run rather than overwrite it and lose the record of stored images.${newer}`,
     { location: { file: shown, field }, hint: restoreHint(path) },
   );
 }

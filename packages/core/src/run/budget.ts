@@ -1,3 +1,4 @@
+import { plural } from '../text/plural.js';
 import type { Job } from '../types.js';
 
 export interface Budget {
@@ -19,7 +20,7 @@ export function checkBudget(jobs: readonly Job[], budget: Budget | undefined): B
   const reasons: string[] = [];
   if (budget?.maxImages !== undefined && jobs.length > budget.maxImages) {
     reasons.push(
-      `${jobs.length} images to generate, budget allows ${budget.maxImages} (over by ${jobs.length - budget.maxImages})`,
+      `${plural(jobs.length, 'image')} to generate, budget allows ${budget.maxImages} (over by ${jobs.length - budget.maxImages})`,
     );
   }
   if (budget?.maxUsd !== undefined) {

@@ -1,10 +1,10 @@
+import { plural } from '../text/plural.js';
 import type { RunSummary } from '../types.js';
 
 /** `12 cached · 3 generated · 0 failed · $0.16` — the one line every host prints at the end. */
 export function formatSummary(summary: RunSummary): string {
   const parts = [`${summary.cached} cached`, `${summary.generated} generated`];
-  if (summary.placeholders > 0)
-    parts.push(`${summary.placeholders} placeholder${summary.placeholders === 1 ? '' : 's'}`);
+  if (summary.placeholders > 0) parts.push(plural(summary.placeholders, 'placeholder'));
   parts.push(`${summary.failed} failed`);
   parts.push(formatUsd(summary.costUsd, summary.costIsEstimate && summary.generated > 0));
   return parts.join(' · ');

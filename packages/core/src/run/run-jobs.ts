@@ -15,6 +15,7 @@ import { checkStoredFile } from '../store/check-stored.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';
 import { storeOriginal } from '../store/store-original.js';
+import { agree, plural } from '../text/plural.js';
 import type {
   GeneratedImage,
   HeroProvider,
@@ -90,7 +91,7 @@ export async function runJobs(
   if (!budget.ok && config.onBudget === 'fail') {
     throw new HerogenError(
       'BUDGET_EXCEEDED',
-      `refusing to start (plan: ${jobs.length} image${jobs.length === 1 ? '' : 's'}, ${cachedCount} cached, ${budget.images} to pay for${config.budget?.maxUsd === undefined ? `, estimated ${formatUsd(budget.estimateUsd, true)}` : ''}): ${budget.reasons.join('; ')}. Nothing was generated or paid for.`,
+      `refusing to start (plan: ${plural(jobs.length, 'image')}, ${cachedCount} cached, ${budget.images} to pay for${config.budget?.maxUsd === undefined ? `, estimated ${formatUsd(budget.estimateUsd, true)}` : ''}): ${budget.reasons.join('; ')}. Nothing was generated or paid for.`,
       {
         hint: 'see `herogen plan`; raise `budget` in herogen.config, pass --budget/--max-images, or set onBudget: "placeholder"',
       },
@@ -340,23 +341,25 @@ function noticeStandIns(
       count.fallback += 1;
     }
   }
-  const images = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
-  const outcome = config.strict
-    ? 'fail (strict mode)'
-    : 'get offline placeholders (not a failure; --strict makes it one)';
+  const outcome = (n: number) =>
+    `${plural(n, 'image')} ${
+      config.strict
+        ? `${agree(n, 'fails', 'fail')} (strict mode)`
+        : `${agree(n, 'gets an offline placeholder', 'get offline placeholders')} (not a failure; --strict makes it one)`
+    }`;
   if (count.frozen > 0) {
-    logger.warn(`frozen mode: no paid API call is made; ${images(count.frozen)} ${outcome}`);
+    logger.warn(`frozen mode: no paid API call is made; ${outcome(count.frozen)}`);
   }
   for (const [id, n] of count.keys) {
     const env =
       id === 'openai' ? 'OPENAI_API_KEY' : id === 'hiapi' ? 'HIAPI_API_KEY' : `a key for ${id}`;
     logger.warn(
-      `no API key for ${id === 'auto' ? 'any provider' : id}: ${images(n)} ${outcome}. Set ${id === 'auto' ? 'OPENAI_API_KEY or HIAPI_API_KEY' : env} (in CI, as a secret) to generate them`,
+      `no API key for ${id === 'auto' ? 'any provider' : id}: ${outcome(n)}. Set ${id === 'auto' ? 'OPENAI_API_KEY or HIAPI_API_KEY' : env} (in CI, as a secret) to generate them`,
     );
   }
   if (count.fallback > 0) {
     logger.warn(
-      `no API key set (OPENAI_API_KEY or HIAPI_API_KEY): ${images(count.fallback)} get offline placeholder art, not AI images (not a failure; --strict makes it one)`,
+      `no API key set (OPENAI_API_KEY or HIAPI_API_KEY): ${plural(count.fallback, 'image')} ${agree(count.fallback, 'gets', 'get')} offline placeholder art, not AI images (not a failure; --strict makes it one)`,
     );
   }
 }

@@ -6,6 +6,7 @@ import { glob } from 'tinyglobby';
 import { isInsideDirectory } from '../config/root-path.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
+import { plural } from '../text/plural.js';
 import type { ContentHero, Logger } from '../types.js';
 import { parseFrontmatterBlock } from './parse-frontmatter.js';
 import { parseHeroField } from './parse-hero-field.js';
@@ -154,7 +155,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
   errors.sort(byLocation);
   warnings.sort(byLocation);
   options.logger?.debug(
-    `scanned ${files.length} content files in ${Math.round(performance.now() - started)} ms: ${heroes.length} heroes, ${errors.length} errors, ${warnings.length} warnings`,
+    `scanned ${plural(files.length, 'content file')} in ${Math.round(performance.now() - started)} ms: ${plural(heroes.length, 'hero', 'heroes')}, ${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}`,
   );
   return { heroes, files: files.length, errors, warnings };
 }

@@ -8,6 +8,7 @@ import { resolveInsideRoot } from '../fs/path-safety.js';
 import { claimKey, resolveClaimDir } from '../lock/claim.js';
 import { clearDeadHolder } from '../lock/file-lock.js';
 import { readLock } from '../lock/read-lock.js';
+import { plural } from '../text/plural.js';
 import type { LockEntry, Logger } from '../types.js';
 import {
   type IncomingImage,
@@ -60,7 +61,7 @@ export async function recoverIncoming(options: RecoverIncomingOptions): Promise<
     ).catch(() => []);
     if (folded.length > 0) {
       logger?.info(
-        `kept ${folded.length} task id${folded.length === 1 ? '' : 's'} an interrupted run had created, so they are resumed instead of paid again`,
+        `kept ${plural(folded.length, 'task id')} an interrupted run had created, so they are resumed instead of paid again`,
       );
     }
   }
@@ -90,7 +91,7 @@ export async function recoverIncoming(options: RecoverIncomingOptions): Promise<
   const recorded = recovered.filter((result) => result.outcome === 'recorded');
   if (recorded.length > 0) {
     logger?.info(
-      `recovered ${recorded.length} paid image${recorded.length === 1 ? '' : 's'} that an interrupted run had received but not recorded`,
+      `recovered ${plural(recorded.length, 'paid image')} that an interrupted run had received but not recorded`,
     );
   }
   return recovered;
