@@ -63,3 +63,66 @@ describe('a decompression bomb in the answer', () => {
     expect(state.journal).toEqual([]);
   });
 });
+
+describe('a switch of API key (provider: auto)', () => {
+  it('keeps every image another provider made for the same intent; only an explicit provider pays anew', async () => {
+    mock = await createMockApi({ taskDurationMs: 200 });
+    const site = await project({ images: 3, config: { provider: 'auto' } });
+    const openai = openaiEnv();
+    const hiapi = { HIAPI_API_KEY: 'hi-test-paid-safety', HIAPI_BASE_URL: mock.hiapiBaseURL };
+    const run = (args: string[], env: Record<string, string>) =>
+      spawnHerogen(args, { cwd: site.root, env }).result;
+
+    expect((await run(['generate'], openai)).code).toBe(0);
+    expect(mock.paidCalls()).toBe(3);
+
+    // Only HIAPI_API_KEY on this machine: the plan keeps all three, and says who made them.
+    const plan = await run(['plan'], hiapi);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('provider: hiapi');
+    expect(plan.stdout).toContain('3 cached images were made by openai, not hiapi');
+    expect(plan.stdout).toContain('3 cached, 0 to generate');
+    const generate = await run(['generate'], hiapi);
+    expect(generate.code).toBe(0);
+    expect(generate.stdout).toContain('3 cached, 0 generated');
+    expect(mock.paidCalls()).toBe(3);
+
+    // A new prompt is made by the provider that runs here.
+    await site.write(
+      'src/content/new.md',
+      '---\ntitle: New\nhero:\n  prompt: "A new image after the switch"\n---\n',
+    );
+    expect((await run(['generate'], hiapi)).code).toBe(0);
+    expect(mock.requests.filter((r) => r.billed).map((r) => r.route)).toEqual([
+      ...Array(3).fill('openai.generations'),
+      'hiapi.create',
+    ]);
+    const state = await inspectProject(site);
+    expect(state.images.map((image) => [image.intact, image.placeholder])).toEqual(
+      Array(4).fill([true, false]),
+    );
+
+    // regenerate asks the maker for the new take: no key for it here, so nothing is paid.
+    const regenerate = await run(['regenerate', 'src/content/post-000.md'], hiapi);
+    expect(regenerate.code).toBe(1);
+    expect(regenerate.stdout + regenerate.stderr).toContain(
+      'no API key for openai, which made this image',
+    );
+    expect(mock.paidCalls()).toBe(4);
+
+    // Naming the provider in the config asks hiapi for new images of the three.
+    await site.write(
+      'herogen.config.json',
+      `${JSON.stringify({ provider: 'hiapi', size: '1024x640', quality: 'low' })}\n`,
+    );
+    const explicit = JSON.parse((await run(['plan', '--json'], hiapi)).stdout) as {
+      jobs: { provider: string; status: string }[];
+    };
+    expect(explicit.jobs.map((job) => `${job.provider} ${job.status}`).sort()).toEqual([
+      'hiapi cached',
+      'hiapi missing',
+      'hiapi missing',
+      'hiapi missing',
+    ]);
+  });
+});

@@ -132,12 +132,17 @@ describe('herogen prune', () => {
   it('keeps images another machine (another provider key) would still use', async () => {
     const { project, run } = await site();
     const hiapi = { HIAPI_API_KEY: KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
-    // With only a hiapi key, the plan asks for hiapi images: the openai ones are not planned…
+    // With only a hiapi key, the plan keeps the images openai made (provider: auto)…
     const plan = JSON.parse(
       (await runCli(['plan', '--json'], { cwd: project.root, env: hiapi })).stdout,
     );
-    expect(plan.jobs.every((job: { provider: string }) => job.provider === 'hiapi')).toBe(true);
-    // …yet prune there lists exactly what it lists on the openai machine: the old b image.
+    expect(
+      plan.jobs.map((job: { provider: string; status: string }) => [job.provider, job.status]),
+    ).toEqual([
+      ['openai', 'cached'],
+      ['openai', 'cached'],
+    ]);
+    // …and prune there lists exactly what it lists on the openai machine: the old b image.
     const there = JSON.parse(
       (await runCli(['prune', '--json'], { cwd: project.root, env: hiapi })).stdout,
     );

@@ -37,7 +37,11 @@ function fakeProvider(id: string, paid: boolean): HeroProvider {
   };
 }
 
-function registry(providers: HeroProvider[], defaults = providers): ProviderRegistry {
+function registry(
+  providers: HeroProvider[],
+  defaults = providers,
+  alternatives: HeroProvider[] = [],
+): ProviderRegistry {
   const byId = new Map(providers.map((p) => [p.id, p]));
   return {
     defaultId: defaults.at(-1)!.id,
@@ -46,6 +50,7 @@ function registry(providers: HeroProvider[], defaults = providers): ProviderRegi
     get: (id) => byId.get(id),
     candidatesFor: (override) =>
       override === undefined ? defaults : byId.has(override) ? [byId.get(override)!] : [],
+    storedAlternatives: () => alternatives,
   };
 }
 
@@ -206,6 +211,82 @@ describe('planJobs', () => {
     const { jobs } = planJobs({ ...base, lock, registry: noKey, heroes: [hero('a.md', 'x')] });
     expect(jobs[0]!.key).toBe(paidJob.key);
     expect(jobs[0]!.status).toBe('placeholder');
+  });
+
+  describe('after a switch of API key (provider: auto)', () => {
+    // `other` is a paid provider that asks for the same intent differently (an aspect, not a size).
+    const other: HeroProvider = {
+      ...fakeProvider('other', true),
+      prepare: (intent, model) => ({
+        provider: 'other',
+        model,
+        prompt: intent.prompt,
+        aspect: intent.aspect,
+        resolution: intent.resolution,
+        format: intent.format,
+        references: intent.references,
+        variant: intent.variant,
+      }),
+    };
+    const withModel = { ...config, model: 'site-model' };
+    const madeBy = (provider: HeroProvider, heroes: ContentHero[], placeholder = false): Lock => {
+      const { jobs } = planJobs({
+        ...base,
+        config: withModel,
+        registry: registry([paid, other], [provider]),
+        heroes,
+      });
+      const images = Object.fromEntries(
+        jobs.map((job) => [job.key, entryFor(job.request, job.file, placeholder)]),
+      );
+      return { version: 1, images, pending: {} };
+    };
+    // Only `other`'s key is set on this machine; `paid`'s images are looked up, never made.
+    const afterSwitch = (lock: Lock, heroes: ContentHero[]) =>
+      planJobs({
+        ...base,
+        config: withModel,
+        lock,
+        registry: registry([paid, other], [other], [paid]),
+        heroes,
+      }).jobs;
+
+    it('keeps what the other provider made for the same intent: cached, at $0', () => {
+      const lock = madeBy(paid, [hero('a.md', 'x')]);
+      const jobs = afterSwitch(lock, [hero('a.md', 'x'), hero('b.md', 'new')]);
+      expect(jobs[0]!.status).toBe('cached');
+      expect(jobs[0]!.request.provider).toBe('paid');
+      expect(jobs[0]!.request.model).toBe('site-model');
+      expect(jobs[0]!.key).toBe(Object.keys(lock.images)[0]);
+      expect(jobs[0]!.estimate.usd).toBe(0);
+      // A new prompt is made by the provider that runs here.
+      expect(jobs[1]!.request.provider).toBe('other');
+      expect(jobs[1]!.status).toBe('missing');
+    });
+
+    it('prefers the running provider’s own image when both made one', () => {
+      const lock = madeBy(paid, [hero('a.md', 'x')]);
+      Object.assign(lock.images, madeBy(other, [hero('a.md', 'x')]).images);
+      const jobs = afterSwitch(lock, [hero('a.md', 'x')]);
+      expect(jobs[0]!.request.provider).toBe('other');
+      expect(jobs[0]!.status).toBe('cached');
+    });
+
+    it('does not keep the other provider’s stand-in, nor another intent, nor over an explicit provider', () => {
+      const standIn = madeBy(paid, [hero('a.md', 'x')], true);
+      const [stale] = afterSwitch(standIn, [hero('a.md', 'x')]);
+      expect(stale!.request.provider).toBe('other');
+      expect(stale!.status).toBe('missing');
+      const lock = madeBy(paid, [hero('a.md', 'x')]);
+      const jobs = afterSwitch(lock, [
+        hero('a.md', 'x', { aspect: '1:1' }),
+        hero('b.md', 'x', { provider: 'other' }),
+      ]);
+      expect(jobs.map((job) => [job.request.provider, job.status])).toEqual([
+        ['other', 'missing'],
+        ['other', 'missing'],
+      ]);
+    });
   });
 
   it('names file, line and field for invalid requests and unknown providers', () => {

@@ -44,6 +44,7 @@ function registryOf(provider: HeroProvider): ProviderRegistry {
     ids: () => [provider.id],
     get: (id) => (id === provider.id ? provider : undefined),
     candidatesFor: () => [provider],
+    storedAlternatives: () => [],
   };
 }
 

@@ -49,10 +49,29 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   if (hiddenCached > 0) {
     text += `${plural(hiddenCached, 'cached image')} not listed (--all lists them)\n`;
   }
+  text += madeElsewhereText(plan.jobs, plan.provider.id);
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
   text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
   io.stdout.write(text);
   return EXIT.OK;
+}
+
+/**
+ * Cached images another provider made (before a switch of API key): kept, not paid again. Said
+ * outright, since the table may not list them and the provider line names another provider.
+ */
+function madeElsewhereText(jobs: readonly Job[], running: string): string {
+  const byProvider = new Map<string, number>();
+  for (const job of jobs) {
+    if (job.status !== 'cached' || job.request.provider === running) continue;
+    byProvider.set(job.request.provider, (byProvider.get(job.request.provider) ?? 0) + 1);
+  }
+  return [...byProvider]
+    .map(
+      ([provider, count]) =>
+        `${count} cached image${count === 1 ? ' was' : 's were'} made by ${provider}, not ${running}: kept, not paid again\n`,
+    )
+    .join('');
 }
 
 function estimateText(job: Job): string {

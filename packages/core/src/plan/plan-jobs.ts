@@ -99,39 +99,57 @@ export function planHero(
   // Candidates are tried in order: a real image already stored wins, then any stored stand-in,
   // so a paid image committed earlier is used even on a machine without a key (CI without
   // secrets). Otherwise the last candidate, the one that can run here, makes the image.
-  const last = candidates.length - 1;
-  const options = candidates.flatMap((provider, index) => {
+  // A hero that names no provider is also satisfied by what another paid provider made for the
+  // same intent (same prompt, size, quality… as that provider would ask for them): a switch
+  // of API key must not pay for every image again.
+  const lookups = hero.spec.provider === undefined ? registry.storedAlternatives() : [];
+  const siteWide = (provider: HeroProvider) =>
+    hero.spec.provider === undefined || registry.candidatesFor(undefined).includes(provider);
+  const all = [...lookups, ...candidates];
+  const options = all.flatMap((provider, index) => {
     // Earlier candidates are only looked up in the lock: one that cannot take this request
     // (a model it does not know) is skipped. The last one must be able to make it.
-    if (index === last) return [plannedFor(provider, intent, input)];
+    if (index === all.length - 1) return [plannedFor(provider, intent, input, siteWide)];
     try {
-      return [plannedFor(provider, intent, input)];
+      return [plannedFor(provider, intent, input, siteWide)];
     } catch {
       return [];
     }
   });
-  // One candidate (a key is set, or the hero names its provider): nothing to choose.
+  // One candidate (the hero or the config names its provider): nothing to choose.
   if (options.length === 1) return validated(options[0]!, hero);
-  const stored = (planned: PlannedHero) => input.lock.images[planned.key];
-  const chosen =
-    options.find((planned) => stored(planned) && !stored(planned)?.placeholder) ??
-    options.find((planned) => stored(planned)) ??
-    options.at(-1)!;
-  return validated(chosen, hero);
+  return validated(chooseStored(options, input.lock), hero);
+}
+
+/**
+ * Of the ways a hero can be made (the last one runs here), the one whose image is stored: the
+ * runner's own real image, else any real image, else (offline only) any stored stand-in, else
+ * the runner. With a key set, another provider's stand-in is never kept over a real image.
+ */
+function chooseStored(options: readonly PlannedHero[], lock: Lock): PlannedHero {
+  const runner = options.at(-1)!;
+  const real = (planned: PlannedHero) => {
+    const entry = lock.images[planned.key];
+    return entry !== undefined && !entry.placeholder;
+  };
+  if (real(runner)) return runner;
+  return (
+    options.find(real) ??
+    (runner.provider.paid ? undefined : options.find((planned) => lock.images[planned.key])) ??
+    runner
+  );
 }
 
 function plannedFor(
   provider: HeroProvider,
   intent: HeroIntent,
   input: Pick<PlanInput, 'config' | 'registry' | 'outDir'>,
+  siteWide: (provider: HeroProvider) => boolean,
 ): PlannedHero {
   // The site-wide model belongs to the site-wide paid provider(s) — on a machine without a key
   // too, so the key of an image paid for elsewhere comes out the same; a hero that names
   // another provider uses that provider's own default; offline art ignores it.
-  const siteModel =
-    provider.paid && input.registry.candidatesFor(undefined).includes(provider)
-      ? input.config.model
-      : undefined;
+  const siteModel = provider.paid && siteWide(provider) ? input.config.model : undefined;
   const model = intent.model ?? siteModel ?? provider.defaultModel;
   const request = provider.prepare(intent, model);
   const key = computeKey(request);

@@ -18,6 +18,13 @@ export interface ProviderRegistry {
    * takes the first whose image is already stored, else the last one, which can run here.
    */
   candidatesFor(override: string | undefined): HeroProvider[];
+  /**
+   * Providers whose stored images also satisfy a hero that names no provider, although they
+   * do not make new ones here: with `provider: 'auto'` and a key set, the other built-in paid
+   * providers. Switching keys (OpenAI → hiapi) then keeps every image already paid for. Only
+   * looked up in the lock, never called.
+   */
+  storedAlternatives(): HeroProvider[];
 }
 
 export function createProviderRegistry(
@@ -38,6 +45,7 @@ export function createProviderRegistry(
   if (custom) byId.set(custom.id, custom);
 
   let defaults: HeroProvider[];
+  let alternatives: HeroProvider[] = [];
   let reason: string;
   if (custom) {
     defaults = [custom];
@@ -47,9 +55,11 @@ export function createProviderRegistry(
     reason = `provider "${config.provider}" from config`;
   } else if (openai.isConfigured()) {
     defaults = [openai];
+    alternatives = [hiapi];
     reason = 'OPENAI_API_KEY is set';
   } else if (hiapi.isConfigured()) {
     defaults = [hiapi];
+    alternatives = [openai];
     reason = 'HIAPI_API_KEY is set';
   } else {
     // No key: images already paid for and committed are still used; the rest get offline art.
@@ -68,5 +78,6 @@ export function createProviderRegistry(
       const provider = byId.get(override);
       return provider ? [provider] : [];
     },
+    storedAlternatives: () => alternatives,
   };
 }

@@ -284,6 +284,15 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
   }
   if (provider.paid && !provider.isConfigured()) {
     const variable = KEY_VARIABLE[provider.id];
+    if (renewing) {
+      // Kept after a switch of API key (provider: auto): the new take is asked of its maker.
+      return standIn(
+        'no credentials',
+        'PROVIDER_AUTH',
+        `no API key for ${provider.id}, which made this image: no new take was made`,
+        `set ${variable ?? `the key of ${provider.id}`} for a new take by ${provider.id}, or name the provider that should make one on the hero (\`provider:\`)`,
+      );
+    }
     return standIn(
       'no credentials',
       'PROVIDER_AUTH',
