@@ -4,7 +4,7 @@
  * settings that say where to send requests (root, base URLs). Real CLI processes against the
  * mock API over HTTP.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
@@ -76,4 +76,32 @@ describe('settings that say where herogen works and calls', () => {
       expect(mock.requests.length).toBe(before);
     },
   );
+});
+
+describe('content files', () => {
+  it('a prompt that is not valid UTF-8 is refused with file, line and field before any call', async () => {
+    const p = await project({}, 1);
+    const bad = path.join(p.root, 'src/content/cafe.md');
+    await writeFile(
+      bad,
+      Buffer.concat([
+        Buffer.from('---\ntitle: Cafe\nhero:\n  prompt: "A caf'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(' with '),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"\n  alt: x\n---\n'),
+      ]),
+    );
+    // Old enough for the scan cache to keep it, were it ever taken for clean.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(bad, hourAgo, hourAgo);
+    const before = mock.requests.length;
+    for (const args of [['plan'], ['generate'], ['generate']]) {
+      const result = await run(p, args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('src/content/cafe.md:4 (hero.prompt)');
+      expect(result.stderr).toContain('not valid UTF-8');
+    }
+    expect(mock.requests.length).toBe(before);
+  });
 });

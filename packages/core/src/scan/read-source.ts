@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { firstInvalidUtf8Line } from './utf8.js';
 
 /** Enough for any reasonable frontmatter; bodies beyond it are never read. */
 const HEAD_BYTES = 16 * 1024;
@@ -17,6 +18,8 @@ export interface SourceHead {
   text: string;
   /** False when the file is longer than what was read and the fence was not found in it. */
   complete: boolean;
+  /** Line of the first byte that is not UTF-8 in `text` (decoded as U+FFFD), if any. */
+  invalidUtf8Line?: number;
 }
 
 /**
@@ -52,11 +55,18 @@ export function readFrontmatterHead(path: string): SourceHead {
     return { text: '', complete: true };
   }
   const end = findClosingFence(sharedBuffer, start + 3, length, marker);
-  // A multi-byte character cut at the end decodes to U+FFFD; that can only happen when the
-  // fence was not found, and the caller then rereads the whole file.
-  return end === -1
-    ? { text: sharedBuffer.toString('utf8', 0, length), complete }
-    : { text: sharedBuffer.toString('utf8', 0, end), complete: true };
+  // A multi-byte character cut at the end of an incomplete read is not an encoding error: the
+  // fence was not found, and the caller rereads the whole file.
+  if (end === -1 && !complete) return { text: sharedBuffer.toString('utf8', 0, length), complete };
+  return decode(sharedBuffer.subarray(0, end === -1 ? length : end));
+}
+
+function decode(bytes: Buffer): SourceHead {
+  const text = bytes.toString('utf8');
+  const invalidUtf8Line = firstInvalidUtf8Line(bytes);
+  return invalidUtf8Line === undefined
+    ? { text, complete: true }
+    : { text, complete: true, invalidUtf8Line };
 }
 
 /** Byte offset just past a line holding only the fence (`\n---`, spaces allowed), or -1. */
@@ -77,6 +87,6 @@ function findClosingFence(buffer: Buffer, from: number, length: number, marker: 
 }
 
 /** The whole file, for frontmatter longer than the head. */
-export function readSourceFull(path: string): string {
-  return readFileSync(path, 'utf8');
+export function readSourceFull(path: string): SourceHead {
+  return decode(readFileSync(path));
 }

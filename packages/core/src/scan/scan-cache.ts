@@ -22,7 +22,7 @@ import { tempFileName } from '../fs/atomic-write.js';
 import type { HeroSpec } from '../types.js';
 
 /** Bump when what a cached entry holds, or how it is produced, changes. */
-const SCAN_CACHE_VERSION = 1;
+const SCAN_CACHE_VERSION = 2;
 
 /**
  * A file modified this recently is not cached: on file systems with coarse timestamps a second

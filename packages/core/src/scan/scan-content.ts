@@ -14,6 +14,7 @@ import { readFrontmatterHead, readSourceFull } from './read-source.js';
 import { resolveReferences } from './resolve-references.js';
 import { type CachedScan, openScanCache } from './scan-cache.js';
 import { splitFrontmatter } from './split-frontmatter.js';
+import { invalidUtf8Error } from './utf8.js';
 
 export interface ScanOptions {
   /** Absolute project root. */
@@ -252,14 +253,25 @@ function scanFile(
 ): Candidate | undefined {
   // Plain concatenation: path.resolve per file shows up in profiles of large sites.
   const absolute = `${root}/${file}`;
-  const head = readFrontmatterHead(absolute);
-  if (head.text === '') return undefined;
-  let block = splitFrontmatterOrUndefined(head.text, file, head.complete);
-  if (block === 'truncated') block = splitFrontmatter(readSourceFull(absolute), file);
+  let source = readFrontmatterHead(absolute);
+  if (source.text === '') return undefined;
+  let block = splitFrontmatterOrUndefined(source.text, file, source.complete);
+  if (block === 'truncated') {
+    source = readSourceFull(absolute);
+    block = splitFrontmatter(source.text, file);
+  }
   // Cheap pre-filter: most files of a large site may have no hero at all.
   if (!block?.text.includes(field)) return undefined;
 
-  const frontmatter = parseFrontmatterBlock(block, file);
+  const badLine = source.invalidUtf8Line;
+  let frontmatter: ReturnType<typeof parseFrontmatterBlock>;
+  try {
+    frontmatter = parseFrontmatterBlock(block, file);
+  } catch (error) {
+    // A bad byte explains a parse error better than the parser can.
+    throw badLine === undefined ? error : invalidUtf8Error(file, badLine);
+  }
+  if (badLine !== undefined) throw invalidUtf8Error(file, badLine, frontmatter);
   const value = frontmatter.data[field];
   if (value === null || value === undefined || value === false) return undefined;
   const line = frontmatter.lineOf([field]) ?? block.lineOffset + 1;
