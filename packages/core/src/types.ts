@@ -131,7 +131,14 @@ export interface TaskJournal {
 }
 
 export interface ProviderContext {
+  /** Abort everything now (a second Ctrl-C): what is dropped may have been paid for. */
   signal: AbortSignal;
+  /**
+   * The run is stopping (first Ctrl-C, SIGTERM): stop waiting for work that the next run can
+   * pick up without paying again (a hiapi task whose id is saved). Calls that could be lost,
+   * and paid, if dropped carry on until `signal`.
+   */
+  stopSignal?: AbortSignal;
   logger: Logger;
   /** Root-relative POSIX path → bytes, confined to the project root. */
   readReference(path: string): Promise<Uint8Array>;

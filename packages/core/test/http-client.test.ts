@@ -101,17 +101,48 @@ describe('createHttpClient', () => {
     }
   });
 
-  it('never follows a redirect on an API call, but may for a download', async () => {
+  it('never follows a redirect', async () => {
     const http = createHttpClient();
     try {
-      const api = await http.request({ method: 'GET', url: `${base}/moved` });
-      expect(api.status).toBe(302);
-      const file = await http.request({
+      const moved = await http.request({ method: 'GET', url: `${base}/moved` });
+      expect(moved.status).toBe(302);
+      expect(moved.headers.location).toBe('/ok');
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('publicOnly: refuses private addresses after DNS, except the allowed host', async () => {
+    const http = createHttpClient();
+    const port = new URL(base).port;
+    const before = sockets;
+    try {
+      // An IP literal is refused without a lookup; a name is refused once it resolves.
+      for (const url of [`${base}/ok`, `http://localhost:${port}/ok`, 'http://[::1]:9/ok']) {
+        const refused = await transportFailure(
+          http.request({ method: 'GET', url, publicOnly: {} }),
+        );
+        expect(refused.kind).toBe('refused');
+        expect(refused.message).toMatch(/private, loopback or reserved address/);
+      }
+      const named = await transportFailure(
+        http.request({
+          method: 'GET',
+          url: `http://localhost:${port}/ok`,
+          publicOnly: { exceptHost: '127.0.0.1' },
+        }),
+      );
+      expect(named.message).toBe(
+        'localhost resolves to 127.0.0.1, which is a private, loopback or reserved address',
+      );
+      // Nothing was connected, let alone sent.
+      expect(sockets).toBe(before);
+      const allowed = await http.request({
         method: 'GET',
-        url: `${base}/moved`,
-        followRedirects: true,
+        url: `${base}/ok`,
+        publicOnly: { exceptHost: '127.0.0.1' },
       });
-      expect(file.status).toBe(200);
+      expect(allowed.status).toBe(200);
     } finally {
       await http.close();
     }

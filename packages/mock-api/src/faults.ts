@@ -1,4 +1,4 @@
-import type { Fault, FaultRule, MockRoute, StatusFault } from './types.js';
+import type { DownloadTarget, Fault, FaultRule, MockRoute, StatusFault } from './types.js';
 
 /** Named builders for the fault script, matching the real APIs' error answers (providers.md §1.6, §2). */
 export const faults = {
@@ -85,6 +85,16 @@ export const faults = {
         'Your organization must be verified to use this model. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization.',
     };
   },
+  /** hiapi download: 404 `NOT_FOUND` "file not found" (a CDN not serving the file yet). */
+  fileNotFound(): StatusFault {
+    return {
+      type: 'status',
+      status: 404,
+      errorType: 'invalid_request_error',
+      message: 'file not found',
+      hiapi: { errorCode: 'NOT_FOUND', message: 'file not found' },
+    };
+  },
   /** 404 `model_not_found`. */
   modelNotFound(model = 'gpt-image-2'): StatusFault {
     return {
@@ -112,7 +122,14 @@ export const faults = {
     ...(message === undefined ? {} : { message }),
   }),
   taskStuck: (): Fault => ({ type: 'taskStuck' }),
+  slowTask: (durationMs: number): Fault => ({ type: 'slowTask', durationMs }),
   expiredDownload: (): Fault => ({ type: 'expiredDownload' }),
+  expiredUrl: (): Fault => ({ type: 'expiredUrl' }),
+  downloadUrl: (to: DownloadTarget): Fault => ({ type: 'downloadUrl', to }),
+  redirectDownload: (to: DownloadTarget | 'same-origin'): Fault => ({
+    type: 'redirectDownload',
+    to,
+  }),
   oversizedDownload: (bytes: number, declareLength = true): Fault => ({
     type: 'oversizedDownload',
     bytes,
@@ -132,7 +149,11 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   decompressionBomb: ['openai.generations', 'openai.edits', 'hiapi.download'],
   taskFail: ['hiapi.create'],
   taskStuck: ['hiapi.create'],
+  slowTask: ['hiapi.create'],
   expiredDownload: ['hiapi.download'],
+  expiredUrl: ['hiapi.get'],
+  downloadUrl: ['hiapi.get'],
+  redirectDownload: ['hiapi.download'],
   oversizedDownload: ['hiapi.download'],
 };
 

@@ -4,6 +4,7 @@ import { resolveHiapiTask } from './hiapi-validate.js';
 import { createTaskId } from './http-utils.js';
 import { hashOf, nonImageBytes, renderImage } from './images.js';
 import { hiapiErrorReply, jsonReply } from './replies.js';
+import type { DownloadTarget, Fault } from './types.js';
 
 export type HiapiTaskStatus = 'queued' | 'handling' | 'archiving' | 'success' | 'fail';
 
@@ -27,7 +28,8 @@ export function handleTaskCreate(ctx: HandlerContext): HandlerResult {
         id: createTaskId(),
         key: ctx.key ?? '',
         createdAt: Date.now(),
-        durationMs: ctx.state.options.taskDurationMs,
+        durationMs:
+          fault?.type === 'slowTask' ? fault.durationMs : ctx.state.options.taskDurationMs,
         task: resolved.value,
         outcome:
           fault?.type === 'taskFail' ? 'fail' : fault?.type === 'taskStuck' ? 'stuck' : 'success',
@@ -58,7 +60,13 @@ export function handleTaskGet(ctx: HandlerContext): HandlerResult {
       jsonReply(200, {
         code: 200,
         message: 'success',
-        data: describeTask(task, Date.now(), ctx.state.baseUrl, ctx.state.options.downloadTtlMs),
+        data: describeTask(
+          task,
+          Date.now(),
+          ctx.state.baseUrl,
+          ctx.state.options.downloadTtlMs,
+          ctx.fault,
+        ),
       }),
   };
 }
@@ -74,6 +82,15 @@ export function handleDownload(ctx: HandlerContext): HandlerResult {
   const expireAtMs = finishedAt(task) + ctx.state.options.downloadTtlMs;
   if (ctx.fault?.type === 'expiredDownload' || now >= expireAtMs) {
     return { reply: hiapiErrorReply(410, 'file expired: download it before expireAt') };
+  }
+  if (ctx.fault?.type === 'redirectDownload') {
+    const own = fileUrl(ctx.state.baseUrl, task.id);
+    const hop = Number(ctx.url.searchParams.get('hop') ?? 0) + 1;
+    const location =
+      ctx.fault.to === 'same-origin'
+        ? `${new URL(own).pathname}?hop=${hop}`
+        : hostileUrl(own, ctx.fault.to);
+    return { reply: { status: 302, headers: { location }, body: Buffer.alloc(0) } };
   }
   return {
     produce: async () => {
@@ -108,6 +125,7 @@ export function describeTask(
   now: number,
   baseUrl: string,
   downloadTtlMs: number,
+  fault?: Fault,
 ): Record<string, unknown> {
   const status = taskStatus(task, now);
   const terminal = status === 'success' || status === 'fail';
@@ -119,11 +137,13 @@ export function describeTask(
     completed: terminal ? Math.floor(finishedAt(task) / 1000) : 0,
   };
   if (status === 'success') {
+    const own = fileUrl(baseUrl, task.id);
+    const expireAtMs = fault?.type === 'expiredUrl' ? now - 1000 : finishedAt(task) + downloadTtlMs;
     data.output = [
       {
-        url: `${baseUrl}/files/${task.id}/0.png`,
+        url: fault?.type === 'downloadUrl' ? hostileUrl(own, fault.to) : own,
         type: 'image',
-        expireAt: Math.floor((finishedAt(task) + downloadTtlMs) / 1000),
+        expireAt: Math.floor(expireAtMs / 1000),
       },
     ];
   }
@@ -144,6 +164,23 @@ export function taskStatus(task: MockTask, now: number): HiapiTaskStatus {
   if (task.outcome === 'stuck' || elapsed < d * HANDLING_UNTIL) return 'handling';
   if (elapsed < d) return 'archiving';
   return task.outcome === 'fail' ? 'fail' : 'success';
+}
+
+function fileUrl(baseUrl: string, taskId: string): string {
+  return `${baseUrl}/files/${taskId}/0.png`;
+}
+
+/** The file at `own` (this server) reached through a URL a client must refuse. */
+function hostileUrl(own: string, to: DownloadTarget): string {
+  const url = new URL(own);
+  switch (to) {
+    case 'other-host':
+      return `http://localhost:${url.port}${url.pathname}`;
+    case 'http':
+      return `http://${url.host}${url.pathname}`;
+    case 'private':
+      return `https://localhost:${url.port}${url.pathname}`;
+  }
 }
 
 function finishedAt(task: MockTask): number {

@@ -23,6 +23,7 @@ export {
 } from './openai-validate.js';
 export { createMockApi, resolveMockApiOptions } from './server.js';
 export type {
+  DownloadTarget,
   Fault,
   FaultRule,
   MockApi,

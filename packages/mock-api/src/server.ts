@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseBody, promptOf, summarizeBody } from './body.js';
 import type {
@@ -62,7 +63,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
   const closing = new AbortController();
   const sockets = new Set<Socket>();
 
-  const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       // A bug in the mock must not hang the client: answer 500 if we still can.
       if (!res.headersSent && !res.destroyed) {
@@ -71,7 +72,10 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
         res.destroy();
       }
     });
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ ...options.tls, keepAliveTimeout: 5000 }, onRequest)
+    : createServer({ keepAliveTimeout: 5000 }, onRequest);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -214,7 +218,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
   });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${hostForUrl}:${address.port}`;
   state.baseUrl = url;
 
   let closed: Promise<void> | undefined;

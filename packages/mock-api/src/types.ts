@@ -72,10 +72,26 @@ export type Fault =
   | { type: 'taskFail'; code?: string; message?: string }
   /** hiapi create: the task never leaves `handling`. */
   | { type: 'taskStuck' }
-  /** hiapi download: answer 410 as if the file had expired. */
+  /** hiapi create: the task takes this long instead of `taskDurationMs`. */
+  | { type: 'slowTask'; durationMs: number }
+  /** hiapi download: answer 410 as if the file had expired, although `expireAt` is in the future. */
   | { type: 'expiredDownload' }
+  /** hiapi poll: `output[0].expireAt` of the finished task is already past. */
+  | { type: 'expiredUrl' }
+  /** hiapi poll: `output[0].url` points somewhere herogen must refuse (see `DownloadTarget`). */
+  | { type: 'downloadUrl'; to: DownloadTarget }
+  /** hiapi download: `302` to `to`; `same-origin` redirects to the same file on this server. */
+  | { type: 'redirectDownload'; to: DownloadTarget | 'same-origin' }
   /** hiapi download: stream `bytes` bytes (an image followed by padding), larger than any sane cap. */
   | { type: 'oversizedDownload'; bytes: number; declareLength?: boolean };
+
+/**
+ * Where a hostile download URL points, always at this same server so that a client which does
+ * not refuse it gets the file: `other-host` is `http://localhost:<port>/…` (plain http, another
+ * host name), `http` is this server's own URL with `http:` (a downgrade when the mock serves
+ * https), `private` is `https://localhost:<port>/…` (https, but a name that resolves to loopback).
+ */
+export type DownloadTarget = 'other-host' | 'http' | 'private';
 
 /** One line of the fault script. The first rule that matches the request and applies to its route wins. */
 export interface FaultRule {
@@ -114,10 +130,12 @@ export interface MockApiOptions {
   faults?: FaultRule[];
   /** Largest accepted request body; larger bodies get 413. @default 64 MiB */
   maxBodyBytes?: number;
+  /** Serve https with this key and certificate (PEM) instead of plain http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface MockApi {
-  /** e.g. `http://127.0.0.1:43121` (no trailing slash). */
+  /** e.g. `http://127.0.0.1:43121` (`https://` with `tls`; no trailing slash). */
   url: string;
   /** `${url}/v1`, the value for `OPENAI_BASE_URL`. */
   openaiBaseURL: string;

@@ -48,6 +48,8 @@ const hiapiOptions = z
     baseURL: z.url().optional(),
     /** Flat USD price per call, keyed `<model>` or `<model>@<resolution>`. */
     prices: z.record(z.string(), z.number().nonnegative()).optional(),
+    /** Longest wait for a task before giving up on this run (the next run resumes it). */
+    maxPollMs: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -1,11 +1,20 @@
 /**
  * The one HTTP client of a run: an undici Agent with keep-alive and a connection count tied to
- * the run's concurrency. API calls never follow redirects (a 3xx comes back as a response and
- * the provider treats it as an error); downloads of finished files may follow a few. Bodies are
- * read into memory under a byte cap. Failures below HTTP come out as a `TransportError` whose
- * `kind` says whether the request can have reached the server, which decides billing and retry.
+ * the run's concurrency. Redirects are never followed (a 3xx comes back as a response: API
+ * calls treat it as an error, downloads check each hop themselves). Requests to URLs taken from
+ * an API answer can be held to public addresses, checked on the address actually connected to.
+ * Bodies are read into memory under a byte cap. Failures below HTTP come out as a
+ * `TransportError` whose `kind` says whether the request can have reached the server, which
+ * decides billing and retry.
  */
+import { isIP } from 'node:net';
 import type { Agent, Dispatcher, FormData } from 'undici';
+import {
+  isPublicAddress,
+  NON_PUBLIC_ADDRESS,
+  nonPublicAddressError,
+  publicOnlyLookup,
+} from './public-address.js';
 
 type Undici = typeof import('undici');
 let undici: Promise<Undici> | undefined;
@@ -42,8 +51,12 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Largest body accepted; more aborts the request. @default DEFAULT_MAX_JSON_BYTES */
   maxBodyBytes?: number;
-  /** Follow up to 3 redirects (file downloads only; API calls never do). */
-  followRedirects?: boolean;
+  /**
+   * Connect only to public IP addresses (checked after DNS, on the address connected to), except
+   * for `exceptHost`, which may be private: the API's own host, e.g. a local mock. A refused
+   * address fails with a `refused` TransportError before anything is sent.
+   */
+  publicOnly?: { exceptHost?: string };
 }
 
 export interface HttpResponse {
@@ -64,8 +77,15 @@ export interface HttpClient {
  * - `unsent`: the connection could not be made; the server never saw the request.
  * - `lost`: the connection broke after the request was sent (reset, truncated body).
  * - `too-large`: the body exceeded `maxBodyBytes`.
+ * - `refused`: `publicOnly` and the host's address is not public; nothing was sent.
  */
-export type TransportErrorKind = 'aborted' | 'timeout' | 'unsent' | 'lost' | 'too-large';
+export type TransportErrorKind =
+  | 'aborted'
+  | 'timeout'
+  | 'unsent'
+  | 'lost'
+  | 'too-large'
+  | 'refused';
 
 export class TransportError extends Error {
   readonly kind: TransportErrorKind;
@@ -138,6 +158,10 @@ function classify(
   const sys = systemCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   const extra = { status: state.status, code: sys ?? code };
+  if (code === NON_PUBLIC_ADDRESS || sys === NON_PUBLIC_ADDRESS) {
+    const reason = code === NON_PUBLIC_ADDRESS ? detail : String((error as Error).cause);
+    return new TransportError('refused', reason.replace(/^Error: /, ''), extra);
+  }
   if (state.callerAborted) return new TransportError('aborted', 'the request was aborted', extra);
   if (state.timedOut || (code && TIMEOUT_CODES.has(code))) {
     return new TransportError('timeout', 'no complete response before the deadline', extra);
@@ -195,20 +219,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
   const defaultTimeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let dispatchers:
-    | Promise<{ agent: Agent; downloads: Dispatcher; request: Undici['request'] }>
+    | Promise<{ agent: Agent; publicOnly: Agent; request: Undici['request'] }>
     | undefined;
   const ready = () => {
-    dispatchers ??= loadUndici().then(({ Agent, interceptors, request }) => {
-      const agent = new Agent({
+    dispatchers ??= loadUndici().then(({ Agent, request }) => {
+      const settings = {
         connections: concurrency,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
         headersTimeout: defaultTimeout,
         bodyTimeout: defaultTimeout,
-      });
-      const downloads = agent.compose(
-        interceptors.redirect({ maxRedirections: 3, throwOnMaxRedirect: true }),
-      );
-      return { agent, downloads, request };
+      };
+      const agent = new Agent(settings);
+      const publicOnly = new Agent({ ...settings, connect: { lookup: publicOnlyLookup } });
+      return { agent, publicOnly, request };
     });
     return dispatchers;
   };
@@ -222,7 +245,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       callerAborted: false,
     };
     if (req.signal?.aborted) throw new TransportError('aborted', 'the request was aborted');
-    const { agent, downloads, request } = await ready();
+    const guarded = req.publicOnly ? needsPublicAddress(req.url, req.publicOnly.exceptHost) : false;
+    const { agent, publicOnly, request } = await ready();
     if (closed) throw new TransportError('unsent', 'the HTTP client was closed');
     const controller = new AbortController();
     const onAbort = () => {
@@ -240,7 +264,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         headers: req.headers,
         body: req.body,
         signal: controller.signal,
-        dispatcher: req.followRedirects ? downloads : agent,
+        dispatcher: guarded ? publicOnly : agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -275,7 +299,33 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     async close() {
       if (closed) return;
       closed = true;
-      if (dispatchers) await (await dispatchers).agent.close();
+      if (dispatchers) {
+        const { agent, publicOnly } = await dispatchers;
+        await Promise.all([agent.close(), publicOnly.close()]);
+      }
     },
   };
+}
+
+/**
+ * Whether a `publicOnly` request must go through the checking agent. An IP literal is checked
+ * here (no DNS lookup happens for it), a host name when it is resolved at connect time.
+ */
+function needsPublicAddress(url: string, exceptHost: string | undefined): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return true;
+  }
+  if (exceptHost !== undefined && hostname.toLowerCase() === exceptHost.toLowerCase()) {
+    return false;
+  }
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(bare) !== 0 && !isPublicAddress(bare)) {
+    throw new TransportError('refused', nonPublicAddressError(bare, bare).message, {
+      code: NON_PUBLIC_ADDRESS,
+    });
+  }
+  return true;
 }

@@ -233,6 +233,10 @@ export function transportError(
       code = 'PROVIDER_BAD_RESPONSE';
       message = `${head} returned a response that is too large${tail}: ${error.message}.`;
       break;
+    case 'refused':
+      code = 'PROVIDER_BAD_RESPONSE';
+      message = `${head} was refused before connecting${tail}: ${error.message}.`;
+      break;
     case 'unsent':
       code = 'PROVIDER_UNAVAILABLE';
       message = `${head} could not reach the API${tail}: ${error.message}. Check the network and the base URL.`;

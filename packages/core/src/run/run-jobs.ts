@@ -518,6 +518,7 @@ async function generateOne(
     const pending = lock.pending[job.key];
     const providerContext: ProviderContext = {
       signal,
+      ...(options.signal ? { stopSignal: options.signal } : {}),
       ...(context.http ? { http: context.http } : {}),
       ...(context.rateGate ? { rateGate: context.rateGate } : {}),
       logger: context.logger,
