@@ -250,15 +250,29 @@ const CASES: FaultCase[] = [
     },
   },
   {
-    fault: 'hiapi expired download',
+    fault: 'hiapi download 410 before expireAt',
     provider: 'hiapi',
     rules: always(faults.expiredDownload(), 'hiapi.download'),
+    expect: {
+      outcome: 'placeholder',
+      code: 'PROVIDER_UNAVAILABLE',
+      retries: 2,
+      paidRouteCalls: 1,
+      billed: 1,
+      pendingKept: true,
+    },
+  },
+  {
+    fault: 'hiapi download URL past expireAt',
+    provider: 'hiapi',
+    rules: always(faults.expiredUrl(), 'hiapi.get'),
     expect: {
       outcome: 'placeholder',
       code: 'PROVIDER_TASK_FAILED',
       retries: 0,
       paidRouteCalls: 1,
       billed: 1,
+      pendingKept: false,
     },
   },
   {

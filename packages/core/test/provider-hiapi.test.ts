@@ -195,7 +195,10 @@ describe('hiapi provider: happy path and resume', () => {
     await p.generate(request, first).catch(() => {});
     const taskId = first.recorded[0]!;
     const before = count('hiapi.create');
-    mock.setFaults([{ route: 'hiapi.download', times: 1, fault: faults.expiredDownload() }]);
+    // Past its expireAt: the only case where a finished task is given up. The task (120 ms)
+    // has finished by then, so the one faulted poll is the one that reports success.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    mock.setFaults([{ route: 'hiapi.get', times: 1, fault: faults.expiredUrl() }]);
     const ctx = context({ task: { resumeTaskId: taskId, record: async () => {} } });
     const image = await p.generate(request, ctx);
     expect(count('hiapi.create') - before).toBe(1);
@@ -245,14 +248,58 @@ describe('hiapi provider: failures', () => {
     expect(count('hiapi.create')).toBe(1);
   });
 
-  it('reports an expired download of a fresh task without paying for another', async () => {
+  it('gives up a fresh task whose URL is past expireAt, without fetching it', async () => {
+    const { error } = await failWith([{ route: 'hiapi.get', fault: faults.expiredUrl() }]);
+    expect(error.code).toBe('PROVIDER_TASK_FAILED');
+    expect(error.message).toContain('expired at');
+    expect(count('hiapi.create')).toBe(1);
+    expect(count('hiapi.download')).toBe(0);
+  });
+
+  it('retries a 404/410 before expireAt, then keeps the task for the next run', async () => {
+    mock.setFaults([{ route: 'hiapi.download', times: 2, fault: faults.fileNotFound() }]);
+    const p = provider();
+    const ctx = context();
+    const image = await p.generate(p.prepare(intent(), 'gpt-image-2'), ctx);
+    expect(image.bytes.length).toBeGreaterThan(0);
+    expect(count('hiapi.download')).toBe(3);
+    mock.reset();
     const { error } = await failWith([
       { route: 'hiapi.download', fault: faults.expiredDownload() },
     ]);
-    expect(error.code).toBe('PROVIDER_TASK_FAILED');
-    expect(error.message).toContain('HTTP 410');
+    // Not PROVIDER_TASK_FAILED: the run keeps the task id, and the next one downloads again.
+    expect(error.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(error.mayHaveBilled).toBe(true);
+    expect(error.message).toContain('HTTP 410, though its URL is valid until');
+    expect(error.message).toContain('its id is kept');
     expect(count('hiapi.create')).toBe(1);
-    expect(count('hiapi.download')).toBe(1);
+    expect(count('hiapi.download')).toBe(4);
+  });
+
+  it('ends a poll at once when the run stops, naming the task to resume', async () => {
+    mock.setFaults([{ route: 'hiapi.create', fault: faults.taskStuck() }]);
+    const stop = new AbortController();
+    const p = provider();
+    const ctx = context({ stopSignal: stop.signal }, () => setTimeout(() => stop.abort(), 30));
+    const error = await p.generate(p.prepare(intent(), 'gpt-image-2'), ctx).catch((e) => e);
+    expect(HerogenError.is(error) && error.code).toBe('ABORTED');
+    expect(error.message).toContain(
+      `task ${ctx.recorded[0]} still running at hiapi; the next run resumes it without paying again`,
+    );
+    expect(error.mayHaveBilled).toBe(true);
+    expect(count('hiapi.create')).toBe(1);
+  });
+
+  it('a stop does not drop a create in flight: its id is saved first', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const p = provider();
+    const ctx = context({ stopSignal: stop.signal });
+    const error = await p.generate(p.prepare(intent(), 'gpt-image-2'), ctx).catch((e) => e);
+    expect(error.code).toBe('ABORTED');
+    expect(ctx.recorded).toHaveLength(1);
+    expect(error.message).toContain(`task ${ctx.recorded[0]} still running at hiapi`);
+    expect(count('hiapi.get')).toBe(0);
   });
 
   it('retries a 429 on create (not billed) and pauses everyone', async () => {

@@ -327,3 +327,70 @@ describe('task and download faults (hiapi)', () => {
     expect((await sharp(bomb).metadata()).width).toBe(2000);
   });
 });
+
+describe('hostile download URLs and slow tasks (hiapi)', () => {
+  it('downloadUrl points output[0].url elsewhere on this server', async () => {
+    const port = new URL(api.url).port;
+    api.setFaults([{ route: 'hiapi.get', fault: faults.downloadUrl('other-host') }]);
+    const other = await finishedTask();
+    expect(other.output[0].url).toBe(`http://localhost:${port}/files/${other.taskId}/0.png`);
+    // A client that does not refuse it gets the file.
+    expect((await fetch(other.output[0].url)).status).toBe(200);
+    api.setFaults([{ route: 'hiapi.get', fault: faults.downloadUrl('private') }]);
+    expect((await finishedTask()).output[0].url).toMatch(/^https:\/\/localhost:\d+\/files\//);
+    api.setFaults([{ route: 'hiapi.get', fault: faults.downloadUrl('http') }]);
+    expect((await finishedTask()).output[0].url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\//);
+  });
+
+  it('redirectDownload answers 302, to another host or hop by hop on the same origin', async () => {
+    const data = await finishedTask();
+    api.setFaults([{ route: 'hiapi.download', fault: faults.redirectDownload('other-host') }]);
+    const away = await fetch(data.output[0].url, { redirect: 'manual' });
+    expect(away.status).toBe(302);
+    expect(away.headers.get('location')).toMatch(/^http:\/\/localhost:\d+\/files\//);
+    api.setFaults([{ route: 'hiapi.download', fault: faults.redirectDownload('same-origin') }]);
+    const first = await fetch(data.output[0].url, { redirect: 'manual' });
+    expect(first.headers.get('location')).toBe(`/files/${data.taskId}/0.png?hop=1`);
+    const second = await fetch(new URL(first.headers.get('location')!, api.url), {
+      redirect: 'manual',
+    });
+    expect(second.headers.get('location')).toBe(`/files/${data.taskId}/0.png?hop=2`);
+  });
+
+  it('expiredUrl reports an expireAt already past; fileNotFound answers 404', async () => {
+    api.setFaults([{ route: 'hiapi.get', fault: faults.expiredUrl() }]);
+    const data = await finishedTask();
+    expect(data.output[0].expireAt * 1000).toBeLessThanOrEqual(Date.now());
+    api.setFaults([{ route: 'hiapi.download', times: 1, fault: faults.fileNotFound() }]);
+    const missing = await fetch(data.output[0].url);
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).error_code).toBe('NOT_FOUND');
+  });
+
+  it('slowTask keeps the task running for the given time', async () => {
+    api.setFaults([{ route: 'hiapi.create', fault: faults.slowTask(60_000) }]);
+    const id = (await json(await createTask())).data.taskId;
+    await sleep(150); // well past the 40 ms task duration
+    const data = (await json(await getWithKey(`${api.hiapiBaseURL}/v1/tasks/${id}`))).data;
+    expect(data.status).toBe('queued');
+    expect(data.completed).toBe(0);
+  });
+
+  it('tls serves https with the given certificate', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const dir = new URL('../../../test/fixtures/tls/', import.meta.url);
+    const secure = await createMockApi({
+      tls: {
+        key: await readFile(new URL('mock-api.key.pem', dir)),
+        cert: await readFile(new URL('mock-api.cert.pem', dir)),
+      },
+    });
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      // The test certificate is not trusted by default, which is proof the socket speaks TLS.
+      await expect(fetch(`${secure.url}/files/x/0.png`)).rejects.toThrow();
+    } finally {
+      await secure.close();
+    }
+  });
+});
