@@ -28,6 +28,9 @@ export interface DevWatcherOptions {
 export function watchContent({ server, project, mode, refresh }: DevWatcherOptions): () => void {
   const { session, logger } = project;
   const timers = new Map<string, NodeJS.Timeout>();
+  // The dev server closing stops the run like a first Ctrl-C: nothing new starts, and waits for
+  // hiapi tasks end at once (their ids are saved, so the next run resumes them).
+  const stopping = new AbortController();
 
   const generate = createSerialBatch<string>(async (files) => {
     try {
@@ -36,6 +39,7 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
       await project.ensure(files);
       const summary = await session.generate({
         only: files,
+        signal: stopping.signal,
         onEvent: (event) => logEvent(logger, event),
       });
       if (summary.generated === 0 && summary.failed === 0) return;
@@ -69,6 +73,7 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
     server.watcher.off('add', onFile);
     server.watcher.off('change', onFile);
     for (const timer of timers.values()) clearTimeout(timer);
+    stopping.abort();
   };
 }
 

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHerogen } from '@herogen/core';
+import { createMockApi, faults } from '@herogen/mock-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DevWatcherOptions, watchContent } from '../src/dev-watcher.js';
 import { createProjectState } from '../src/project-state.js';
@@ -89,4 +90,49 @@ describe('watchContent: a frontmatter mistake saved during dev', () => {
     expect(errors[0]).toContain('src/content/blog/other.md');
     expect(errors.join('\n')).not.toContain('bad.md');
   });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('watchContent: the dev server closing', () => {
+  it('ends a hiapi poll at once, keeping the task id for the next run', async () => {
+    const mock = await createMockApi({
+      faults: [{ route: 'hiapi.create', fault: faults.taskStuck() }],
+    });
+    try {
+      await post('kite.md', goodHero);
+      const debug: string[] = [];
+      const logger = {
+        debug: (line: string) => debug.push(line),
+        info() {},
+        warn() {},
+        error() {},
+      };
+      const session = await createHerogen({
+        root,
+        configFile: false,
+        env: { HIAPI_API_KEY: 'hk-test-dev-watcher-0123456', HIAPI_BASE_URL: mock.hiapiBaseURL },
+        config: { provider: 'hiapi' },
+        logger,
+      });
+      const project = createProjectState({ session, logger, mode: 'dev' });
+      const watcher = new EventEmitter();
+      const server = {
+        watcher,
+        environments: { client: { hot: { send() {} } } },
+      } as unknown as DevWatcherOptions['server'];
+      const stop = watchContent({ server, project, mode: 'generate', refresh: async () => {} });
+      watcher.emit('change', path.join(root, 'src/content/blog/kite.md'));
+      while (!mock.requests.some((request) => request.route === 'hiapi.get')) await sleep(20);
+      stop();
+      // The run ends by itself; without the stop it would poll for hiapi.maxPollMs (10 min).
+      while (!debug.some((line) => line.includes('still running at hiapi'))) await sleep(20);
+      const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
+      expect(Object.keys(lock.pending)).toHaveLength(1);
+      expect(mock.paidCalls()).toBe(1);
+      await session.close();
+    } finally {
+      await mock.close();
+    }
+  }, 60_000);
 });
