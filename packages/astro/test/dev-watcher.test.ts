@@ -25,6 +25,17 @@ const post = (name: string, hero: string[]) =>
     ['---', `title: ${name}`, 'hero:', ...hero, '---', '', 'Body.', ''].join('\n'),
   );
 
+/** Watch with a stand-in dev server; `save` reports a root-relative file as changed. */
+function watchWithStandInServer(project: DevWatcherOptions['project']) {
+  const watcher = new EventEmitter();
+  const server = {
+    watcher,
+    environments: { client: { hot: { send() {} } } },
+  } as unknown as DevWatcherOptions['server'];
+  const stop = watchContent({ server, project, mode: 'generate', refresh: async () => {} });
+  return { stop, save: (file: string) => watcher.emit('change', path.join(root, file)) };
+}
+
 /**
  * Save `saved` with a real session and a stand-in dev server; `loaderFiles` are the files a
  * herogen loader parses. Resolves with the errors the save handler logged.
@@ -43,13 +54,8 @@ async function saveAndCollectErrors(saved: string, loaderFiles: string[]): Promi
     ...state,
     ensure: (files: string[]) => state.ensure(files).finally(settled),
   };
-  const watcher = new EventEmitter();
-  const server = {
-    watcher,
-    environments: { client: { hot: { send() {} } } },
-  } as unknown as DevWatcherOptions['server'];
-  const stop = watchContent({ server, project, mode: 'generate', refresh: async () => {} });
-  watcher.emit('change', path.join(root, saved));
+  const { stop, save } = watchWithStandInServer(project);
+  save(saved);
   await ensured;
   // The handler logs right after ensure() settles.
   await new Promise((resolve) => setImmediate(resolve));
@@ -116,13 +122,8 @@ describe('watchContent: the dev server closing', () => {
         logger,
       });
       const project = createProjectState({ session, logger, mode: 'dev' });
-      const watcher = new EventEmitter();
-      const server = {
-        watcher,
-        environments: { client: { hot: { send() {} } } },
-      } as unknown as DevWatcherOptions['server'];
-      const stop = watchContent({ server, project, mode: 'generate', refresh: async () => {} });
-      watcher.emit('change', path.join(root, 'src/content/blog/kite.md'));
+      const { stop, save } = watchWithStandInServer(project);
+      save('src/content/blog/kite.md');
       while (!mock.requests.some((request) => request.route === 'hiapi.get')) await sleep(20);
       stop();
       // The run ends by itself; without the stop it would poll for hiapi.maxPollMs (10 min).
