@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   agree,
   createHerogen,
+  findSiteConfigFile,
   formatError,
   formatSummary,
   HerogenError,
@@ -20,13 +21,6 @@ import { createProjectState, logEvent } from './project-state.js';
 import { type ProjectState, registerProject, unregisterProject } from './registry.js';
 
 /** Where Astro looks for its config, in its order: the file the integration's options are in. */
-const ASTRO_CONFIG_FILES = [
-  'astro.config.mjs',
-  'astro.config.js',
-  'astro.config.ts',
-  'astro.config.mts',
-];
-
 const CONFIG_FILES = [
   'herogen.config.ts',
   'herogen.config.mts',
@@ -54,7 +48,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
     project = undefined;
   }
 
-  return {
+  const integration: AstroIntegration = {
     name: '@herogen/astro',
     hooks: {
       'astro:config:setup': async ({
@@ -65,12 +59,13 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
         updateConfig,
       }) => {
         await close();
+        const added = astroConfig.integrations.filter((entry) => entry.name === '@herogen/astro');
+        if (added.length > 1) throw toAstroError(addedTwice(added.length));
         root = path.resolve(fileURLToPath(astroConfig.root));
         // Astro does not say which config file it loaded; a `--config` elsewhere is not found
         // and errors then say "inline options".
-        const astroConfigFile = ASTRO_CONFIG_FILES.map((name) => path.join(root, name)).find(
-          (file) => existsSync(file),
-        );
+        const site = findSiteConfigFile(root);
+        const astroConfigFile = site?.kind === 'astro' ? site.file : undefined;
         const session = await createHerogen({
           root,
           config,
@@ -117,6 +112,12 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
       'astro:build:done': close,
     },
   };
+  // The CLI reads these options from astro.config.* (loadSiteConfig): one configuration.
+  return markInlineOptions(integration, {
+    config,
+    ...(configFile !== undefined ? { configFile } : {}),
+    ...(env ? { env } : {}),
+  });
 }
 
 /** `paidDev`: a dev server whose placeholders a save (or a build) would turn into AI images. */
@@ -142,5 +143,16 @@ function strictFailure(summary: RunSummary): HerogenError {
     failed[0]?.error && HerogenError.is(failed[0].error) ? failed[0].error.code : 'INTERNAL',
     `${plural(failed.length, 'hero image')} failed and strict mode is on:\n${lines.join('\n')}`,
     { hint: 'fix the cause above, or set `strict: false` to build with offline placeholders' },
+  );
+}
+
+/** Two herogen() integrations would scan, plan and lock the same project twice. */
+function addedTwice(count: number): HerogenError {
+  return new HerogenError(
+    'CONFIG_INVALID',
+    `herogen() is added to \`integrations\` ${count} times; one site has one herogen configuration.`,
+    {
+      hint: "Keep one herogen() and list every frontmatter field it fills, e.g. herogen({ field: { hero: 'hero', heroImage: 'image' } }).",
+    },
   );
 }

@@ -16,9 +16,12 @@ export function createStandaloneProject(root: string, logger: Logger): Promise<P
       logger.warn(
         'add herogen() to `integrations` in astro.config to generate every hero before content sync',
       );
-      const session = await createHerogen({ root, logger }).catch((error: unknown) => {
-        throw toAstroError(error);
-      });
+      // No herogen() in astro.config (it would have registered the project): nothing to read there.
+      const session = await createHerogen({ root, logger, siteConfig: false }).catch(
+        (error: unknown) => {
+          throw toAstroError(error);
+        },
+      );
       const state = findProject(root) ?? createProjectState({ session, logger, mode: 'build' });
       registerProject(root, state);
       return state;

@@ -11,6 +11,8 @@ export interface GlobalFlags {
   strict?: boolean;
   budget?: number;
   maxImages?: number;
+  /** `--no-site-config`: do not read herogen()'s options from astro.config.* / vite.config.*. */
+  siteConfig?: boolean;
 }
 
 export interface CliIO {
@@ -54,6 +56,7 @@ export async function openSession(flags: GlobalFlags, io: CliIO) {
     root,
     flags: flagsToConfig(flags),
     ...(flags.config ? { configFile: path.resolve(io.cwd, flags.config) } : {}),
+    ...(flags.siteConfig === false ? { siteConfig: false } : {}),
     logger: createLogger(io, flags.json === true),
     env: io.env,
   });

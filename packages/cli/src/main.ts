@@ -21,6 +21,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
   cli
     .option('--root <dir>', 'Project root (default: current directory)')
     .option('--config <file>', 'Config file (default: herogen.config.* in the root)')
+    .option(
+      '--no-site-config',
+      "Do not read herogen()'s options from astro.config.* / vite.config.* (read by default)",
+    )
     .option('--json', 'Machine-readable output on stdout')
     .option('--concurrency <n>', 'Images generated at once (default 4)')
     .option('--frozen', 'Never call a paid API; missing images become placeholders')

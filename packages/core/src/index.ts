@@ -6,9 +6,24 @@ export {
   type LoadedConfigFile,
   loadConfigFile,
 } from './config/load.js';
+export {
+  type ConfigSource,
+  describeConfigSource,
+  loadProjectConfig,
+  type ProjectConfig,
+  type ProjectConfigOptions,
+} from './config/project-config.js';
 export type { ResolveConfigOptions } from './config/resolve.js';
 export { resolveConfig } from './config/resolve.js';
 export { configSchema, type HerogenConfig, type ResolvedConfig } from './config/schema.js';
+export {
+  findSiteConfigFile,
+  INLINE_OPTIONS,
+  type InlineOptions,
+  loadSiteConfig,
+  markInlineOptions,
+  type SiteConfig,
+} from './config/site-config.js';
 export * from './derive/index.js';
 export * from './errors.js';
 export {

@@ -1,8 +1,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfigFile } from './config/load.js';
-import { resolveConfig } from './config/resolve.js';
-import type { HerogenConfig, ResolvedConfig } from './config/schema.js';
+import {
+  type ConfigSource,
+  loadProjectConfig,
+  type ProjectConfigOptions,
+} from './config/project-config.js';
+import type { ResolvedConfig } from './config/schema.js';
 import { formatError, HerogenError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
@@ -26,20 +29,8 @@ import type {
   RunSummary,
 } from './types.js';
 
-export interface CreateHerogenOptions {
-  /** Project root (absolute, or relative to the working directory). */
-  root: string;
-  /** Inline options (Astro integration, Vite plugin): win over the config file. */
-  config?: HerogenConfig;
-  /** The file the inline options are written in (`astro.config.mjs`), named in errors. */
-  inlineFile?: string;
-  /** Command-line flags: win over everything. */
-  flags?: Partial<HerogenConfig>;
-  /** Explicit config file, or `false` to ignore `herogen.config.*`. */
-  configFile?: string | false;
+export interface CreateHerogenOptions extends ProjectConfigOptions {
   logger?: Logger;
-  /** Environment for keys and base URLs; defaults to `process.env`. */
-  env?: Record<string, string | undefined>;
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -49,23 +40,13 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   HerogenSession & {
     readonly config: ResolvedConfig;
     readonly registry: ProviderRegistry;
+    /** Where the configuration came from (`describeConfigSource` prints it). */
+    readonly configSource: ConfigSource;
   }
 > {
-  const root = path.resolve(options.root);
-  await checkRoot(root);
-  const env = options.env ?? process.env;
+  await checkRoot(path.resolve(options.root));
+  const { root, config, env, source } = await loadProjectConfig(options);
   const logger = options.logger ?? silentLogger;
-  const loaded =
-    options.configFile === false ? { config: {} } : await loadConfigFile(root, options.configFile);
-  const config = resolveConfig({
-    root,
-    fileConfig: loaded.config,
-    ...(loaded.file ? { file: loaded.file } : {}),
-    ...(options.config ? { inline: options.config } : {}),
-    ...(options.inlineFile ? { inlineFile: options.inlineFile } : {}),
-    ...(options.flags ? { flags: options.flags } : {}),
-    env,
-  });
   const registry = createProviderRegistry(config, env);
   const lockPath = path.resolve(root, config.lockFile);
   const outDir = path.resolve(root, config.outDir);
@@ -105,6 +86,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     outDir,
     config,
     registry,
+    configSource: source,
     plan,
     async generate(runOptions: RunOptions = {}): Promise<RunSummary> {
       // Images a killed run received but did not record go into the lock before planning, so

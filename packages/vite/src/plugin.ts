@@ -8,6 +8,7 @@ import {
   formatSummary,
   HerogenError,
   type Logger,
+  markInlineOptions,
   type RunSummary,
 } from '@herogen/core';
 import { createDeriver, type DerivedImage, type Deriver } from '@herogen/core/derive';
@@ -380,7 +381,7 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
       : (error as Error);
   }
 
-  return {
+  const plugin: HerogenPlugin = {
     name: '@herogen/vite',
     enforce: 'pre',
     api: {
@@ -492,4 +493,9 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
       await (await session?.catch(() => undefined))?.close();
     },
   };
+  // The CLI reads these options from vite.config.* (loadSiteConfig): one configuration.
+  return markInlineOptions(plugin, {
+    config: split.core,
+    ...(split.configFile !== undefined ? { configFile: split.configFile } : {}),
+  });
 }

@@ -1,6 +1,7 @@
 import { agree, checkStoredFiles, plural, readLock } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { noHeroesError } from '../no-heroes.js';
 import { jobJson } from './plan.js';
 
 /**
@@ -11,6 +12,8 @@ export async function checkCommand(flags: GlobalFlags, io: CliIO): Promise<ExitC
   const session = await openSession(flags, io);
   const plan = await session.plan();
   const lock = await readLock(session.lockPath);
+  const mismatch = noHeroesError(session, plan.jobs.length, plan.files, lock);
+  if (mismatch) throw mismatch;
   const hashed = await checkStoredFiles(session.root, lock, { hash: true });
   const problems = plan.jobs.flatMap((job) => {
     const state = hashed.get(job.key);

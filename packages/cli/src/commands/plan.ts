@@ -1,4 +1,4 @@
-import { formatUsd, type Job, plural } from '@herogen/core';
+import { describeConfigSource, formatUsd, type Job, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { selectPlanRows } from '../output/plan-rows.js';
@@ -22,6 +22,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
       `${JSON.stringify(
         {
           provider: plan.provider,
+          config: { source: describeConfigSource(session.configSource), ...session.configSource },
           files: plan.files,
           estimateUsd: plan.estimateUsd,
           jobs: plan.jobs.map(jobJson),
@@ -32,6 +33,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
     );
     return EXIT.OK;
   }
+  io.stdout.write(`config: ${describeConfigSource(session.configSource)}\n`);
   io.stdout.write(`provider: ${plan.provider.id} (${plan.provider.reason})\n`);
   const { listed, hiddenCached } = selectPlanRows(plan.jobs, flags.all === true);
   const rows = listed.map((job) => [

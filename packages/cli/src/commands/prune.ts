@@ -10,6 +10,7 @@ import {
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { noHeroesError } from '../no-heroes.js';
 import { formatTable } from '../output/table.js';
 
 export interface PruneFlags extends GlobalFlags {
@@ -30,6 +31,8 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
   try {
     const plan = await session.plan();
     const lock = await readLock(session.lockPath);
+    const mismatch = noHeroesError(session, plan.jobs.length, plan.files, lock);
+    if (mismatch) throw mismatch;
     const referenced = referencedKeys(plan.jobs, session.config, session.registry);
     const pruned = planPrune(lock, referenced, session.config.outDir, {
       history: flags.history === true,

@@ -61,7 +61,7 @@ export async function loadConfigFile(
 async function loadModule(file: string, shown: string): Promise<unknown> {
   let module: Record<string, unknown>;
   try {
-    module = /\.(m?js)$/.test(file) ? await importNative(file) : await importWithJiti(file);
+    module = await importModule(file);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new HerogenError('CONFIG_LOAD', `Could not load ${shown}: ${reason}`, {
@@ -77,6 +77,34 @@ async function loadModule(file: string, shown: string): Promise<unknown> {
     });
   }
   return module.default;
+}
+
+/**
+ * Import a config module: JavaScript natively, TypeScript through jiti. `fallbackToJiti` retries
+ * a JavaScript file that Node cannot import through jiti, as Astro retries through Vite.
+ */
+export async function importModule(
+  file: string,
+  options: { fallbackToJiti?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  if (!/\.(m?js|cjs)$/.test(file)) return importWithJiti(file);
+  try {
+    return await importNative(file);
+  } catch (error) {
+    if (!options.fallbackToJiti) throw error;
+    return importWithJiti(file).catch(() => {
+      throw error;
+    });
+  }
+}
+
+/** The default export of a config module (`{}` when it has none, as Astro and Vite read it). */
+export async function importConfigModule(
+  file: string,
+  options: { fallbackToJiti?: boolean } = {},
+): Promise<unknown> {
+  const module = await importModule(file, options);
+  return module.default ?? {};
 }
 
 /** TypeScript through jiti, without its module cache so a reload sees an edited file. */
