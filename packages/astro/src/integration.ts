@@ -8,6 +8,7 @@ import {
   formatError,
   formatSummary,
   HerogenError,
+  markInlineOptions,
   plural,
   type RunSummary,
 } from '@herogen/core';
