@@ -86,7 +86,9 @@ describe('loadProjectConfig', () => {
     const error = await loadProjectConfig({ root: project.root }).catch(
       (caught: unknown) => caught,
     );
-    expect((error as Error).message).toContain('(in the herogen() options in astro.config.mjs)');
+    expect((error as Error).message).toContain(
+      'concurrency: must be at least 1, got the number 0 (in astro.config.mjs:1)',
+    );
   });
 
   it('says when the site config has no herogen(), or was not read', async () => {
