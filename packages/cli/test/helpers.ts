@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { main } from '../src/main.js';
 
 /** A stream that keeps what was written, shaped enough like a process stream for the CLI. */
@@ -31,6 +33,26 @@ export async function runCli(
     env: { PATH: process.env.PATH, ...options.env },
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** The built `herogen` command in its own process, as a user runs it (build first). */
+export function runBin(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...options.env } },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** A throwaway project with the given files (paths relative to its root). */

@@ -1,29 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProject } from './helpers.js';
+import { createProject, runBin } from './helpers.js';
 
-// The built command, run as a user runs it: output as a real process writes it.
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
-
-function herogen(
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { PATH: process.env.PATH ?? '', CI: 'true', ...env } },
-      (error, stdout, stderr) => {
-        const code = error && typeof error.code === 'number' ? error.code : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const herogen = (args: string[], cwd: string) => runBin(args, { cwd });
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {

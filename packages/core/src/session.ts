@@ -12,6 +12,7 @@ import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
 import { planHero, planJobs } from './plan/plan-jobs.js';
+import { collectRecordedCosts } from './pricing/calibrate.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { sumEstimates } from './run/budget.js';
 import { combineErrors } from './run/combine-errors.js';
@@ -69,6 +70,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       lock,
       stored,
       outDir: outDirRel,
+      recordedCosts: collectRecordedCosts(lock),
     });
     if (errors.length > 0) throw combineErrors(errors, 'content');
     return {

@@ -105,6 +105,8 @@ export interface CostEstimate {
   /** `null` when unknown: shown as unknown, never as $0. */
   usd: number | null;
   confidence: CostConfidence;
+  /** Set when `usd` is the median of this many exact costs recorded for the same kind of image. */
+  calibratedFrom?: number;
 }
 
 /** What a provider hands back: the bytes exactly as returned, plus provenance. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ResolvedHiapiTask } from './hiapi-validate.js';
+import type { OpenAIQuality } from './openai-validate.js';
 import type { Fault, MockRoute } from './types.js';
 
 /** What a handler wants sent. `billed` marks calls the real API would charge for. */
@@ -44,6 +45,7 @@ export interface ResolvedMockApiOptions {
   imagesPerMinute: number | undefined;
   rateWindowMs: number;
   maxBodyBytes: number;
+  outputTokensPerMegapixel: Record<OpenAIQuality, number>;
 }
 
 export interface ServerState {

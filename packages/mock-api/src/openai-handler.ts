@@ -169,6 +169,7 @@ async function produceImages(
       quality: request.quality,
       n: request.n,
       inputImages,
+      outputTokensPerMegapixel: ctx.state.options.outputTokensPerMegapixel,
     }),
   });
   return { ...reply, billed: true };

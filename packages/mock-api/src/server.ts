@@ -31,6 +31,7 @@ import {
   unauthorizedReply,
 } from './replies.js';
 import type { Fault, MockApi, MockApiOptions, MockRoute, RecordedRequest } from './types.js';
+import { OUTPUT_TOKENS_PER_MEGAPIXEL } from './usage.js';
 
 const PAID_ROUTES: ReadonlySet<MockRoute> = new Set([
   'openai.generations',
@@ -49,6 +50,10 @@ export function resolveMockApiOptions(options: MockApiOptions = {}): ResolvedMoc
     imagesPerMinute: options.imagesPerMinute,
     rateWindowMs: options.rateWindowMs ?? 60_000,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    outputTokensPerMegapixel: {
+      ...OUTPUT_TOKENS_PER_MEGAPIXEL,
+      ...options.outputTokensPerMegapixel,
+    },
   };
 }
 

@@ -132,6 +132,12 @@ export interface MockApiOptions {
   maxBodyBytes?: number;
   /** Serve https with this key and certificate (PEM) instead of plain http. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * OpenAI output image tokens per 1024×1024 image, by quality: an account billed differently
+   * from the published estimates (e.g. `{ medium: 1100 }`). Unlisted qualities keep the default.
+   * @default low 200, medium 1760, high 7040, xhigh 14080, max 28160
+   */
+  outputTokensPerMegapixel?: Partial<Record<'low' | 'medium' | 'high' | 'xhigh' | 'max', number>>;
 }
 
 export interface MockApi {

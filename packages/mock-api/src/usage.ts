@@ -29,6 +29,8 @@ export interface UsageInput {
   n: number;
   /** Sizes of the input images of an edit. */
   inputImages?: Array<{ width: number; height: number }>;
+  /** Output tokens per 1024² image by quality. @default OUTPUT_TOKENS_PER_MEGAPIXEL */
+  outputTokensPerMegapixel?: Record<OpenAIQuality, number>;
 }
 
 /** Plausible, deterministic token usage: text ≈ chars/4, output ∝ pixels × quality. */
@@ -39,7 +41,10 @@ export function computeOpenAIUsage(input: UsageInput): OpenAIUsage {
     0,
   );
   const perImage = Math.ceil(
-    (OUTPUT_TOKENS_PER_MEGAPIXEL[input.quality] * input.width * input.height) / (1024 * 1024),
+    ((input.outputTokensPerMegapixel ?? OUTPUT_TOKENS_PER_MEGAPIXEL)[input.quality] *
+      input.width *
+      input.height) /
+      (1024 * 1024),
   );
   const outputTokens = perImage * input.n;
   const inputTokens = textTokens + imageInputTokens;

@@ -70,6 +70,21 @@ describe('POST /v1/images/generations', () => {
   });
 });
 
+describe('outputTokensPerMegapixel', () => {
+  it('bills the configured tokens for that quality and keeps the default for others', async () => {
+    const cheap = await createMockApi({ outputTokensPerMegapixel: { medium: 1100 } });
+    try {
+      const body = { model: 'gpt-image-2', prompt: 'p', size: '1024x1024' };
+      const post = (quality: string) =>
+        postJson(`${cheap.openaiBaseURL}/images/generations`, { ...body, quality }, KEY).then(json);
+      expect((await post('medium')).usage.output_tokens).toBe(1100);
+      expect((await post('low')).usage.output_tokens).toBe(200);
+    } finally {
+      await cheap.close();
+    }
+  });
+});
+
 describe('POST /v1/images/edits', () => {
   it('accepts repeated image[] and a mask and records file names and sizes, not bytes', async () => {
     const a = await pngOf(64, 64);

@@ -1,6 +1,7 @@
 import { describeConfigSource, formatUsd, type Job, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { calibrationNotes } from '../output/plan-notes.js';
 import { selectPlanRows } from '../output/plan-rows.js';
 import { formatTable } from '../output/table.js';
 
@@ -54,6 +55,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   text += madeElsewhereText(plan.jobs, plan.provider.id);
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
   text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
+  for (const note of calibrationNotes(plan.jobs)) text += `${note}\n`;
   io.stdout.write(text);
   return EXIT.OK;
 }
@@ -78,7 +80,8 @@ function madeElsewhereText(jobs: readonly Job[], running: string): string {
 
 function estimateText(job: Job): string {
   if (job.estimate.usd === null) return 'unknown';
-  return formatUsd(job.estimate.usd, job.estimate.confidence !== 'exact');
+  const text = formatUsd(job.estimate.usd, job.estimate.confidence !== 'exact');
+  return job.estimate.calibratedFrom === undefined ? text : `${text} (calibrated)`;
 }
 
 export function jobJson(job: Job) {

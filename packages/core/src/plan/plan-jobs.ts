@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { computeKey, originalFileName } from '../key/cache-key.js';
+import { estimateCost, type RecordedCosts } from '../pricing/calibrate.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type {
   ContentHero,
@@ -15,6 +16,8 @@ import type {
 } from '../types.js';
 import { buildIntent } from './build-intent.js';
 
+const NOTHING_RECORDED: RecordedCosts = new Map();
+
 export interface PlanInput {
   heroes: readonly ContentHero[];
   config: ResolvedConfig;
@@ -24,6 +27,8 @@ export interface PlanInput {
   stored: ReadonlyMap<string, StoredFileState>;
   /** Root-relative POSIX path of the originals directory. */
   outDir: string;
+  /** Exact costs recorded in the lock (`collectRecordedCosts`): estimates learn from them. */
+  recordedCosts?: RecordedCosts;
 }
 
 export interface Plan {
@@ -72,7 +77,12 @@ export function planJobs(input: PlanInput): Plan {
       estimate:
         status === 'cached'
           ? { usd: 0, confidence: 'exact' }
-          : planned.provider.estimate(planned.request),
+          : estimateCost(
+              planned.provider,
+              planned.request,
+              input.recordedCosts ?? NOTHING_RECORDED,
+              input.config.pricing,
+            ),
     };
     if (entry) job.entry = entry;
     jobs.set(planned.key, job);
