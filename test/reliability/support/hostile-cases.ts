@@ -466,7 +466,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     },
     args: ['check'],
     exit: 1,
-    mentions: [/need attention/],
+    mentions: [/needs? attention/],
   },
   {
     name: 'content folder symlinked outside the project',
