@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type FaultRule, type MockApi } from '@herogen/mock-api';
+import { createMockApi, type FaultRule, faults, type MockApi } from '@herogen/mock-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, copySite } from '../fixtures/astro-support/harness.js';
 import { buildFixture, copyFixture, removeDir } from '../fixtures/vite-support/harness.js';
@@ -81,6 +81,9 @@ const ECHOING_FAULTS: FaultRule[] = [
       headers: { 'x-debug-key': OPENAI_KEY },
     },
   },
+  // Successful answers too: the key in `x-request-id`, a revised prompt, a hiapi task id.
+  { route: 'openai.generations', prompt: 'lamp', fault: faults.echoKey() },
+  { route: 'hiapi.create', prompt: 'bridge', fault: faults.echoKey() },
   {
     route: 'hiapi.create',
     prompt: 'tower',
@@ -101,6 +104,8 @@ beforeAll(async () => {
     'boat.md': 'prompt: "A blue boat on a calm lake"',
     'fox.md': 'prompt: "A fox in the snow"',
     'tower.md': 'prompt: "A clock tower at noon"\n  provider: hiapi\n  aspect: "16:9"',
+    'lamp.md': 'prompt: "A brass lamp on a desk"',
+    'bridge.md': 'prompt: "A stone bridge in fog"\n  provider: hiapi\n  aspect: "16:9"',
   };
   for (const [file, fields] of Object.entries(posts)) {
     await project.write(
@@ -141,6 +146,15 @@ describe('secrets never leave the process: every command, failure paths, builds'
     const first = await cli(['generate']);
     // 401 and the proxy's 400 are final: two stand-ins; the 503s were retried.
     expect(first.code).toBe(1);
+    // The answers that echoed the key were stored, with it redacted.
+    const lock = JSON.parse(await readFile(project.lockPath, 'utf8'));
+    const stored = Object.values(lock.images) as Record<string, string>[];
+    const lamp = stored.find((entry) => entry.prompt?.includes('brass lamp'));
+    const bridge = stored.find((entry) => entry.prompt?.includes('stone bridge'));
+    expect(lamp?.revisedPrompt).toContain('[redacted]');
+    expect(lamp?.requestId).toContain('[redacted]');
+    expect(bridge?.taskId).toContain('[redacted]');
+    expect(mock.requests.filter((r) => r.fault === 'echoKey').length).toBe(2);
     const second = await cli(['generate', '--json']);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout).generated).toBe(2);

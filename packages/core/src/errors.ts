@@ -3,6 +3,8 @@
  * exit codes branch on them, so never rename one. Messages say what happened, why, and what
  * to do; `hint` carries the next step when it does not fit the sentence.
  */
+import { printablePath } from './text/printable.js';
+
 export type HerogenErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_LOAD'
@@ -88,7 +90,7 @@ export class HerogenError extends Error {
 /** `file:line field: message` — the one-line form used in logs and CLI output. */
 export function formatLocation(location: SourceLocation | undefined): string {
   if (!location) return '';
-  let text = location.file;
+  let text = printablePath(location.file);
   if (location.line !== undefined) text += `:${location.line}`;
   if (location.line !== undefined && location.column !== undefined) text += `:${location.column}`;
   if (location.field) text += ` (${location.field})`;

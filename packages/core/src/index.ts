@@ -33,7 +33,7 @@ export {
   writeFileAtomicNow,
 } from './fs/atomic-write.js';
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
-export { describeUrlSetting, redact } from './http/redact.js';
+export { cleanExternalText, describeUrlSetting, redact } from './http/redact.js';
 export type { RetryInfo } from './http/retry.js';
 export {
   canonicalJson,
@@ -120,4 +120,5 @@ export {
 } from './store/recover-incoming.js';
 export { storeOriginal } from './store/store-original.js';
 export { agree, plural } from './text/plural.js';
+export { printablePath, stripControls } from './text/printable.js';
 export * from './types.js';

@@ -116,6 +116,7 @@ export const faults = {
     ...(width === undefined ? {} : { width }),
     ...(height === undefined ? {} : { height }),
   }),
+  echoKey: (): Fault => ({ type: 'echoKey' }),
   taskFail: (code?: string, message?: string): Fault => ({
     type: 'taskFail',
     ...(code === undefined ? {} : { code }),
@@ -147,6 +148,7 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   nonImage: ['openai.generations', 'openai.edits', 'hiapi.download'],
   wrongDimensions: ['openai.generations', 'openai.edits', 'hiapi.download'],
   decompressionBomb: ['openai.generations', 'openai.edits', 'hiapi.download'],
+  echoKey: ['openai.generations', 'openai.edits', 'hiapi.create'],
   taskFail: ['hiapi.create'],
   taskStuck: ['hiapi.create'],
   slowTask: ['hiapi.create'],

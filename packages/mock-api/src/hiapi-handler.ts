@@ -25,7 +25,7 @@ export function handleTaskCreate(ctx: HandlerContext): HandlerResult {
     produce: async () => {
       const fault = ctx.fault;
       const task: MockTask = {
-        id: createTaskId(),
+        id: fault?.type === 'echoKey' ? `${createTaskId()}-${ctx.key ?? ''}` : createTaskId(),
         key: ctx.key ?? '',
         createdAt: Date.now(),
         durationMs:
@@ -167,7 +167,7 @@ export function taskStatus(task: MockTask, now: number): HiapiTaskStatus {
 }
 
 function fileUrl(baseUrl: string, taskId: string): string {
-  return `${baseUrl}/files/${taskId}/0.png`;
+  return `${baseUrl}/files/${encodeURIComponent(taskId)}/0.png`;
 }
 
 /** The file at `own` (this server) reached through a URL a client must refuse. */

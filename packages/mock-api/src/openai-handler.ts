@@ -118,7 +118,7 @@ async function produceImages(
   const wrong = fault?.type === 'wrongDimensions';
   const width = wrong ? halve(request.width) : request.width;
   const height = wrong ? halve(request.height) : request.height;
-  const data: Array<{ b64_json: string }> = [];
+  const data: Array<{ b64_json: string; revised_prompt?: string }> = [];
   for (let i = 0; i < request.n; i++) {
     const seed = hashOf(
       ctx.route,
@@ -153,7 +153,12 @@ async function produceImages(
       transparent: request.background === 'transparent',
       compression: request.compression,
     });
-    data.push({ b64_json: bytes.toString('base64') });
+    data.push({
+      b64_json: bytes.toString('base64'),
+      ...(fault?.type === 'echoKey'
+        ? { revised_prompt: `${request.prompt} (Authorization: Bearer ${ctx.key ?? ''})` }
+        : {}),
+    });
   }
   const reply = jsonReply(200, {
     created: Math.floor(Date.now() / 1000),

@@ -138,7 +138,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     const segments = url.pathname.split('/');
     const taskId =
       route === 'hiapi.get' ? segments[3] : route === 'hiapi.download' ? segments[2] : undefined;
-    const task = taskId === undefined ? undefined : state.tasks.get(taskId);
+    const task = taskId === undefined ? undefined : state.tasks.get(decodeSegment(taskId));
     const prompt = task ? task.task.prompt : promptOf(body);
     if (prompt !== undefined) record.prompt = prompt;
     const attemptKey = `${route}\u0000${prompt ?? ''}`;
@@ -204,6 +204,10 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     if (closing.signal.aborted) return;
     const reply = await result.produce();
     if (!reply.billed) release();
+    if (fault?.type === 'echoKey') {
+      record.requestId = `${requestId} Bearer ${key ?? ''}`;
+      res.setHeader('x-request-id', record.requestId);
+    }
     if (fault?.type === 'slowHeaders') await sleep(fault.delayMs, closing.signal);
     return finish(reply, fault);
   }
@@ -282,6 +286,15 @@ export function classifyRoute(method: string, pathname: string): MockRoute {
   if (method === 'GET' && /^\/v1\/tasks\/[^/]+$/.test(path)) return 'hiapi.get';
   if (method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(path)) return 'hiapi.download';
   return 'unknown';
+}
+
+/** A path segment as sent (`encodeURIComponent`d by clients), or as is when not decodable. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function acceptsKey(key: string | undefined, expected: string | undefined): boolean {

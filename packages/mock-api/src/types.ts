@@ -68,6 +68,12 @@ export type Fault =
   | { type: 'wrongDimensions' }
   /** A valid PNG of `width`×`height` (default 16000×16000) black pixels: about 750 KB, 768 MB decoded. */
   | { type: 'decompressionBomb'; width?: number; height?: number }
+  /**
+   * A normal, billed answer that carries the request's bearer key back, as a misbehaving proxy
+   * might: `x-request-id: req_… Bearer <key>`, and OpenAI's `revised_prompt` / hiapi's task id
+   * (`tk-hiapi-…-<key>`, so later polls and download URLs carry it too).
+   */
+  | { type: 'echoKey' }
   /** hiapi create: the task ends in `fail` with this error. */
   | { type: 'taskFail'; code?: string; message?: string }
   /** hiapi create: the task never leaves `handling`. */

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockApi, faults, type MockApi } from '../src/index.js';
-import { getWithKey, json, KEY, postJson, sleep } from './helpers.js';
+import { decode, getWithKey, json, KEY, postJson, sleep } from './helpers.js';
 
 let api: MockApi;
 beforeAll(async () => {
@@ -392,5 +392,36 @@ describe('hostile download URLs and slow tasks (hiapi)', () => {
     } finally {
       await secure.close();
     }
+  });
+});
+
+describe('echoKey: a successful answer that carries the key back', () => {
+  it('OpenAI: in x-request-id and revised_prompt, billed as normal', async () => {
+    api.setFaults([{ fault: faults.echoKey() }]);
+    const res = await gen();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(new RegExp(`^req_\\w+ Bearer ${KEY}$`));
+    const { data } = await json(res);
+    expect(data[0].revised_prompt).toBe(`a red kite (Authorization: Bearer ${KEY})`);
+    expect(await decode(Buffer.from(data[0].b64_json, 'base64'))).toMatchObject({ width: 1024 });
+    expect(api.paidCalls()).toBe(1);
+    expect(api.requests[0]!.requestId).toContain(KEY);
+  });
+
+  it('hiapi: in the task id, which still polls and downloads', async () => {
+    api.setFaults([{ route: 'hiapi.create', fault: faults.echoKey() }]);
+    const created = await createTask();
+    expect(created.headers.get('x-request-id')).toContain(`Bearer ${KEY}`);
+    const id = (await json(created)).data.taskId as string;
+    expect(id).toMatch(new RegExp(`^tk-hiapi-.+-${KEY}$`));
+    let data: { status: string; output?: { url: string }[] } | undefined;
+    for (let i = 0; i < 200 && data?.status !== 'success'; i++) {
+      await sleep(10);
+      const url = `${api.hiapiBaseURL}/v1/tasks/${encodeURIComponent(id)}`;
+      data = (await json(await getWithKey(url))).data;
+    }
+    const file = await fetch(data!.output![0]!.url);
+    expect(file.status).toBe(200);
+    expect(api.paidCalls()).toBe(1);
   });
 });

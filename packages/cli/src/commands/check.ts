@@ -1,4 +1,4 @@
-import { agree, checkStoredFiles, plural, readLock } from '@herogen/core';
+import { agree, checkStoredFiles, plural, printablePath, readLock } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { noHeroesError } from '../no-heroes.js';
@@ -33,7 +33,9 @@ export async function checkCommand(flags: GlobalFlags, io: CliIO): Promise<ExitC
     );
   } else {
     for (const { job, problem } of problems) {
-      const files = job.sources.map((source) => `${source.file}:${source.line}`).join(', ');
+      const files = job.sources
+        .map((source) => `${printablePath(source.file)}:${source.line}`)
+        .join(', ');
       io.stdout.write(`${problem.padEnd(11)} ${files} → ${job.file}\n`);
     }
     io.stdout.write(

@@ -1,4 +1,4 @@
-import { describeConfigSource, formatUsd, type Job, plural } from '@herogen/core';
+import { describeConfigSource, formatUsd, type Job, plural, printablePath } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { calibrationNotes } from '../output/plan-notes.js';
@@ -38,7 +38,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   io.stdout.write(`provider: ${plan.provider.id} (${plan.provider.reason})\n`);
   const { listed, hiddenCached } = selectPlanRows(plan.jobs, flags.all === true);
   const rows = listed.map((job) => [
-    job.sources.map((source) => source.file).join(', '),
+    job.sources.map((source) => printablePath(source.file)).join(', '),
     job.status,
     job.request.provider,
     job.request.model,

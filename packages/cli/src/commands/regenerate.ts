@@ -6,6 +6,7 @@ import {
   type HistoryEntry,
   type Job,
   type JobResult,
+  printablePath,
   type RunOptions,
   type RunSummary,
   readLock,
@@ -159,7 +160,7 @@ export function resultJson(result: JobResult) {
 }
 
 export function sourcesText(job: Job): string {
-  return job.sources.map((source) => source.file).join(', ');
+  return job.sources.map((source) => printablePath(source.file)).join(', ');
 }
 
 function uniqueJobs(jobs: Job[]): Job[] {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { formatUsd, plural, type RunEvent } from '@herogen/core';
+import { formatUsd, plural, printablePath, type RunEvent } from '@herogen/core';
 import type cliProgress from 'cli-progress';
 
 // The bar library (16 modules) is loaded only when a bar is drawn: on a terminal, with work to do.
@@ -134,7 +134,8 @@ export function createReporter(options: {
 
 function sources(job: { sources: readonly { file: string }[] }): string {
   const [first, ...rest] = job.sources;
-  return rest.length > 0 ? `${first?.file} (+${rest.length} more)` : (first?.file ?? '?');
+  const name = first ? printablePath(first.file) : '?';
+  return rest.length > 0 ? `${name} (+${rest.length} more)` : name;
 }
 
 /** `45s`, `3m 05s`, `1h 02m`: coarse on purpose, an ETA is a guess. */

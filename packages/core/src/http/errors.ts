@@ -1,11 +1,11 @@
 /**
  * Turns HTTP statuses, API error bodies and transport failures into `HerogenError`s whose
  * message names the provider, model, request or task id, the API's own words, and the next
- * step. Every string that leaves here passes through `redact`.
+ * step. Every string that leaves here passes through `cleanExternalText`.
  */
 import { HerogenError, type HerogenErrorCode } from '../errors.js';
 import type { TransportError } from './client.js';
-import { redact, sanitizeCause } from './redact.js';
+import { cleanExternalText, sanitizeCause } from './redact.js';
 import {
   isRetryableStatus,
   isRetryableTransport,
@@ -81,7 +81,7 @@ function ids(
 
 function quote(message: string | undefined, call: CallContext): string {
   if (!message) return '';
-  const clean = redact(message, call.secrets).replace(/\s+/g, ' ').trim();
+  const clean = cleanExternalText(message, call.secrets).replace(/\s+/g, ' ').trim();
   const cut = clean.length > 500 ? `${clean.slice(0, 500)}…` : clean;
   // The sentence after the quote brings its own full stop.
   const short = cut.replace(/[.\s]+$/, '');
@@ -186,7 +186,7 @@ export function statusError(
   const message =
     `${call.provider} ${call.model}: ${call.operation} failed, the API ${what}` +
     `${ids(status, details.code, call, requestId)}${quote(details.message, call)}. ${todo}`;
-  return new HerogenError(code, redact(message, call.secrets), {
+  return new HerogenError(code, cleanExternalText(message, call.secrets), {
     retryable,
     status,
     requestId: requestId ?? call.taskId,
@@ -250,7 +250,7 @@ export function transportError(
         message = `${head} lost the connection before a response${tail}: ${error.message}.${billedNote}`;
       }
   }
-  return new HerogenError(code, redact(message, call.secrets), {
+  return new HerogenError(code, cleanExternalText(message, call.secrets), {
     ...common,
     retryable: error.kind !== 'too-large' && isRetryableTransport(error.kind, call.mode),
   });
@@ -264,7 +264,7 @@ export function badResponse(
   status?: number,
 ): HerogenError {
   const message = `${call.provider} ${call.model}: ${call.operation} returned an unusable response${ids(status, undefined, call, requestId)}: ${problem}. Try again; if it persists, report it with the request id.`;
-  return new HerogenError('PROVIDER_BAD_RESPONSE', redact(message, call.secrets), {
+  return new HerogenError('PROVIDER_BAD_RESPONSE', cleanExternalText(message, call.secrets), {
     requestId: requestId ?? call.taskId,
     status,
   });

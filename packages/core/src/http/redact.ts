@@ -4,6 +4,8 @@
  * the caller did not know the value (a proxy echoing a header, an SDK error).
  */
 
+import { stripControls } from '../text/printable.js';
+
 const REDACTED = '[redacted]';
 
 /** Key-shaped tokens: OpenAI `sk-…`, generic `Bearer …`, `api_key=…` style query or JSON fields. */
@@ -33,6 +35,18 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
     );
   }
   return out;
+}
+
+/**
+ * The one cleaning for text that came from outside herogen (a response header or body, an API
+ * error, a revised prompt, a task id, a provider's log line), applied before it is stored,
+ * printed or rendered: terminal controls stripped, then secrets redacted.
+ */
+export function cleanExternalText(
+  text: string,
+  secrets: readonly (string | undefined)[] = [],
+): string {
+  return redact(stripControls(text), secrets);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { withPriceOverrides } from '../pricing/overrides.js';
 import type { HeroProvider } from '../types.js';
+import { guardProvider } from './answer-guard.js';
 import { createHiapiProvider } from './hiapi.js';
 import { createLocalProvider } from './local.js';
 import { createOpenAIProvider } from './openai.js';
@@ -31,8 +32,11 @@ export function createProviderRegistry(
   config: ResolvedConfig,
   env: Record<string, string | undefined> = process.env,
 ): ProviderRegistry {
-  // Config `pricing` wraps every provider, so plans, budgets and flat costs all see it.
-  const priced = (provider: HeroProvider) => withPriceOverrides(provider, config.pricing);
+  // Config `pricing` wraps every provider, so plans, budgets and flat costs all see it; the
+  // answer guard cleans every string a provider hands back before it is stored or printed.
+  const secrets = () => knownSecrets(config, env);
+  const priced = (provider: HeroProvider) =>
+    guardProvider(withPriceOverrides(provider, config.pricing), secrets);
   const openai = priced(createOpenAIProvider({ ...config.openai, env }));
   const hiapi = priced(createHiapiProvider({ ...config.hiapi, env }));
   const local = priced(createLocalProvider());
@@ -80,4 +84,37 @@ export function createProviderRegistry(
     },
     storedAlternatives: () => alternatives,
   };
+}
+
+/** Values no answer may carry into a file or a line of output: keys, and credentials in URLs. */
+function knownSecrets(
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+): (string | undefined)[] {
+  const secrets = [
+    config.openai?.apiKey,
+    env.OPENAI_API_KEY,
+    config.hiapi?.apiKey,
+    env.HIAPI_API_KEY,
+  ];
+  for (const value of [
+    config.openai?.baseURL,
+    env.OPENAI_BASE_URL,
+    config.hiapi?.baseURL,
+    env.HIAPI_BASE_URL,
+  ]) {
+    if (!value || !URL.canParse(value)) continue;
+    const { password } = new URL(value);
+    // As written in the URL and decoded, the two forms an echo may take.
+    secrets.push(password, decodeOrUndefined(password));
+  }
+  return secrets;
+}
+
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }

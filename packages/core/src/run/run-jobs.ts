@@ -16,6 +16,7 @@ import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';
 import { storeOriginal } from '../store/store-original.js';
 import { agree, plural } from '../text/plural.js';
+import { printablePath } from '../text/printable.js';
 import type {
   GeneratedImage,
   HeroProvider,
@@ -679,7 +680,7 @@ function summarize(results: JobResult[], interrupted: boolean): RunSummary {
 function located(job: Job, error: HerogenError): HerogenError {
   if (error.location) return error;
   const first = job.sources[0];
-  const files = job.sources.map((source) => source.file).join(', ');
+  const files = job.sources.map((source) => printablePath(source.file)).join(', ');
   return new HerogenError(error.code, `${error.message} (used by ${files})`, {
     ...(error.hint ? { hint: error.hint } : {}),
     cause: error.cause ?? error,

@@ -7,6 +7,7 @@ import { isInsideDirectory } from '../config/root-path.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { plural } from '../text/plural.js';
+import { printablePath } from '../text/printable.js';
 import type { ContentHero, Logger } from '../types.js';
 import { parseFrontmatterBlock } from './parse-frontmatter.js';
 import { parseHeroField } from './parse-hero-field.js';
@@ -80,7 +81,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
 
   if (files.length === 0) {
     options.logger?.info(
-      `no content files match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${root}`,
+      `no content files match ${patterns.map((p) => JSON.stringify(p)).join(', ')} in ${printablePath(root)}`,
     );
   }
   throwIfAborted(options.signal);
@@ -232,7 +233,7 @@ function confineToRoot(
     errors.push(
       new HerogenError(
         'PATH_OUTSIDE_ROOT',
-        `the \`content\` globs match ${file}${real && real !== resolve(root, file) ? ` (a symlink to ${real})` : ''}, which is outside the project root ${root}; it was not read.`,
+        `the \`content\` globs match ${printablePath(file)}${real && real !== resolve(root, file) ? ` (a symlink to ${real})` : ''}, which is outside the project root ${root}; it was not read.`,
         {
           hint: 'Change `content` in the herogen config so it only matches files inside the project; herogen never reads files outside it.',
         },
@@ -325,7 +326,7 @@ function asContentError(error: unknown, file: string): HerogenError {
   if (HerogenError.is(error)) return error;
   return new HerogenError(
     'CONTENT_INVALID',
-    `Could not read ${file}: ${(error as Error).message}`,
+    `Could not read ${printablePath(file)}: ${(error as Error).message}`,
     {
       cause: error,
       location: { file },

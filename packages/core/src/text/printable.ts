@@ -10,6 +10,8 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/g;
 /** Characters that make a path print misleadingly: controls, line separators, bidi overrides. */
 const UNUSUAL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Of those, the ones `JSON.stringify` leaves as they are. */
+const UNESCAPED = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Remove terminal escape sequences (CSI, OSC, …; Node's own stripper) and every remaining
@@ -21,5 +23,9 @@ export function stripControls(text: string): string {
 
 /** A path as printed: unchanged when plain, JSON-quoted (`"a\nb.md"`) when it holds controls. */
 export function printablePath(path: string): string {
-  return UNUSUAL.test(path) ? JSON.stringify(path) : path;
+  if (!UNUSUAL.test(path)) return path;
+  return JSON.stringify(path).replace(
+    UNESCAPED,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
