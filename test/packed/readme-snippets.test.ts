@@ -1,0 +1,234 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createMockApi, type MockApi } from '@herogen/mock-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium, loadedImages } from '../fixtures/astro-support/browser.js';
+import { imageUrls, repoRoot } from '../fixtures/astro-support/harness.js';
+import { serveStatic } from '../fixtures/astro-support/static-server.js';
+import { npmInstall, type PackageName, packAll, run } from './pack.js';
+import { applySnippets, extractSnippets, type Snippet, snippetPrompts } from './snippets.js';
+
+// Every setup the READMEs show, pasted as written onto the starter it names, installed from the
+// packed tarballs with npm, built against the mock API, and checked for images on the pages.
+// A README edit that breaks a snippet fails here.
+
+/** Each README setup: where it is written and how a content file becomes a page. */
+const ASTRO_SETUPS = {
+  blog: { starter: 'starter-blog', page: blogPage },
+  'blog-zero-schema': { starter: 'starter-blog', page: blogPage },
+  starlight: { starter: 'starter-starlight', page: docsPage },
+} as const;
+
+/** What a user gets from `npm install` today, per Astro major (pinned so CI is repeatable). */
+const ASTRO_DEPENDENCIES = {
+  7: ['astro@7.4.8', '@astrojs/mdx@8.1.4', '@astrojs/starlight@0.42.9'],
+  6: ['astro@6.4.8', '@astrojs/mdx@5.0.6', '@astrojs/starlight@0.38.5'],
+} as const;
+const SHARED_DEPENDENCIES = ['@astrojs/rss@4.0.19', '@astrojs/sitemap@3.7.4', 'sharp@0.35.5'];
+/** `npm create vite@latest`, pinned to a major so the template does not move under the test. */
+const CREATE_VITE = 'vite@9';
+
+function blogPage(file: string): string {
+  return file.replace(/^src\/content\/blog\/(.+)\.mdx?$/, 'blog/$1/index.html');
+}
+
+function docsPage(file: string): string {
+  const page = file.replace(/^src\/content\/docs\/(.+)\.mdx?$/, '$1');
+  return page === 'index' ? 'index.html' : `${page}/index.html`;
+}
+
+const SOURCEMAP_WARNING = /sourcemap|points to missing source/i;
+
+let packs: string;
+let tarballs: Record<PackageName, string>;
+let work: string;
+let mock: MockApi;
+const snippets = new Map<string, Snippet[]>();
+
+beforeAll(async () => {
+  for (const readme of ['packages/astro/README.md', 'packages/vite/README.md']) {
+    const text = await readFile(path.join(repoRoot, readme), 'utf8');
+    for (const snippet of extractSnippets(text, readme)) {
+      snippets.set(snippet.setup, [...(snippets.get(snippet.setup) ?? []), snippet]);
+    }
+  }
+  ({ dir: packs, tarballs } = await packAll());
+  work = await mkdtemp(path.join(tmpdir(), 'herogen-readme-'));
+  mock = await createMockApi();
+}, 120_000);
+
+afterAll(async () => {
+  await mock?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+  if (packs) await rm(packs, { recursive: true, force: true });
+});
+
+/** The environment of a user with a key, pointed at the mock (never a real provider). */
+function buildEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(VITEST|NODE_ENV$|HIAPI_|OPENAI_|HEROGEN_)/.test(name)) env[name] = value;
+  }
+  return {
+    ...env,
+    OPENAI_API_KEY: 'sk-readme-snippets-0000',
+    OPENAI_BASE_URL: mock.openaiBaseURL,
+    ASTRO_TELEMETRY_DISABLED: '1',
+  };
+}
+
+/** Run a build command; its whole log, or an error carrying it. */
+async function build(command: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(command, args, {
+      cwd,
+      env: buildEnv(),
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return `${stdout}\n${stderr}`;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`);
+  }
+}
+
+/**
+ * The site's package.json lists what it uses, as after `npm install` in a real project: Astro
+ * reads it to find the packages it must bundle (Starlight's components) instead of importing.
+ */
+async function declareDependencies(root: string, consumer: string): Promise<void> {
+  const read = async (dir: string) =>
+    JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const { dependencies } = await read(consumer);
+  const manifest = { ...(await read(root)), dependencies };
+  await writeFile(path.join(root, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function setupSnippets(setup: string): Snippet[] {
+  const found = snippets.get(setup) ?? [];
+  if (found.length === 0) throw new Error(`no README snippet is marked for setup "${setup}"`);
+  return found;
+}
+
+/** Every prompt was paid for once, is stored as a real image, and shows on its page. */
+async function expectImagesOnPages(
+  root: string,
+  setup: Snippet[],
+  page: (file: string) => string,
+): Promise<void> {
+  const prompts = snippetPrompts(setup);
+  expect(prompts.length).toBeGreaterThan(0);
+  expect(mock.paidCalls()).toBe(prompts.length);
+  const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
+  const entries = Object.entries(lock.images) as [
+    string,
+    { prompt: string; placeholder?: boolean },
+  ][];
+  expect(entries).toHaveLength(prompts.length);
+  for (const { path: file, prompt } of prompts) {
+    const [key, entry] = entries.find(([, candidate]) => candidate.prompt.includes(prompt)) ?? [];
+    expect(key, `a lock entry for "${prompt}"`).toBeDefined();
+    expect(entry?.placeholder).not.toBe(true);
+    const html = await readFile(path.join(root, 'dist', page(file)), 'utf8');
+    const urls = imageUrls(html).filter((url) => url.includes(key!.slice(0, 12)));
+    expect(urls.length, `images of ${file} on ${page(file)}`).toBeGreaterThan(0);
+    for (const url of urls) {
+      await expect(readFile(path.join(root, 'dist', url.split('?')[0]!))).resolves.toBeTruthy();
+    }
+  }
+}
+
+it('the READMEs mark every setup they show', () => {
+  expect([...snippets.keys()].sort()).toEqual(['blog', 'blog-zero-schema', 'starlight', 'vite']);
+});
+
+describe.each([7, 6] as const)('Astro %i', (major) => {
+  let consumer: string;
+
+  beforeAll(async () => {
+    consumer = path.join(work, `astro-${major}`);
+    await mkdir(consumer, { recursive: true });
+    await writeFile(path.join(consumer, 'package.json'), '{ "private": true, "type": "module" }\n');
+    await npmInstall(consumer, [
+      ...ASTRO_DEPENDENCIES[major],
+      ...SHARED_DEPENDENCIES,
+      tarballs['@herogen/core'],
+      tarballs['@herogen/astro'],
+    ]);
+  }, 600_000);
+
+  it.each(Object.keys(ASTRO_SETUPS) as (keyof typeof ASTRO_SETUPS)[])(
+    'README setup "%s" builds with images on its pages',
+    async (name) => {
+      const { starter, page } = ASTRO_SETUPS[name];
+      // Sites share the consumer's node_modules one folder up, as in a monorepo.
+      const root = path.join(consumer, name);
+      await cp(path.join(repoRoot, 'test/fixtures', starter), root, { recursive: true });
+      await declareDependencies(root, consumer);
+      const setup = setupSnippets(name);
+      await applySnippets(root, setup);
+      mock.reset();
+      const astro = path.join(consumer, 'node_modules/astro/bin/astro.mjs');
+      const output = await build(process.execPath, [astro, 'build'], root);
+      expect(output).not.toMatch(SOURCEMAP_WARNING);
+      await expectImagesOnPages(root, setup, page);
+    },
+    300_000,
+  );
+});
+
+describe('Vite', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    await run(
+      'npm',
+      [
+        'create',
+        '--yes',
+        CREATE_VITE,
+        'site',
+        '--',
+        '--template',
+        'vanilla-ts',
+        '--no-interactive',
+      ],
+      { cwd: work },
+    );
+    root = path.join(work, 'site');
+    await applySnippets(root, setupSnippets('vite'));
+    await npmInstall(root, ['-D', tarballs['@herogen/core'], tarballs['@herogen/vite']]);
+  }, 600_000);
+
+  it('README setup "vite" builds with the template\'s own script (tsc && vite build)', async () => {
+    mock.reset();
+    const output = await build('npm', ['run', 'build'], root);
+    expect(output).not.toMatch(SOURCEMAP_WARNING);
+    const prompts = snippetPrompts(setupSnippets('vite'));
+    expect(mock.paidCalls()).toBe(prompts.length);
+    const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
+    const entries = Object.values(lock.images) as { placeholder?: boolean }[];
+    expect(entries.map((entry) => entry.placeholder ?? false)).toEqual(prompts.map(() => false));
+  }, 300_000);
+
+  it.skipIf(!chromiumPath)(
+    'shows the hero on the page in Chromium',
+    async () => {
+      const server = await serveStatic(path.join(root, 'dist'));
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}/`);
+        const images = await loadedImages(page, '#app picture img');
+        expect(images).toHaveLength(1);
+        expect(images[0]!.naturalWidth).toBeGreaterThan(0);
+        expect(new URL(images[0]!.src).pathname).toMatch(/^\/assets\//);
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    },
+    120_000,
+  );
+});
