@@ -79,7 +79,7 @@ async function breakdown(root: string): Promise<Breakdown> {
   const t1 = performance.now();
   const lock = await readLock(path.join(root, config.lockFile));
   const t2 = performance.now();
-  const stored = await checkStoredFiles(root, lock, { hash: false });
+  const stored = await checkStoredFiles(root, config.outDir, lock, { hash: false });
   const t3 = performance.now();
   const { jobs } = planJobs({
     heroes: scan.heroes,

@@ -15,6 +15,8 @@ export type HerogenErrorCode =
   | 'STORE_IO'
   | 'IMAGE_INVALID'
   | 'PATH_OUTSIDE_ROOT'
+  /** A lock entry names a file that is not herogen's own original (hand-edited lock, symlink). */
+  | 'ORIGINAL_UNTRUSTED'
   | 'REQUEST_INVALID'
   | 'BUDGET_EXCEEDED'
   | 'FROZEN'

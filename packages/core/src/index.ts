@@ -110,8 +110,15 @@ export {
   scanContent,
 } from './scan/index.js';
 export { type CreateHerogenOptions, createHerogen } from './session.js';
-export { checkStoredFiles, verifyOriginals } from './store/check-stored.js';
+export { checkStoredFiles, type VerifyResult, verifyOriginals } from './store/check-stored.js';
 export { inspectImage } from './store/inspect-image.js';
+export {
+  type OriginalKind,
+  type OriginalState,
+  type Originals,
+  originalNameProblem,
+  originalsAt,
+} from './store/original-file.js';
 export { clearPendingTask, foldPendingTasks, recordPendingTask } from './store/pending-task.js';
 export {
   type RecoveredImage,

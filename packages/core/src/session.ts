@@ -62,7 +62,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       ? scan.heroes.filter((hero) => planOptions.only!.includes(hero.file))
       : scan.heroes;
     const lock = await readLock(lockPath);
-    const stored = await checkStoredFiles(root, lock, { hash: false });
+    const stored = await checkStoredFiles(root, outDir, lock, { hash: false });
     const { jobs, errors } = planJobs({
       heroes,
       config,
@@ -122,7 +122,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       const lock = await readEntryLock();
       const planned = planHero(hero, { config, registry, lock, outDir: outDirRel });
       const entry = lock.images[planned.key];
-      const stored = entry ? await checkStoredFile(root, planned.key, entry) : undefined;
+      const stored = entry ? await checkStoredFile(root, outDir, planned.key, entry) : undefined;
       return {
         key: planned.key,
         absolutePath: path.resolve(root, entry?.file ?? planned.file),

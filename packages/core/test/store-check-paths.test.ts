@@ -2,17 +2,19 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkStoredFiles } from '../src/store/check-stored.js';
+import { checkStoredFiles, verifyOriginals } from '../src/store/check-stored.js';
+import { originalNameProblem } from '../src/store/original-file.js';
 import type { Lock, LockEntry } from '../src/types.js';
 import { sampleEntry, sampleKey } from './fixtures/store/samples.js';
 
+const OUT = 'src/assets/herogen';
 let base: string;
 let root: string;
 
 beforeEach(async () => {
   base = await mkdtemp(join(tmpdir(), 'herogen-check-paths-'));
   root = join(base, 'site');
-  await mkdir(join(root, 'src', 'assets', 'herogen'), { recursive: true });
+  await mkdir(join(root, OUT, 'variants'), { recursive: true });
 });
 
 afterEach(async () => {
@@ -30,54 +32,99 @@ async function lockFor(files: Record<number, string>, write = true): Promise<Loc
   return lock;
 }
 
+const named = (n: number, dir = OUT) => `${dir}/${sampleKey(n)}.png`;
+
+describe('originalNameProblem', () => {
+  const key = sampleKey(7);
+  it('accepts originals, candidates and earlier takes named by their key', () => {
+    expect(originalNameProblem(`${OUT}/${key}.png`, key, OUT, 'image')).toBeUndefined();
+    expect(originalNameProblem(`${OUT}/variants/${key}.jpg`, key, OUT, 'image')).toBeUndefined();
+    expect(
+      originalNameProblem(
+        `${OUT}/history/${key}/2026-01-01T00-00-00-000Z.webp`,
+        key,
+        OUT,
+        'history',
+      ),
+    ).toBeUndefined();
+    expect(originalNameProblem(`${key}.png`, key, '.', 'image')).toBeUndefined();
+  });
+
+  it('refuses anything else a lock could name', () => {
+    for (const [file, kind] of [
+      ['package.json', 'image'],
+      ['src/content/blog/precious.md', 'image'],
+      [`${OUT}/${sampleKey(8)}.png`, 'image'],
+      [`${OUT}/${key}.md`, 'image'],
+      [`${OUT}/sub/${key}.png`, 'image'],
+      [`${OUT}/${key}.png`, 'history'],
+      [`${OUT}/history/${sampleKey(8)}/a.png`, 'history'],
+      [`${OUT}/history/${key}/.hidden.png`, 'history'],
+      [`${OUT}/history/${key}/a/b.png`, 'history'],
+    ] as const) {
+      expect(originalNameProblem(file, key, OUT, kind), file).toMatch(/not (inside|named)/);
+    }
+  });
+});
+
 describe('checkStoredFiles: where a lock entry points', () => {
-  it('checks files in several folders, at the root too, and refuses a folder linked outside', async () => {
+  it('trusts originals and candidates in outDir only, not the root, other folders or a folder linked outside', async () => {
     const outside = join(base, 'elsewhere');
     await mkdir(outside);
-    await writeFile(join(outside, 'c.png'), 'bytes');
-    await symlink(outside, join(root, 'linked'));
+    await writeFile(join(outside, `${sampleKey(5)}.png`), 'bytes');
+    await symlink(outside, join(root, OUT, 'linked'));
     await mkdir(join(root, 'other'));
     const lock = await lockFor({
-      1: 'src/assets/herogen/a.png',
-      2: 'root-level.png',
-      3: 'other/b.png',
-      4: 'src/assets/herogen/d.png',
+      1: named(1),
+      2: `${sampleKey(2)}.png`,
+      3: `other/${sampleKey(3)}.png`,
+      4: named(4, `${OUT}/variants`),
+      7: 'package.json',
     });
-    lock.images[sampleKey(5)] = sampleEntry(sampleKey(5), 5, { file: 'linked/c.png', bytes: 5 });
-    lock.images[sampleKey(6)] = sampleEntry(sampleKey(6), 6, { file: 'other/gone.png', bytes: 5 });
-    const states = await checkStoredFiles(root, lock);
-    expect(Object.fromEntries(states)).toEqual({
+    lock.images[sampleKey(5)] = sampleEntry(sampleKey(5), 5, {
+      file: named(5, `${OUT}/linked`),
+      bytes: 5,
+    });
+    lock.images[sampleKey(6)] = sampleEntry(sampleKey(6), 6, { file: named(6), bytes: 5 });
+    const expected = {
       [sampleKey(1)]: 'ok',
-      [sampleKey(2)]: 'ok',
-      [sampleKey(3)]: 'ok',
+      [sampleKey(2)]: 'corrupt',
+      [sampleKey(3)]: 'corrupt',
       [sampleKey(4)]: 'ok',
       [sampleKey(5)]: 'corrupt',
       [sampleKey(6)]: 'missing',
-    });
-  });
-
-  it('gives the same answers for a relative root or one with a trailing separator', async () => {
-    const lock = await lockFor({ 1: 'src/assets/herogen/a.png', 2: 'top.png' });
-    lock.images[sampleKey(3)] = sampleEntry(sampleKey(3), 3, { file: 'missing.png', bytes: 5 });
-    const expected = {
-      [sampleKey(1)]: 'ok',
-      [sampleKey(2)]: 'ok',
-      [sampleKey(3)]: 'missing',
+      [sampleKey(7)]: 'corrupt',
     };
-    expect(Object.fromEntries(await checkStoredFiles(`${root}/`, lock))).toEqual(expected);
-    expect(Object.fromEntries(await checkStoredFiles(relative(process.cwd(), root), lock))).toEqual(
-      expected,
+    expect(Object.fromEntries(await checkStoredFiles(root, OUT, lock))).toEqual(expected);
+    expect(
+      Object.fromEntries(await checkStoredFiles(root, OUT, lock, { hash: true })),
+    ).toMatchObject({ [sampleKey(2)]: 'corrupt', [sampleKey(7)]: 'corrupt' });
+    const tampered = (await verifyOriginals(root, OUT, lock)).filter((result) => result.tampered);
+    expect(tampered.map((result) => result.key).sort()).toEqual(
+      [2, 3, 5, 7].map((n) => sampleKey(n)),
     );
   });
 
-  it('resolves an unnormalised path that stays inside, and refuses one that escapes', async () => {
-    await writeFile(join(root, 'src', 'x.png'), 'bytes');
-    const inside = await lockFor({ 1: 'src/assets/../x.png' }, false);
-    expect((await checkStoredFiles(root, inside)).get(sampleKey(1))).toBe('ok');
+  it('gives the same answers for a relative root or one with a trailing separator', async () => {
+    const lock = await lockFor({ 1: named(1), 2: 'top.png' });
+    lock.images[sampleKey(3)] = sampleEntry(sampleKey(3), 3, { file: named(3), bytes: 5 });
+    const expected = {
+      [sampleKey(1)]: 'ok',
+      [sampleKey(2)]: 'corrupt',
+      [sampleKey(3)]: 'missing',
+    };
+    expect(Object.fromEntries(await checkStoredFiles(`${root}/`, OUT, lock))).toEqual(expected);
+    expect(
+      Object.fromEntries(await checkStoredFiles(relative(process.cwd(), root), OUT, lock)),
+    ).toEqual(expected);
+  });
+
+  it('refuses an unnormalised path and one that escapes, unread', async () => {
+    await writeFile(join(root, 'src', `${sampleKey(1)}.png`), 'bytes');
+    const inside = await lockFor({ 1: `src/assets/../${sampleKey(1)}.png` }, false);
+    expect((await checkStoredFiles(root, OUT, inside)).get(sampleKey(1))).toBe('corrupt');
     await writeFile(join(base, 'secret.png'), 'bytes');
     const escaping = await lockFor({ 1: '../secret.png' }, false);
-    await expect(checkStoredFiles(root, escaping)).rejects.toMatchObject({
-      code: 'PATH_OUTSIDE_ROOT',
-    });
+    expect((await checkStoredFiles(root, OUT, escaping)).get(sampleKey(1))).toBe('corrupt');
   });
 });

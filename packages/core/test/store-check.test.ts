@@ -8,6 +8,7 @@ import type { Lock } from '../src/types.js';
 import { makeImage } from './fixtures/store/images.js';
 import { sampleEntry, sampleKey } from './fixtures/store/samples.js';
 
+const OUT = 'src/assets/herogen';
 let root: string;
 
 beforeEach(async () => {
@@ -43,7 +44,7 @@ describe('checkStoredFiles', () => {
     await writeFile(file(2), 'not an image at all, and a different size');
     await rm(file(3));
     await mkdir(file(3));
-    const states = await checkStoredFiles(root, lock);
+    const states = await checkStoredFiles(root, OUT, lock);
     expect(Object.fromEntries(states)).toEqual({
       [sampleKey(0)]: 'ok',
       [sampleKey(1)]: 'missing',
@@ -59,15 +60,17 @@ describe('checkStoredFiles', () => {
     const bytes = await readFile(path);
     bytes[0] = bytes[0]! ^ 0xff;
     await writeFile(path, bytes);
-    expect((await checkStoredFiles(root, lock)).get(sampleKey(1))).toBe('ok');
-    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(1))).toBe('corrupt');
-    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(0))).toBe('ok');
+    expect((await checkStoredFiles(root, OUT, lock)).get(sampleKey(1))).toBe('ok');
+    expect((await checkStoredFiles(root, OUT, lock, { hash: true })).get(sampleKey(1))).toBe(
+      'corrupt',
+    );
+    expect((await checkStoredFiles(root, OUT, lock, { hash: true })).get(sampleKey(0))).toBe('ok');
   });
 
   it('handles thousands of entries', async () => {
     const lock = await storedProject(2000);
     await rm(join(root, lock.images[sampleKey(1234)]!.file));
-    const states = await checkStoredFiles(root, lock, { concurrency: 16 });
+    const states = await checkStoredFiles(root, OUT, lock, { concurrency: 16 });
     expect(states.size).toBe(2000);
     expect([...states.values()].filter((state) => state === 'ok')).toHaveLength(1999);
     expect(states.get(sampleKey(1234))).toBe('missing');
@@ -81,12 +84,14 @@ describe('what a hand-edited lock cannot vouch for', () => {
     const entry = lock.images[sampleKey(1)]!;
     await writeFile(join(root, entry.file), text);
     lock.images[sampleKey(1)] = { ...entry, sha256: sha256Hex(text), bytes: text.length };
-    const states = await checkStoredFiles(root, lock, { hash: true });
+    const states = await checkStoredFiles(root, OUT, lock, { hash: true });
     expect(states.get(sampleKey(0))).toBe('ok');
     expect(states.get(sampleKey(1))).toBe('corrupt');
     // Right bytes, wrong recorded size: also caught.
     lock.images[sampleKey(0)] = { ...lock.images[sampleKey(0)]!, width: 640 };
-    expect((await checkStoredFiles(root, lock, { hash: true })).get(sampleKey(0))).toBe('corrupt');
+    expect((await checkStoredFiles(root, OUT, lock, { hash: true })).get(sampleKey(0))).toBe(
+      'corrupt',
+    );
   });
 
   it('an original that is a symlink to a file outside the project is never read', async () => {
@@ -98,10 +103,10 @@ describe('what a hand-edited lock cannot vouch for', () => {
       await writeFile(secret, await readFile(join(root, entry.file)));
       await rm(join(root, entry.file));
       await symlink(secret, join(root, entry.file));
-      const [result] = await verifyOriginals(root, lock);
+      const [result] = await verifyOriginals(root, OUT, lock);
       expect(result?.state).toBe('corrupt');
       expect(result?.actualSha256).toBeUndefined();
-      expect((await checkStoredFiles(root, lock)).get(sampleKey(0))).toBe('corrupt');
+      expect((await checkStoredFiles(root, OUT, lock)).get(sampleKey(0))).toBe('corrupt');
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -114,7 +119,7 @@ describe('what a hand-edited lock cannot vouch for', () => {
     await mkdir(join(root, 'store'));
     await rename(herogen, join(root, 'store', 'herogen'));
     await symlink(join(root, 'store', 'herogen'), herogen);
-    const inside = await checkStoredFiles(root, lock);
+    const inside = await checkStoredFiles(root, OUT, lock);
     expect([...inside.values()]).toEqual(['ok', 'ok']);
     // Outside: the same files, reached through a folder outside the project.
     const outside = await mkdtemp(join(tmpdir(), 'herogen-outside-'));
@@ -122,7 +127,7 @@ describe('what a hand-edited lock cannot vouch for', () => {
       await rm(herogen);
       await rename(join(root, 'store', 'herogen'), join(outside, 'herogen'));
       await symlink(join(outside, 'herogen'), herogen);
-      const states = await checkStoredFiles(root, lock);
+      const states = await checkStoredFiles(root, OUT, lock);
       expect([...states.values()]).toEqual(['corrupt', 'corrupt']);
     } finally {
       await rm(outside, { recursive: true, force: true });
@@ -140,7 +145,7 @@ describe('verifyOriginals', () => {
     await writeFile(path, bytes);
     await rm(join(root, lock.images[sampleKey(0)]!.file));
 
-    const results = await verifyOriginals(root, lock);
+    const results = await verifyOriginals(root, OUT, lock);
     expect(results.map((result) => [result.key, result.state])).toEqual([
       [sampleKey(0), 'missing'],
       [sampleKey(1), 'ok'],
@@ -159,7 +164,7 @@ describe('verifyOriginals', () => {
     const lock = await storedProject(1);
     const path = join(root, lock.images[sampleKey(0)]!.file);
     await writeFile(path, 'short');
-    const [result] = await verifyOriginals(root, lock);
+    const [result] = await verifyOriginals(root, OUT, lock);
     expect(result).toMatchObject({
       state: 'corrupt',
       actualBytes: 5,

@@ -16,6 +16,7 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI_BIN = path.join(REPO, 'packages/cli/dist/bin.js');
 export const CRASH_HOOK = fileURLToPath(new URL('./crash-hook.mjs', import.meta.url));
 export const FS_TRACE = fileURLToPath(new URL('./fs-trace.mjs', import.meta.url));
+export const PLANT_SYMLINK = fileURLToPath(new URL('./plant-symlink.mjs', import.meta.url));
 export const MOCK_BIN = path.join(REPO, 'packages/mock-api/dist/bin.js');
 /** Writes the child's peak RSS (bytes) to `HEROGEN_TEST_MAX_RSS` on exit (see max-rss.mjs). */
 export const MAX_RSS_HOOK = fileURLToPath(new URL('./max-rss.mjs', import.meta.url));

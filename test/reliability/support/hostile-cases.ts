@@ -506,7 +506,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     async verify({ root, problems }) {
       const { createHerogen, verifyOriginals, readLock } = await import('@herogen/core');
       const session = await createHerogen({ root, env: {} });
-      const results = await verifyOriginals(root, await readLock(session.lockPath));
+      const results = await verifyOriginals(root, session.outDir, await readLock(session.lockPath));
       if (results.length !== 1 || results[0]!.state !== 'ok') {
         problems.push('the squatted file was not replaced by a verified original');
       }

@@ -7,6 +7,8 @@ import {
   plural,
   readLock,
   referencedKeys,
+  screenPrune,
+  type TamperedItem,
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -23,8 +25,10 @@ export interface PruneFlags extends GlobalFlags {
  * `herogen prune`: list originals that no content references (under any provider a machine
  * could use), and delete them only with `--yes`. Earlier takes (`--history`) and variant
  * candidates (`--variants`) are kept unless asked for. Files the lock does not know are listed,
- * never deleted. Refuses to run when any content file has an error (a partial view would list
- * images that are in use).
+ * never deleted. Lock entries naming files that are not herogen's own originals (outside
+ * `outDir`, misnamed, symlinked out, or with other bytes than recorded) are reported as
+ * tampered and left alone (exit 1). Refuses to run when any content file has an error (a
+ * partial view would list images that are in use).
  */
 export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
@@ -39,16 +43,23 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
       variants: flags.variants === true,
     });
     const untracked = await listUntracked(session.root, session.config.outDir, lock);
-    const deleted = flags.yes
-      ? await applyPrune(pruned.remove, { root: session.root, lockPath: session.lockPath })
+    const where = { root: session.root, outDir: session.outDir };
+    const screened = await screenPrune(pruned.remove, where);
+    const outcome = flags.yes
+      ? await applyPrune(screened.ok, { ...where, lockPath: session.lockPath })
       : undefined;
+    const deleted = outcome?.removed;
+    const remove = screened.ok;
+    const tampered = [...screened.tampered, ...(outcome?.tampered ?? [])];
+    const exit = tampered.length > 0 ? EXIT.FAILED : EXIT.OK;
     if (flags.json) {
       io.stdout.write(
         `${JSON.stringify(
           {
             dryRun: !flags.yes,
-            remove: pruned.remove,
+            remove,
             ...(deleted ? { deleted } : {}),
+            tampered,
             kept: pruned.kept,
             untracked,
           },
@@ -56,16 +67,20 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
           2,
         )}\n`,
       );
-      return EXIT.OK;
+      return exit;
     }
     const out = io.stdout;
-    if (pruned.remove.length === 0) {
-      out.write('nothing to prune: every original in the lock is used by some content\n');
+    if (remove.length === 0) {
+      out.write(
+        tampered.length > 0
+          ? 'nothing herogen may delete\n'
+          : 'nothing to prune: every original in the lock is used by some content\n',
+      );
     } else {
       out.write(
         `${formatTable(
           ['kind', 'file', 'size', 'created', 'cost'],
-          pruned.remove.map((item) => [
+          remove.map((item) => [
             item.placeholder ? `${item.kind} (placeholder)` : item.kind,
             item.file,
             formatBytes(item.bytes),
@@ -74,19 +89,19 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
           ]),
         )}\n`,
       );
-      const bytes = total(pruned.remove);
+      const bytes = total(remove);
       if (deleted) {
         out.write(
           `deleted ${plural(deleted.length, 'file')} (${formatBytes(total(deleted))}) and their lock entries\n`,
         );
-        if (deleted.length < pruned.remove.length) {
+        if (deleted.length < remove.length) {
           out.write(
-            `${pruned.remove.length - deleted.length} changed while pruning (a new take or another process) and were kept\n`,
+            `${remove.length - deleted.length} changed while pruning (a new take or another process) and were kept\n`,
           );
         }
       } else {
         out.write(
-          `dry run: ${plural(pruned.remove.length, 'file')} (${formatBytes(bytes)}) would be deleted; run \`herogen prune --yes\` to delete them (git keeps committed ones recoverable)\n`,
+          `dry run: ${plural(remove.length, 'file')} (${formatBytes(bytes)}) would be deleted; run \`herogen prune --yes\` to delete them (git keeps committed ones recoverable)\n`,
         );
       }
     }
@@ -96,15 +111,25 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
     if (pruned.kept.history > 0)
       kept.push(`${pruned.kept.history} earlier take(s) (add --history)`);
     if (kept.length > 0) out.write(`kept: ${kept.join(', ')}\n`);
+    writeTampered(out, tampered);
     if (untracked.length > 0) {
       out.write(
         `not in the lock, left alone (delete by hand if you do not need them):\n${untracked.map((file) => `  ${file}`).join('\n')}\n`,
       );
     }
-    return EXIT.OK;
+    return exit;
   } finally {
     await session.close();
   }
+}
+
+function writeTampered(out: CliIO['stdout'], tampered: readonly TamperedItem[]): void {
+  if (tampered.length === 0) return;
+  out.write(
+    `${tampered.length} lock entr${tampered.length === 1 ? 'y names a file' : 'ies name files'} that herogen does not trust as its own; left alone, file and lock entry:\n`,
+  );
+  for (const item of tampered) out.write(`  tampered ${item.file} (${item.key}): ${item.why}\n`);
+  out.write('  fix or remove these lock entries by hand (was the lock edited?)\n');
 }
 
 function total(items: readonly PruneItem[]): number {

@@ -66,7 +66,7 @@ export async function variantsCommand(
     }
     const outDir = session.config.outDir;
     const before = await readLock(session.lockPath);
-    const stored = await checkStoredFiles(session.root, before, { hash: false });
+    const stored = await checkStoredFiles(session.root, session.outDir, before, { hash: false });
     const plans = planCandidates(main, count, { lock: before, stored, outDir, provider });
     const jobs = plans.filter((candidate) => !candidate.current).map((candidate) => candidate.job);
     const logger = createLogger(io, flags.json === true);

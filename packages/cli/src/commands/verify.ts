@@ -2,11 +2,14 @@ import { agree, plural, readLock, verifyOriginals } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
-/** `herogen verify`: sha256 of every original against the lock. */
+/**
+ * `herogen verify`: sha256 of every original and earlier take against the lock. A lock entry
+ * naming a file that is not herogen's own original is reported as tampered, with why, unread.
+ */
 export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
   const lock = await readLock(session.lockPath);
-  const results = await verifyOriginals(session.root, lock);
+  const results = await verifyOriginals(session.root, session.outDir, lock);
   const bad = results.filter((result) => result.state !== 'ok');
   if (flags.json) {
     io.stdout.write(
@@ -14,12 +17,18 @@ export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<Exit
     );
   } else {
     for (const result of bad) {
-      io.stdout.write(`${result.state.padEnd(8)} ${result.file} (${result.key})\n`);
+      const label = result.tampered ? 'tampered' : result.state;
+      const take = result.kind === 'history' ? 'earlier take of ' : '';
+      io.stdout.write(
+        `${label.padEnd(8)} ${result.file} (${take}${result.key})${result.tampered ? `: ${result.tampered}; not read` : ''}\n`,
+      );
     }
+    const takes = results.filter((result) => result.kind === 'history').length;
+    const what = `${plural(results.length - takes, 'original')}${takes > 0 ? ` and ${plural(takes, 'earlier take')}` : ''}`;
     io.stdout.write(
       bad.length === 0
-        ? `ok: ${plural(results.length, 'original')} ${agree(results.length, 'matches its', 'match their')} sha256 in the lock\n`
-        : `${bad.length} of ${plural(results.length, 'original')} ${agree(bad.length, 'does', 'do')} not match the lock; restore them from git (git checkout -- <file>)\n`,
+        ? `ok: ${what} ${agree(results.length, 'matches its', 'match their')} sha256 in the lock\n`
+        : `${bad.length} of ${what} ${agree(bad.length, 'does', 'do')} not match the lock; restore them from git (git checkout -- <file>)${bad.some((result) => result.tampered) ? ', and fix the lock entries marked tampered' : ''}\n`,
     );
   }
   return bad.length === 0 ? EXIT.OK : EXIT.FAILED;

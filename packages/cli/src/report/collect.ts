@@ -7,6 +7,8 @@ import {
   type Lock,
   type LockEntry,
   listCandidates,
+  type OriginalKind,
+  originalsAt,
   type PlanResult,
 } from '@herogen/core';
 import type {
@@ -29,18 +31,33 @@ export interface CollectOptions {
   now?: Date;
 }
 
+/** A thumbnail of an original or earlier take, read through the checked reader. */
+type Thumb = (
+  file: string,
+  key: string,
+  kind: OriginalKind,
+  width: number,
+) => Promise<ReportThumbnail | undefined>;
+
 const HERO_WIDTH = 320;
 const TAKE_WIDTH = 112;
 
 /** Gather every hero of the current content with what the lock and disk say about it. */
 export async function collectReport(options: CollectOptions): Promise<ReportData> {
   const { root, plan, lock } = options;
-  const stored = await checkStoredFiles(root, lock, { hash: true });
+  const stored = await checkStoredFiles(root, options.outDir, lock, { hash: true });
   // sharp decodes a full-size original per thumbnail: a few at a time keeps memory flat.
   const queue = createScheduler({ concurrency: 4 });
-  const thumb = (file: string, width: number) =>
+  // Through the checked reader: a lock entry or symlink leading elsewhere shows no picture.
+  const originals = originalsAt(root, options.outDir);
+  const thumb: Thumb = (file, key, kind, width) =>
     options.thumbnails
-      ? queue.run(() => createThumbnail(path.resolve(root, file), { width }).catch(() => undefined))
+      ? queue.run(() =>
+          originals
+            .read(file, key, kind)
+            .then((bytes) => createThumbnail(bytes, { width }))
+            .catch(() => undefined),
+        )
       : Promise.resolve(undefined);
 
   const images = await Promise.all(
@@ -49,8 +66,8 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
       const state = entry ? (stored.get(job.key) ?? 'ok') : 'missing';
       const status = statusOf(job, entry, state);
       const [thumbnail, takes] = await Promise.all([
-        status === 'missing' ? undefined : thumb(entry!.file, HERO_WIDTH),
-        collectTakes(job, lock, options.outDir, (file) => thumb(file, TAKE_WIDTH)),
+        status === 'missing' ? undefined : thumb(entry!.file, job.key, 'image', HERO_WIDTH),
+        collectTakes(job, lock, options.outDir, thumb),
       ]);
       return imageOf(job, entry, status, thumbnail ?? undefined, takes);
     }),
@@ -91,7 +108,7 @@ async function collectTakes(
   job: Job,
   lock: Lock,
   outDir: string,
-  thumb: (file: string) => Promise<ReportThumbnail | undefined>,
+  thumb: Thumb,
 ): Promise<ReportTake[]> {
   const currentSha = lock.images[job.key]?.sha256;
   const history = (lock.history?.[job.key] ?? []).map(
@@ -103,11 +120,11 @@ async function collectTakes(
       costUsd: take.costUsd,
       placeholder: take.placeholder === true,
       current: take.sha256 === currentSha,
-      ...withThumbnail(await thumb(take.file)),
+      ...withThumbnail(await thumb(take.file, job.key, 'history', TAKE_WIDTH)),
     }),
   );
   const candidates = listCandidates(job, lock, outDir).map(
-    async ({ n, entry }): Promise<ReportTake> => ({
+    async ({ n, key, entry }): Promise<ReportTake> => ({
       kind: 'candidate',
       n,
       file: entry.file,
@@ -115,7 +132,7 @@ async function collectTakes(
       costUsd: entry.costUsd,
       placeholder: entry.placeholder === true,
       current: entry.sha256 === currentSha,
-      ...withThumbnail(await thumb(entry.file)),
+      ...withThumbnail(await thumb(entry.file, key, 'image', TAKE_WIDTH)),
     }),
   );
   return Promise.all([...history, ...candidates]);

@@ -4,10 +4,10 @@
  * recorded in the lock like any image). The hero's own file is untouched until one is picked.
  */
 import { computeKey, originalFileName } from '../key/cache-key.js';
+import { VARIANTS_DIR } from '../store/original-file.js';
 import type { HeroProvider, Job, Lock, LockEntry, StoredFileState } from '../types.js';
 
-/** Folder of candidates inside the originals directory. */
-export const VARIANTS_DIR = 'variants';
+export { VARIANTS_DIR };
 
 export interface CandidatePlan {
   /** Take number: the request's `variant`. */

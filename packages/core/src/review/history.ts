@@ -4,7 +4,7 @@
  * The current file stays where it is until the new take overwrites it atomically, so the site
  * never points at a missing file and the old bytes are always on disk somewhere.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { sha256File, sha256Hex } from '../fs/file-hash.js';
@@ -12,10 +12,10 @@ import { assertRealPathInsideRoot, resolveInsideRoot, toRootRelative } from '../
 import { readLock } from '../lock/read-lock.js';
 import { updateLock } from '../lock/update-lock.js';
 import { hasPlaceholderMarker } from '../providers/local.js';
+import { HISTORY_DIR, originalsAt } from '../store/original-file.js';
 import type { HistoryEntry, Lock, Logger } from '../types.js';
 
-/** Folder of earlier takes inside the originals directory. */
-export const HISTORY_DIR = 'history';
+export { HISTORY_DIR };
 
 /** `2026-11-22T10-22-33-123Z`: sortable, and valid in file names on every OS. */
 export function historyStamp(date: Date): string {
@@ -57,16 +57,16 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
   const lock = await readLock(lockPath);
   const current = lock.images[key];
   if (!current || current.placeholder) return undefined;
-  const source = resolveInsideRoot(root, current.file, 'original');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(source);
-  } catch {
+  const originals = originalsAt(root, options.outDir);
+  const found = await originals.locate(current.file, key, 'image');
+  if (found.state === 'missing') {
     options.logger?.warn(
       `the original ${current.file} is gone, so there is no earlier take of ${key} to keep`,
     );
     return undefined;
   }
+  // Never read through a hand-edited lock entry or a symlink out of the originals folder.
+  const bytes = await originals.read(current.file, key, 'image');
   const sha256 = sha256Hex(bytes);
   let note: string | undefined;
   if (sha256 !== current.sha256) {
@@ -103,9 +103,10 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
   return {
     entry,
     async undo() {
-      const now = await readLock(lockPath);
-      const still = now.images[key];
-      const onDisk = await sha256File(source).catch(() => undefined);
+      const still = (await readLock(lockPath)).images[key];
+      const now = await originals.locate(current.file, key, 'image');
+      const onDisk =
+        now.state === 'ok' ? await sha256File(now.path).catch(() => undefined) : undefined;
       if (still?.sha256 !== entry.sha256 || onDisk !== entry.sha256) return;
       await updateLock(lockPath, (draft) => {
         const left = (draft.history?.[key] ?? []).filter((take) => take.file !== entry.file);

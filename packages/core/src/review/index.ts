@@ -18,7 +18,15 @@ export {
   historyStamp,
 } from './history.js';
 export { type PickOptions, type PickResult, pickCandidate } from './pick.js';
-export { type ApplyPruneOptions, applyPrune, listUntracked } from './prune-apply.js';
+export {
+  type ApplyPruneOptions,
+  applyPrune,
+  listUntracked,
+  type PruneOutcome,
+  type PruneScreen,
+  screenPrune,
+  type TamperedItem,
+} from './prune-apply.js';
 export {
   type PruneItem,
   type PruneKind,

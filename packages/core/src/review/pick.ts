@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { HerogenError } from '../errors.js';
 import { sha256Hex } from '../fs/file-hash.js';
-import { resolveInsideRoot } from '../fs/path-safety.js';
 import { withKeyClaim } from '../lock/claim.js';
+import { originalsAt } from '../store/original-file.js';
 import { storeOriginal } from '../store/store-original.js';
 import type { HistoryEntry, Job, LockEntry, Logger } from '../types.js';
 import type { StoredCandidate } from './candidates.js';
@@ -48,15 +47,17 @@ export async function pickCandidate(options: PickOptions): Promise<PickResult> {
       { hint: 'run `herogen variants` again to generate it, or pick another candidate' },
     );
   }
-  const bytes = await readFile(resolveInsideRoot(root, candidate.entry.file, 'candidate')).catch(
-    (error: unknown) => {
+  // Through the checked reader: a hand-edited lock or a symlink must not feed it another file.
+  const bytes = await originalsAt(root, options.outDir)
+    .read(candidate.entry.file, candidate.key, 'image')
+    .catch((error: unknown) => {
+      if (HerogenError.is(error) && error.code === 'ORIGINAL_UNTRUSTED') throw error;
       throw new HerogenError(
         'IMAGE_INVALID',
-        `candidate ${candidate.n} (${candidate.entry.file}) cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        `candidate ${candidate.n} (${candidate.entry.file}) cannot be read (${HerogenError.is(error) ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error))})`,
         { hint: `restore it with \`git checkout -- ${candidate.entry.file}\`` },
       );
-    },
-  );
+    });
   if (sha256Hex(bytes) !== candidate.entry.sha256) {
     throw new HerogenError(
       'IMAGE_INVALID',

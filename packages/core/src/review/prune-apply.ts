@@ -1,8 +1,9 @@
-import { readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { updateLock } from '../lock/update-lock.js';
+import { type OriginalKind, originalsAt } from '../store/original-file.js';
 import type { Lock } from '../types.js';
 import { VARIANTS_DIR } from './candidates.js';
 import { HISTORY_DIR } from './history.js';
@@ -10,33 +11,89 @@ import type { PruneItem } from './prune-plan.js';
 
 export interface ApplyPruneOptions {
   root: string;
+  /** Originals directory (absolute or root-relative): nothing outside it is deleted. */
+  outDir: string;
   lockPath: string;
   signal?: AbortSignal;
 }
 
+/** A listed item whose lock entry names a file herogen does not trust: never deleted. */
+export interface TamperedItem extends PruneItem {
+  why: string;
+}
+
+export interface PruneScreen {
+  /** Items that may be deleted: herogen's own files with the recorded bytes, or already gone. */
+  ok: PruneItem[];
+  tampered: TamperedItem[];
+}
+
+const kindOf = (item: PruneItem): OriginalKind => (item.kind === 'history' ? 'history' : 'image');
+
 /**
- * Delete what `planPrune` listed. Each item is dropped from the lock first (under its key's
- * claim, and only if the lock still records the same bytes), then its file is removed, so a
- * crash in between leaves an untracked file, never a lock entry pointing at nothing.
- * Returns the items actually deleted.
+ * Split what `planPrune` listed into what may be deleted and what may not: a lock entry is
+ * only a claim, so each file must be an original in `outDir` (symlinks resolved) whose bytes
+ * still match the lock (see `original-file.ts`).
+ */
+export async function screenPrune(
+  items: readonly PruneItem[],
+  options: Pick<ApplyPruneOptions, 'root' | 'outDir'>,
+): Promise<PruneScreen> {
+  const originals = originalsAt(options.root, options.outDir);
+  const screen: PruneScreen = { ok: [], tampered: [] };
+  for (const item of items) {
+    const found = await originals.checkRemovable(item.file, item.key, kindOf(item), item.sha256);
+    if (found.state === 'tampered') screen.tampered.push({ ...item, why: found.why });
+    else screen.ok.push(item);
+  }
+  return screen;
+}
+
+export interface PruneOutcome {
+  /** Items deleted (file and lock entry). */
+  removed: PruneItem[];
+  /** Items left alone, lock entry and file, because the file is not herogen's to delete. */
+  tampered: TamperedItem[];
+}
+
+/**
+ * Delete what `planPrune` listed. Each item is checked (`screenPrune`), dropped from the lock
+ * (under its key's claim, and only if the lock still records the same bytes), then its file is
+ * removed, so a crash in between leaves an untracked file, never a lock entry pointing at
+ * nothing. A file that fails the check keeps its lock entry and is reported as tampered.
  */
 export async function applyPrune(
   items: readonly PruneItem[],
   options: ApplyPruneOptions,
-): Promise<PruneItem[]> {
+): Promise<PruneOutcome> {
   const { root, lockPath } = options;
-  const removed: PruneItem[] = [];
+  const originals = originalsAt(root, options.outDir);
+  const outcome: PruneOutcome = { removed: [], tampered: [] };
   for (const item of items) {
-    const absolute = resolveInsideRoot(root, item.file, 'pruned file');
-    const dropped = await withKeyClaim(root, item.key, { signal: options.signal }, () =>
-      updateLockReturning(lockPath, (lock) => dropFromLock(lock, item)),
-    );
+    const kind = kindOf(item);
+    const dropped = await withKeyClaim(root, item.key, { signal: options.signal }, async () => {
+      const found = await originals.checkRemovable(item.file, item.key, kind, item.sha256);
+      if (found.state === 'tampered') {
+        outcome.tampered.push({ ...item, why: found.why });
+        return false;
+      }
+      return updateLockReturning(lockPath, (lock) => dropFromLock(lock, item));
+    });
     if (!dropped) continue;
-    await rm(absolute, { force: true });
-    if (item.kind === 'history') await rmdir(path.dirname(absolute)).catch(() => undefined);
-    removed.push(item);
+    const removed = await originals.remove(item.file, item.key, kind, item.sha256);
+    if (removed.state === 'tampered') {
+      // Changed between the check and the delete: the file stays, now untracked (listed).
+      outcome.tampered.push({ ...item, why: removed.why });
+      continue;
+    }
+    if (item.kind === 'history') {
+      await rmdir(path.dirname(resolveInsideRoot(root, item.file, 'pruned file'))).catch(
+        () => undefined,
+      );
+    }
+    outcome.removed.push(item);
   }
-  return removed;
+  return outcome;
 }
 
 function dropFromLock(lock: Lock, item: PruneItem): boolean {

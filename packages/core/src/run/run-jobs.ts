@@ -618,7 +618,7 @@ async function standIn(
       const lock = await readLock(context.lockPath);
       const current = lock.images[job.key];
       if (current && !current.placeholder) {
-        const state = await checkStoredFile(context.root, job.key, current);
+        const state = await checkStoredFile(context.root, context.outDir, job.key, current);
         if (state === 'ok') return current;
       }
       const image = await renderPlaceholder(job.request);

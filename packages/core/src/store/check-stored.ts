@@ -1,12 +1,13 @@
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
-import { basename, join, resolve, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
-import { isInside, resolveInsideRoot } from '../fs/path-safety.js';
-import { isRootRelativePath } from '../lock/schema.js';
 import type { Lock, LockEntry, StoredFileState } from '../types.js';
 import { loadSharp } from './load-sharp.js';
+import {
+  type OriginalKind,
+  type OriginalState,
+  type Originals,
+  originalsAt,
+} from './original-file.js';
 
 export interface CheckStoredOptions {
   /** Also hash every file (slow, reads everything); otherwise compare sizes only. */
@@ -15,14 +16,18 @@ export interface CheckStoredOptions {
   concurrency?: number;
 }
 
-/** What `verifyOriginals` found for one key. */
+/** What `verifyOriginals` found for one original or earlier take. */
 export interface VerifyResult {
   key: string;
+  /** An original (`images`) or an earlier take (`history`). */
+  kind: OriginalKind;
   /** Root-relative POSIX path from the lock. */
   file: string;
   state: StoredFileState;
+  /** Set when the lock entry names a file herogen does not trust as its own: why. */
+  tampered?: string;
   expectedSha256: string;
-  /** Undefined when the file is missing or unreadable. */
+  /** Undefined when the file is missing, unreadable or not trusted. */
   actualSha256: string | undefined;
   expectedBytes: number;
   actualBytes: number | undefined;
@@ -30,96 +35,46 @@ export interface VerifyResult {
 
 interface Inspection {
   state: StoredFileState;
+  tampered?: string;
   actualBytes: number | undefined;
   actualSha256: string | undefined;
 }
 
+/** What a size check makes of where the file is: never reads it. */
+function sizeInspection(found: OriginalState, entry: LockEntry): Inspection {
+  if (found.state === 'missing') {
+    return { state: 'missing', actualBytes: undefined, actualSha256: undefined };
+  }
+  if (found.state === 'tampered') {
+    return {
+      state: 'corrupt',
+      tampered: found.why,
+      actualBytes: undefined,
+      actualSha256: undefined,
+    };
+  }
+  return {
+    state: found.size === entry.bytes ? 'ok' : 'corrupt',
+    actualBytes: found.size,
+    actualSha256: undefined,
+  };
+}
+
 async function inspectStored(
-  root: string,
-  realRoot: string,
+  originals: Originals,
+  key: string,
   entry: LockEntry,
+  kind: OriginalKind,
   hash: boolean,
 ): Promise<Inspection> {
-  const path = resolveInsideRoot(root, entry.file, 'lock entry file');
-  let size: number;
-  try {
-    // A symlink to a file elsewhere is not an original in the project: never read it.
-    if (!isInside(realRoot, await realpath(path))) {
-      return { state: 'corrupt', actualBytes: undefined, actualSha256: undefined };
-    }
-    const stats = await stat(path);
-    if (!stats.isFile())
-      return { state: 'corrupt', actualBytes: undefined, actualSha256: undefined };
-    size = stats.size;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return { state: 'missing', actualBytes: undefined, actualSha256: undefined };
-    }
-    return { state: 'corrupt', actualBytes: undefined, actualSha256: undefined };
-  }
-  if (size !== entry.bytes) return { state: 'corrupt', actualBytes: size, actualSha256: undefined };
-  if (!hash) return { state: 'ok', actualBytes: size, actualSha256: undefined };
-  const actualSha256 = await sha256File(path).catch(() => undefined);
+  const found = await originals.locate(entry.file, key, kind);
+  const sized = sizeInspection(found, entry);
+  if (found.state !== 'ok' || !hash) return sized;
+  const actualSha256 = await sha256File(found.path).catch(() => undefined);
+  if (sized.state !== 'ok') return { ...sized, actualSha256 };
   // A hand-edited lock can vouch for any bytes: the file must also be the image it describes.
-  const ok = actualSha256 === entry.sha256 && (await headerMatches(path, entry));
-  return { state: ok ? 'ok' : 'corrupt', actualBytes: size, actualSha256 };
-}
-
-/** What `sizeState` needs about the root, worked out once per check. */
-interface SizeContext {
-  /** Absolute, as `path.resolve` gives it. */
-  root: string;
-  /** `root` with one trailing separator: every path strictly inside starts with it. */
-  prefix: string;
-  realRoot: string;
-  /** Per directory: whether a plain file in it is inside the real root. */
-  dirs: Map<string, boolean>;
-}
-
-function createSizeContext(root: string, realRoot: string): SizeContext {
-  return { root, prefix: root.endsWith(sep) ? root : `${root}${sep}`, realRoot, dirs: new Map() };
-}
-
-/**
- * `inspectStored` without hashing, synchronously. The real path of a plain file is its
- * directory's real path plus its name, so it is inside the root exactly when its directory is:
- * that is worked out once per directory. Only a symlinked file needs a realpath of its own.
- */
-function sizeState(context: SizeContext, entry: LockEntry): StoredFileState {
-  const { root, prefix } = context;
-  // A lock entry's path is root-relative with no "", "." or ".." segment (lock validation):
-  // joined to the root it is already what resolve() would give. Anything else is resolved,
-  // and refused by resolveInsideRoot (with its error) when it lands outside the root.
-  const path = isRootRelativePath(entry.file)
-    ? `${prefix}${sep === '/' ? entry.file : entry.file.replaceAll('/', sep)}`
-    : resolve(root, entry.file);
-  if (!path.startsWith(prefix)) resolveInsideRoot(root, entry.file, 'lock entry file');
-  try {
-    let stats = lstatSync(path, { throwIfNoEntry: false });
-    if (!stats) return 'missing';
-    let inside: boolean;
-    if (stats.isSymbolicLink()) {
-      inside = isInside(context.realRoot, realpathSync.native(path));
-      stats = statSync(path);
-    } else {
-      // Strictly below the root, so the name after the last separator is a plain segment.
-      const cut = path.lastIndexOf(sep);
-      const dir = cut < prefix.length ? root : path.slice(0, cut);
-      let known = context.dirs.get(dir);
-      if (known === undefined) {
-        known = isInside(context.realRoot, join(realpathSync.native(dir), basename(path)));
-        context.dirs.set(dir, known);
-      }
-      inside = known;
-    }
-    // A symlink to a file elsewhere is not an original in the project: never read it.
-    if (!inside || !stats.isFile()) return 'corrupt';
-    return stats.size === entry.bytes ? 'ok' : 'corrupt';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'corrupt';
-  }
+  const ok = actualSha256 === entry.sha256 && (await headerMatches(found.path, entry));
+  return { state: ok ? 'ok' : 'corrupt', actualBytes: found.size, actualSha256 };
 }
 
 /** The file's image header says the format and size the lock records (header only, cheap). */
@@ -138,73 +93,80 @@ async function headerMatches(path: string, entry: LockEntry): Promise<boolean> {
 /** The state of one stored original, by size (no hashing). */
 export async function checkStoredFile(
   root: string,
+  outDir: string,
   key: string,
   entry: LockEntry,
 ): Promise<StoredFileState> {
   const lock: Lock = { version: 1, images: { [key]: entry }, pending: {} };
-  return (await checkStoredFiles(root, lock)).get(key) ?? 'missing';
+  return (await checkStoredFiles(root, outDir, lock)).get(key) ?? 'missing';
 }
 
 /**
  * For every lock entry, whether its original is on disk intact: `missing` when gone,
- * `corrupt` when its size differs (or, with `hash`, its sha256), or when it resolves outside
- * the project. Thousands of entries take milliseconds.
+ * `corrupt` when its size differs (or, with `hash`, its sha256), or when it is not herogen's own
+ * file (see `original-file.ts`: misnamed, outside `outDir`, a symlink leading out). Thousands
+ * of entries take milliseconds.
  */
 export async function checkStoredFiles(
   root: string,
+  outDir: string,
   lock: Lock,
   options: CheckStoredOptions = {},
 ): Promise<Map<string, StoredFileState>> {
   const keys = Object.keys(lock.images).sort();
-  const realRoot = await realpath(root);
+  const originals = originalsAt(root, outDir);
   if (!options.hash) {
     // Sizes only (every plan and build): sync calls, a few µs each instead of a thread-pool
     // round trip, with a yield to the event loop between batches.
     const states = new Map<string, StoredFileState>();
-    const context = createSizeContext(resolve(root), realRoot);
     for (const [index, key] of keys.entries()) {
       if (index % 512 === 511) await new Promise<void>((done) => setImmediate(done));
-      states.set(key, sizeState(context, lock.images[key]!));
+      const entry = lock.images[key]!;
+      states.set(key, sizeInspection(originals.locateSync(entry.file, key, 'image'), entry).state);
     }
     return states;
   }
   const limit = pLimit(options.concurrency ?? 32);
   const states = await Promise.all(
-    keys.map((key) =>
-      limit(() => inspectStored(root, realRoot, lock.images[key]!, options.hash ?? false)),
-    ),
+    keys.map((key) => limit(() => inspectStored(originals, key, lock.images[key]!, 'image', true))),
   );
   return new Map(keys.map((key, index) => [key, states[index]!.state]));
 }
 
-/** Hash every stored original against the lock (`herogen verify`), sorted by key. */
+/**
+ * Hash every stored original and earlier take against the lock (`herogen verify`), originals
+ * first, each sorted by key. Entries naming files herogen does not trust are reported with why.
+ */
 export async function verifyOriginals(
   root: string,
+  outDir: string,
   lock: Lock,
   options: Omit<CheckStoredOptions, 'hash'> = {},
 ): Promise<VerifyResult[]> {
   const limit = pLimit(options.concurrency ?? 8);
-  const keys = Object.keys(lock.images).sort();
-  const realRoot = await realpath(root);
+  const originals = originalsAt(root, outDir);
+  const targets: { key: string; entry: LockEntry; kind: OriginalKind }[] = [
+    ...Object.keys(lock.images)
+      .sort()
+      .map((key) => ({ key, entry: lock.images[key]!, kind: 'image' as const })),
+    ...Object.keys(lock.history ?? {})
+      .sort()
+      .flatMap((key) =>
+        (lock.history?.[key] ?? []).map((entry) => ({ key, entry, kind: 'history' as const })),
+      ),
+  ];
   return Promise.all(
-    keys.map((key) =>
-      limit(async () => {
-        const entry = lock.images[key]!;
-        const found = await inspectStored(root, realRoot, entry, true);
-        // A size mismatch skips hashing in inspectStored; verify reports the real hash anyway.
-        const actualSha256 =
-          found.actualSha256 ??
-          (found.actualBytes === undefined
-            ? undefined
-            : await sha256File(resolveInsideRoot(root, entry.file, 'lock entry file')).catch(
-                () => undefined,
-              ));
+    targets.map(({ key, entry, kind }) =>
+      limit(async (): Promise<VerifyResult> => {
+        const found = await inspectStored(originals, key, entry, kind, true);
         return {
           key,
+          kind,
           file: entry.file,
           state: found.state,
+          ...(found.tampered ? { tampered: found.tampered } : {}),
           expectedSha256: entry.sha256,
-          actualSha256,
+          actualSha256: found.actualSha256,
           expectedBytes: entry.bytes,
           actualBytes: found.actualBytes,
         };

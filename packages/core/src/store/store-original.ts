@@ -9,7 +9,7 @@ import {
   resolveInsideRoot,
   toRootRelative,
 } from '../fs/path-safety.js';
-import { originalFileName } from '../key/cache-key.js';
+import { imageExtension, originalFileName } from '../key/cache-key.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type {
   GeneratedImage,
@@ -141,9 +141,15 @@ async function storeJournaled(
   await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
     throw storeIoError(`Cannot create the originals directory ${outDir}`, error);
   });
-  // Re-check now the directory exists: it must not lead outside the root through a symlink.
-  await assertRealPathInsideRoot(root, outDir, 'outDir');
-  await assertTargetWritable(root, target);
+  try {
+    // Re-check now the directory exists: it must not lead outside the root through a symlink.
+    await assertRealPathInsideRoot(root, outDir, 'outDir');
+    await assertTargetWritable(root, target);
+  } catch (error) {
+    // Recovering (`journal: false`) means the bytes came from a record that is still there.
+    const journaled = journalSha256 !== undefined || options.journal === false;
+    throw await keptElsewhere(options, checked, error, journaled);
+  }
   try {
     await writeFileAtomic(target, bytes);
   } catch (error) {
@@ -244,8 +250,15 @@ async function convert(
   return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 95 }).toBuffer();
 }
 
-/** Save bytes that failed the checks, so a paid response is never silently discarded. */
-async function keepRejected(options: StoreOriginalOptions): Promise<string | undefined> {
+/**
+ * Save bytes that cannot be stored, so a paid response is never silently discarded: as
+ * received (`.bin`) when they failed the checks, or as the checked image under a name from its
+ * hash (so a rerun hitting the same wall keeps one copy) when the place to store it is refused.
+ */
+async function keepRejected(
+  options: StoreOriginalOptions,
+  checked?: CheckedImage,
+): Promise<string | undefined> {
   if (options.rejectedDir === false) return undefined;
   try {
     const dir = resolveInsideRoot(
@@ -254,12 +267,42 @@ async function keepRejected(options: StoreOriginalOptions): Promise<string | und
       'rejectedDir',
     );
     await mkdir(dir, { recursive: true });
-    const path = join(dir, `${options.key}-${Date.now()}.bin`);
-    await writeFileAtomic(path, options.image.bytes);
+    const name = checked
+      ? `${options.key}-${sha256Hex(checked.bytes).slice(0, 16)}.${imageExtension(checked.format)}`
+      : `${options.key}-${Date.now()}.bin`;
+    const path = join(dir, name);
+    await writeFileAtomic(path, checked?.bytes ?? options.image.bytes);
     return path;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The original's place turned out to lead out of the project (a symlink swapped in) after the
+ * image was paid for: keep a copy where the user can open it, and say where.
+ */
+async function keptElsewhere(
+  options: StoreOriginalOptions,
+  checked: CheckedImage,
+  error: unknown,
+  journaled: boolean,
+): Promise<unknown> {
+  if (!HerogenError.is(error) || error.code !== 'PATH_OUTSIDE_ROOT' || options.placeholder) {
+    return error;
+  }
+  const kept = await keepRejected(options, checked);
+  const where = kept
+    ? `The paid image was kept at ${kept}`
+    : 'The paid image could not be copied elsewhere';
+  return new HerogenError(
+    'PATH_OUTSIDE_ROOT',
+    `${error.message} ${where}${journaled ? ', and in the write-ahead journal' : ''}.`,
+    {
+      cause: error,
+      hint: `${error.hint ?? 'Remove the symlink.'}${journaled ? ' The next run then records the image from the write-ahead journal without paying again.' : ''}`,
+    },
+  );
 }
 
 /**

@@ -1,0 +1,244 @@
+/**
+ * The one gate to an original on disk. A lock entry is only a claim: anyone can edit the lock
+ * (a pull request that touches nothing else is enough) or swap an original for a symlink. So
+ * before herogen reads, hashes, copies, archives or deletes a file a lock entry names, the file
+ * must be herogen's own: named like an original (`<outDir>/<key>.<ext>`, a candidate under
+ * `variants/`, an earlier take under `history/<key>/`), a plain file, and, symlinks resolved,
+ * inside the originals folder. Anything else is *tampered*: reported with why, never acted on.
+ */
+import { constants, lstatSync, realpathSync, statSync } from 'node:fs';
+import { open, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { HerogenError } from '../errors.js';
+import { sha256File } from '../fs/file-hash.js';
+import { isInside, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
+
+/** Folder of earlier takes inside the originals directory. */
+export const HISTORY_DIR = 'history';
+/** Folder of variant candidates inside the originals directory. */
+export const VARIANTS_DIR = 'variants';
+
+/** An original (current image or candidate) or an earlier take of one. */
+export type OriginalKind = 'image' | 'history';
+
+export type OriginalState =
+  /** `path` is the real (symlink-free) path to read. */
+  | { state: 'ok'; path: string; size: number }
+  | { state: 'missing' }
+  | { state: 'tampered'; why: string };
+
+const EXTENSION = '(?:png|webp|jpg|jpeg)';
+const TAKE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Why `file` (root-relative POSIX, from a lock entry of `key`) is not named like an original in
+ * `outDir` (root-relative POSIX); undefined when it is. Pure.
+ */
+export function originalNameProblem(
+  file: string,
+  key: string,
+  outDir: string,
+  kind: OriginalKind,
+): string | undefined {
+  const base = outDir.replace(/\/+$/, '').replace(/^\.$/, '');
+  const prefix = base === '' ? '' : `${base}/`;
+  if (!file.startsWith(prefix)) return `it is not inside the originals folder ${base || '.'}`;
+  const rest = file.slice(prefix.length);
+  if (kind === 'image') {
+    const named = new RegExp(`^(?:${VARIANTS_DIR}/)?${key}\\.${EXTENSION}$`);
+    return named.test(rest)
+      ? undefined
+      : `it is not named like an original (${prefix}${key}.<ext> or ${prefix}${VARIANTS_DIR}/${key}.<ext>)`;
+  }
+  const parts = rest.split('/');
+  const ok =
+    parts.length === 3 &&
+    parts[0] === HISTORY_DIR &&
+    parts[1] === key &&
+    TAKE_NAME.test(parts[2]!) &&
+    new RegExp(`\\.${EXTENSION}$`).test(parts[2]!);
+  return ok
+    ? undefined
+    : `it is not named like an earlier take (${prefix}${HISTORY_DIR}/${key}/<name>.<ext>)`;
+}
+
+/** The originals folder of a project, and the checked ways to reach a file in it. */
+export interface Originals {
+  root: string;
+  /** Absolute originals directory. */
+  outDir: string;
+  /** Root-relative POSIX originals directory. */
+  outDirRel: string;
+  /** Where a lock entry's file really is, or why it is not trusted. Reads nothing. */
+  locate(file: string, key: string, kind: OriginalKind): Promise<OriginalState>;
+  /** `locate`, synchronously (thousands of size checks per plan). */
+  locateSync(file: string, key: string, kind: OriginalKind): OriginalState;
+  /** The bytes of a trusted original; throws `ORIGINAL_UNTRUSTED` or `STORE_IO` otherwise. */
+  read(file: string, key: string, kind: OriginalKind): Promise<Uint8Array>;
+  /** `ok` when `remove` would delete the file: trusted, and its bytes still hash to `sha256`. */
+  checkRemovable(
+    file: string,
+    key: string,
+    kind: OriginalKind,
+    sha256: string,
+  ): Promise<OriginalState>;
+  /**
+   * Delete a trusted original whose bytes still hash to `sha256`. Never deletes anything else:
+   * returns why not (`tampered`), or `missing`.
+   */
+  remove(file: string, key: string, kind: OriginalKind, sha256: string): Promise<OriginalState>;
+}
+
+/** `outDir` absolute or root-relative, inside `root`. */
+export function originalsAt(root: string, outDir: string): Originals {
+  const absoluteRoot = path.resolve(root);
+  const absoluteOutDir = resolveInsideRoot(absoluteRoot, outDir, 'outDir');
+  const outDirRel = toRootRelative(absoluteRoot, absoluteOutDir);
+  let realRoot: string | undefined;
+  try {
+    realRoot = realpathSync.native(absoluteRoot);
+  } catch {
+    realRoot = undefined;
+  }
+  // The folder may not exist yet (nothing generated): cached once it does.
+  let realOutDir: string | undefined;
+  const realOut = (real: string | undefined) => {
+    if (real !== undefined) realOutDir = real;
+    return realOutDir;
+  };
+
+  const precheck = (file: string, key: string, kind: OriginalKind) => {
+    const problem = originalNameProblem(file, key, outDirRel, kind);
+    if (problem) return { state: 'tampered', why: problem } as const;
+    return resolveInsideRoot(absoluteRoot, file, 'lock entry file');
+  };
+  const judge = (
+    real: string,
+    outReal: string | undefined,
+    isFile: boolean,
+    size: number,
+  ): OriginalState => {
+    // The originals folder itself may be a symlink, but only to a folder inside the project.
+    if (!outReal || !realRoot || !isInside(outReal, real) || !isInside(realRoot, real)) {
+      return {
+        state: 'tampered',
+        why: `it leads (through a symlink) to ${real}, outside the originals folder ${outDirRel}`,
+      };
+    }
+    if (!isFile) return { state: 'tampered', why: 'it is not a plain file' };
+    return { state: 'ok', path: real, size };
+  };
+  const missingOr = (error: unknown): OriginalState => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing' };
+    return { state: 'tampered', why: `it cannot be inspected (${code ?? String(error)})` };
+  };
+
+  // Real path of each folder holding originals, worked out once: the real path of a plain file
+  // is its folder's plus its name, so only a symlinked file needs a realpath of its own.
+  const realDirs = new Map<string, string>();
+  const realDirSync = (dir: string) => {
+    let real = realDirs.get(dir);
+    if (real === undefined) {
+      try {
+        real = realpathSync.native(dir);
+        realDirs.set(dir, real);
+      } catch {
+        // Not there (yet): asked again next time.
+      }
+    }
+    return real;
+  };
+  const outRealSync = () => realOutDir ?? realOut(realDirSync(absoluteOutDir));
+
+  const originals: Originals = {
+    root: absoluteRoot,
+    outDir: absoluteOutDir,
+    outDirRel,
+    async locate(file, key, kind) {
+      const checked = precheck(file, key, kind);
+      if (typeof checked !== 'string') return checked;
+      try {
+        const real = await realpath(checked);
+        const outReal =
+          realOutDir ?? realOut(await realpath(absoluteOutDir).catch(() => undefined));
+        const stats = await stat(real);
+        return judge(real, outReal, stats.isFile(), stats.size);
+      } catch (error) {
+        return missingOr(error);
+      }
+    },
+    locateSync(file, key, kind) {
+      const checked = precheck(file, key, kind);
+      if (typeof checked !== 'string') return checked;
+      try {
+        let stats = lstatSync(checked, { throwIfNoEntry: false });
+        if (!stats) return { state: 'missing' };
+        let real: string;
+        if (stats.isSymbolicLink()) {
+          real = realpathSync.native(checked);
+          stats = statSync(real);
+        } else {
+          const dir = realDirSync(path.dirname(checked));
+          if (dir === undefined) return { state: 'missing' };
+          real = path.join(dir, path.basename(checked));
+        }
+        return judge(real, outRealSync(), stats.isFile(), stats.size);
+      } catch (error) {
+        return missingOr(error);
+      }
+    },
+    async read(file, key, kind) {
+      const found = await originals.locate(file, key, kind);
+      if (found.state !== 'ok') throw untrusted(file, key, found);
+      // O_NOFOLLOW: a link swapped in after the check is refused, not followed.
+      const handle = await open(found.path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(
+        (error: unknown) => {
+          throw untrusted(file, key, missingOr(error));
+        },
+      );
+      try {
+        if (!(await handle.stat()).isFile()) {
+          throw untrusted(file, key, { state: 'tampered', why: 'it is not a plain file' });
+        }
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    },
+    async checkRemovable(file, key, kind, sha256) {
+      const found = await originals.locate(file, key, kind);
+      if (found.state !== 'ok') return found;
+      const actual = await sha256File(found.path).catch(() => undefined);
+      if (actual === sha256) return found;
+      return {
+        state: 'tampered',
+        why: 'its bytes no longer match the sha256 the lock records (edited or replaced)',
+      };
+    },
+    async remove(file, key, kind, sha256) {
+      const found = await originals.checkRemovable(file, key, kind, sha256);
+      // The lock's path, not the real one: a symlink inside the folder goes, not its target.
+      if (found.state === 'ok') await rm(path.resolve(absoluteRoot, file), { force: true });
+      return found;
+    },
+  };
+  return originals;
+}
+
+/** The error for an original that cannot be read as herogen's own. */
+export function untrusted(file: string, key: string, found: OriginalState): HerogenError {
+  if (found.state === 'missing') {
+    return new HerogenError('STORE_IO', `the original ${file} of image ${key} is missing`, {
+      hint: `restore it with \`git checkout -- ${file}\``,
+    });
+  }
+  const why = found.state === 'tampered' ? found.why : 'unknown';
+  return new HerogenError(
+    'ORIGINAL_UNTRUSTED',
+    `herogen does not trust ${file} (image ${key}) as its own original: ${why}; it was not read`,
+    {
+      hint: `replace ${file} with the real image (\`git checkout -- ${file}\`), or delete it and its lock entry`,
+    },
+  );
+}
