@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, loadedImages } from '../fixtures/astro-support/browser.js';
 import { imageUrls, repoRoot } from '../fixtures/astro-support/harness.js';
 import { serveStatic } from '../fixtures/astro-support/static-server.js';
+import { waitFor } from '../fixtures/vite-support/wait.js';
+import { startAstroDev } from './astro-dev.js';
 import { npmInstall, type PackageName, packAll, run } from './pack.js';
 import { applySnippets, extractSnippets, type Snippet, snippetPrompts } from './snippets.js';
 
@@ -36,6 +38,11 @@ function blogPage(file: string): string {
 function docsPage(file: string): string {
   const page = file.replace(/^src\/content\/docs\/(.+)\.mdx?$/, '$1');
   return page === 'index' ? 'index.html' : `${page}/index.html`;
+}
+
+interface LockEntry {
+  prompt: string;
+  placeholder?: boolean;
 }
 
 const SOURCEMAP_WARNING = /sourcemap|points to missing source/i;
@@ -111,6 +118,12 @@ function setupSnippets(setup: string): Snippet[] {
   return found;
 }
 
+/** The lock's images as `[key, entry]`; none before the first image is stored. */
+async function lockEntries(root: string): Promise<[string, LockEntry][]> {
+  const text = await readFile(path.join(root, 'herogen.lock.json'), 'utf8').catch(() => undefined);
+  return text ? Object.entries(JSON.parse(text).images as Record<string, LockEntry>) : [];
+}
+
 /** Every prompt was paid for once, is stored as a real image, and shows on its page. */
 async function expectImagesOnPages(
   root: string,
@@ -120,11 +133,7 @@ async function expectImagesOnPages(
   const prompts = snippetPrompts(setup);
   expect(prompts.length).toBeGreaterThan(0);
   expect(mock.paidCalls()).toBe(prompts.length);
-  const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
-  const entries = Object.entries(lock.images) as [
-    string,
-    { prompt: string; placeholder?: boolean },
-  ][];
+  const entries = await lockEntries(root);
   expect(entries).toHaveLength(prompts.length);
   for (const { path: file, prompt } of prompts) {
     const [key, entry] = entries.find(([, candidate]) => candidate.prompt.includes(prompt)) ?? [];
@@ -176,6 +185,45 @@ describe.each([7, 6] as const)('Astro %i', (major) => {
     },
     300_000,
   );
+
+  it('README setup "blog" in `astro dev`: a page load pays nothing, a saved prompt is generated and shown', async () => {
+    const root = path.join(consumer, 'blog-dev');
+    await cp(path.join(repoRoot, 'test/fixtures/starter-blog'), root, { recursive: true });
+    await declareDependencies(root, consumer);
+    await applySnippets(root, setupSnippets('blog'));
+    mock.reset();
+    const astro = path.join(consumer, 'node_modules/astro/bin/astro.mjs');
+    const server = await startAstroDev(astro, root, buildEnv());
+    const page = () => fetch(`${server.url}blog/first-post/`).then((response) => response.text());
+    const stored = async (done: (entry: LockEntry) => boolean) =>
+      (await lockEntries(root)).find(([, entry]) => done(entry))?.[0];
+    try {
+      const placeholder = await waitFor(
+        () => stored((entry) => entry.placeholder === true),
+        'a placeholder',
+      );
+      expect(await page()).toContain(placeholder.slice(0, 12));
+      expect(mock.paidCalls()).toBe(0);
+
+      const post = path.join(root, 'src/content/blog/first-post.md');
+      const text = await readFile(post, 'utf8');
+      await writeFile(post, text.replace(/^(\s*prompt: .+)$/m, '$1, at night'));
+      const real = await waitFor(
+        () => stored((entry) => entry.prompt.includes('at night') && !entry.placeholder),
+        'the real image of the saved prompt',
+        180_000,
+      );
+      await waitFor(
+        async () => ((await page()).includes(real.slice(0, 12)) ? true : undefined),
+        'the page to show it',
+        60_000,
+      );
+      expect(mock.paidCalls()).toBe(1);
+      expect(server.output()).not.toMatch(SOURCEMAP_WARNING);
+    } finally {
+      await server.stop();
+    }
+  }, 400_000);
 });
 
 describe('Vite', () => {
@@ -207,9 +255,10 @@ describe('Vite', () => {
     expect(output).not.toMatch(SOURCEMAP_WARNING);
     const prompts = snippetPrompts(setupSnippets('vite'));
     expect(mock.paidCalls()).toBe(prompts.length);
-    const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
-    const entries = Object.values(lock.images) as { placeholder?: boolean }[];
-    expect(entries.map((entry) => entry.placeholder ?? false)).toEqual(prompts.map(() => false));
+    const entries = await lockEntries(root);
+    expect(entries.map(([, entry]) => entry.placeholder ?? false)).toEqual(
+      prompts.map(() => false),
+    );
   }, 300_000);
 
   it.skipIf(!chromiumPath)(
