@@ -11,7 +11,7 @@ import {
 } from './fixtures/astro-support/harness.js';
 
 // The blog template's schema (`heroImage: z.optional(image())`) and layout, unchanged: only
-// the loader is wrapped with `{ output: 'image' }` and the field is named in the config.
+// the loader is wrapped and the field is named in the config in image mode.
 describe('zero schema change on the blog template shape', () => {
   let root: string;
   let output: string;
@@ -23,7 +23,9 @@ describe('zero schema change on the blog template shape', () => {
     await sharp({ create: { width: 1200, height: 600, channels: 3, background: '#3b6f8f' } })
       .png()
       .toFile(path.join(root, 'src/assets/own-cover.png'));
-    const result = await buildSite(root, { herogen: { field: 'heroImage', env: {} } });
+    const result = await buildSite(root, {
+      herogen: { field: { heroImage: 'image' }, env: {} },
+    });
     if (result.error) throw result.error;
     output = result.output;
   });
@@ -48,6 +50,12 @@ describe('zero schema change on the blog template shape', () => {
     const meta = await sharp(path.join(root, 'dist', urls[0]!)).metadata();
     expect([meta.width, meta.height, meta.format]).toEqual([1020, 510, 'webp']);
     expect(output).toMatch(/offline placeholder art/);
+  });
+
+  it('says once that the schema drops the alt text it was given, and how to keep it', () => {
+    const warning =
+      'the schema of collection "blog" has no `heroImageAlt`, so the alt text of heroImage is dropped; add `heroImageAlt: z.string().optional()` to it and render `alt={heroImageAlt}` in your layout';
+    expect(output.split(warning)).toHaveLength(2);
   });
 
   it('leaves an author image path and a post without image exactly as the template would', async () => {

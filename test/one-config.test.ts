@@ -1,10 +1,10 @@
 import { access, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
 import sharp from 'sharp';
 import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, copySite, removeSite } from './fixtures/astro-support/harness.js';
+import { buildSite, copySite, removeSite, repoRoot } from './fixtures/astro-support/harness.js';
+import { useMockKey } from './fixtures/cli-support/mock-key.js';
 import { planJson, runHerogen } from './fixtures/cli-support/run-cli.js';
 
 // One configuration for every entry point: herogen's options written only inline in
@@ -12,27 +12,23 @@ import { planJson, runHerogen } from './fixtures/cli-support/run-cli.js';
 // the same site as the build.
 const API_KEY = 'sk-test-herogen-one-config-7e21';
 
-let mock: MockApi;
-const saved = { ...process.env };
-const env = () => ({ OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
-
-beforeAll(async () => {
-  mock = await createMockApi();
-  // The build reads keys from process.env, like a real `astro build`.
-  Object.assign(process.env, env());
-});
-afterAll(async () => {
-  process.env.OPENAI_API_KEY = saved.OPENAI_API_KEY;
-  process.env.OPENAI_BASE_URL = saved.OPENAI_BASE_URL;
-  if (saved.OPENAI_API_KEY === undefined) delete process.env.OPENAI_API_KEY;
-  if (saved.OPENAI_BASE_URL === undefined) delete process.env.OPENAI_BASE_URL;
-  await mock?.close();
-});
+const { mock, env } = useMockKey(API_KEY);
 
 const lockOf = async (root: string) =>
   JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8')) as {
     images: Record<string, { file: string }>;
   };
+/** `astro build` pays for exactly the images `herogen plan` listed, and stores those keys. */
+async function expectBuildAsPlanned(root: string, plan: Awaited<ReturnType<typeof planJson>>) {
+  mock().reset();
+  const { error } = await buildSite(root, { useConfigFile: true });
+  expect(error).toBeUndefined();
+  expect(mock().paidCalls()).toBe(plan.jobs.length);
+  expect(Object.keys((await lockOf(root)).images).sort()).toEqual(
+    plan.jobs.map((job) => job.key).sort(),
+  );
+}
+
 const exists = (file: string) =>
   access(file).then(
     () => true,
@@ -60,7 +56,7 @@ describe('zero-schema blog with herogen() options only in astro.config.mjs', () 
         '',
         'export default defineConfig({',
         "  site: 'https://fixture.example',",
-        "  integrations: [herogen({ field: 'heroImage' })],",
+        "  integrations: [herogen({ field: { heroImage: 'image' } })],",
         '});',
         '',
       ].join('\n'),
@@ -75,13 +71,7 @@ describe('zero-schema blog with herogen() options only in astro.config.mjs', () 
     const text = await runHerogen(root, ['plan'], env());
     expect(text.stdout).toMatch(/^config: inline options in astro\.config\.mjs$/m);
 
-    mock.reset();
-    const { error } = await buildSite(root, { useConfigFile: true });
-    expect(error).toBeUndefined();
-    expect(mock.paidCalls()).toBe(plan.jobs.length);
-    expect(Object.keys((await lockOf(root)).images).sort()).toEqual(
-      plan.jobs.map((job) => job.key).sort(),
-    );
+    await expectBuildAsPlanned(root, plan);
   });
 
   it('check sees the same images, and prune deletes nothing in use', async () => {
@@ -129,6 +119,33 @@ describe('zero-schema blog with herogen() options only in astro.config.mjs', () 
   });
 });
 
+// Every other setup the READMEs document, built from its own astro.config.mjs.
+describe.each([
+  [
+    'the blog example (quick start, herogen.config.mjs)',
+    path.join(repoRoot, 'examples/astro-blog'),
+  ],
+  ['the Starlight example (field: cover)', path.join(repoRoot, 'examples/starlight-docs')],
+  ['heroImage and hero in one collection', 'astro-fields'],
+])('%s', (_name, source) => {
+  let root: string;
+  beforeAll(async () => {
+    root = await copySite(source, 'one-config-setup');
+    await mkdir(path.join(root, 'src/assets'), { recursive: true });
+    await sharp({ create: { width: 64, height: 32, channels: 3, background: '#3b6f8f' } })
+      .png()
+      .toFile(path.join(root, 'src/assets/own-cover.png'));
+  });
+  afterAll(() => removeSite(root));
+
+  it('herogen plan and astro build agree on every image', async () => {
+    const plan = await planJson(root, env());
+    expect(plan.config.source).toMatch(/inline options in astro\.config\.mjs$/);
+    expect(plan.jobs.length).toBeGreaterThan(0);
+    await expectBuildAsPlanned(root, plan);
+  });
+});
+
 describe('Vite site with herogen() options only in vite.config.mjs', () => {
   let root: string;
 
@@ -159,9 +176,9 @@ describe('Vite site with herogen() options only in vite.config.mjs', () => {
     expect(plan.config.source).toBe('inline options in vite.config.mjs');
     expect(plan.jobs).toHaveLength(2);
 
-    mock.reset();
+    mock().reset();
     await viteBuild({ root, configFile: path.join(root, 'vite.config.mjs') });
-    expect(mock.paidCalls()).toBe(2);
+    expect(mock().paidCalls()).toBe(2);
     expect(Object.keys((await lockOf(root)).images).sort()).toEqual(
       plan.jobs.map((job) => job.key).sort(),
     );

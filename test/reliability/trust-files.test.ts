@@ -7,6 +7,7 @@ import {
   lstat,
   mkdir,
   mkdtemp,
+  readdir,
   readFile,
   realpath,
   rm,
@@ -226,5 +227,46 @@ describe('an original that is a symlink out of the project is never read', () =>
       expect(r! > 230 && g! < 30 && b! > 230, 'a thumbnail shows the outside image').toBe(false);
     }
     expect(html).toContain('corrupt');
+  });
+});
+
+describe('a killed regenerate leaves one earlier take, not one per attempt', () => {
+  const historyFiles = async (project: Project, key: string) =>
+    (await readdir(path.join(project.outDir, 'history', key)).catch(() => [])).filter(
+      (name) => !name.startsWith('.'),
+    );
+
+  it('killed after paying, twice, then completed: one take of the old image', async () => {
+    const { project, run, stored } = await setup();
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const killed = await run(['regenerate', 'src/content/post-000.md'], {
+        crash: 'before:1:\\.journal$',
+      });
+      expect(killed.signal).toBe('SIGKILL');
+    }
+    const done = await run(['regenerate', 'src/content/post-000.md']);
+    expect(done.code, output(done)).toBe(0);
+    const lock = await readLockJson(project);
+    const takes = lock.history[original.key];
+    expect(takes.map((take: { sha256: string }) => take.sha256)).toEqual([sha256(original.bytes)]);
+    expect(await historyFiles(project, original.key)).toHaveLength(1);
+    expect(output(done)).toMatch(/new take of src\/content\/post-000\.md/);
+  });
+
+  it('killed between copying the take and recording it: the rerun does not copy it again', async () => {
+    const { project, run, stored } = await setup();
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    const killed = await run(['regenerate', 'src/content/post-000.md'], {
+      crash: 'after:1:/history/',
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const done = await run(['regenerate', 'src/content/post-000.md']);
+    expect(done.code, output(done)).toBe(0);
+    const lock = await readLockJson(project);
+    expect(lock.history[original.key]).toHaveLength(1);
+    expect(await historyFiles(project, original.key)).toHaveLength(1);
   });
 });

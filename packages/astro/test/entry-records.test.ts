@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createRecordBook,
+  type EntryRecord,
   pickHeroData,
   readRecords,
   writeRecords,
@@ -20,9 +21,26 @@ function memoryMeta() {
 describe('entry records', () => {
   it('round-trip through the loader meta store, sorted by id', () => {
     const meta = memoryMeta();
-    const records = new Map([
-      ['b', { file: 'src/content/b.md', data: { hero: 'x' }, key: 'k2', placeholder: false }],
-      ['a', { file: 'src/content/a.md', data: { hero: 'y' }, key: 'k1', placeholder: true }],
+    const records = new Map<string, EntryRecord>([
+      [
+        'b',
+        {
+          file: 'src/content/b.md',
+          data: { hero: 'x' },
+          heroes: { hero: { key: 'k2', placeholder: false } },
+        },
+      ],
+      [
+        'a',
+        {
+          file: 'src/content/a.md',
+          data: { hero: 'y', heroImage: { prompt: 'z' } },
+          heroes: {
+            hero: { key: 'k1', placeholder: true },
+            heroImage: { key: 'k3', placeholder: false },
+          },
+        },
+      ],
     ]);
     writeRecords(meta, records);
     expect(Object.keys(JSON.parse(meta.values.get('herogen:entries') ?? '{}'))).toEqual(['a', 'b']);
@@ -36,23 +54,37 @@ describe('entry records', () => {
     expect(readRecords(meta).size).toBe(0);
   });
 
-  it('keep only the fields a hero depends on, as plain JSON', () => {
+  it('keep only the fields heroes depend on, as plain JSON', () => {
     const picked = pickHeroData(
       {
         title: 'T',
         description: 'D',
         pubDate: new Date('2026-01-02T00:00:00Z'),
         hero: { prompt: 'p' },
+        heroImage: '../cover.png',
         tags: ['x'],
       },
-      'hero',
+      [
+        { name: 'hero', mode: 'hero' },
+        { name: 'heroImage', mode: 'image' },
+        { name: 'cover', mode: 'hero' },
+      ],
     );
-    expect(picked).toEqual({ hero: { prompt: 'p' }, title: 'T', description: 'D' });
+    expect(picked).toEqual({
+      hero: { prompt: 'p' },
+      heroImage: '../cover.png',
+      title: 'T',
+      description: 'D',
+    });
   });
 });
 
 describe('createRecordBook', () => {
-  const record = (key: string) => ({ file: 'src/content/a.md', data: {}, key, placeholder: false });
+  const record = (key: string) => ({
+    file: 'src/content/a.md',
+    data: {},
+    heroes: { hero: { key, placeholder: false } },
+  });
 
   it('writes changes made after a load (glob watcher parses) through to the meta store', async () => {
     const meta = memoryMeta();

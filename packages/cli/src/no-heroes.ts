@@ -1,4 +1,4 @@
-import { describeConfigSource, HerogenError, type Lock } from '@herogen/core';
+import { describeConfigSource, describeFields, HerogenError, type Lock } from '@herogen/core';
 import type { openSession } from './context.js';
 
 type Session = Awaited<ReturnType<typeof openSession>>;
@@ -19,7 +19,7 @@ export function noHeroesError(
   const content = [session.config.content].flat().join(', ');
   return new HerogenError(
     'CONFIG_INVALID',
-    `the scan found no heroes in ${files} content file${files === 1 ? '' : 's'}, but ${session.config.lockFile} records ${recorded} image${recorded === 1 ? '' : 's'}; is \`field\` right? herogen read the configuration from ${describeConfigSource(session.configSource)}: field ${session.config.field}, content ${content}.`,
+    `the scan found no heroes in ${files} content file${files === 1 ? '' : 's'}, but ${session.config.lockFile} records ${recorded} image${recorded === 1 ? '' : 's'}; is \`field\` right? herogen read the configuration from ${describeConfigSource(session.configSource)}: field ${describeFields(session.config.field)}, content ${content}.`,
     {
       hint: 'Set `field` (and `content`) where the build reads them: herogen() in astro.config.* / vite.config.*, or herogen.config.*. If every hero really is gone, delete the originals and the lock by hand.',
     },

@@ -1,5 +1,6 @@
 // Public API of @herogen/core. Explicit names only: what is not here is internal.
 export { defineConfig } from './config/define-config.js';
+export { describeFields, type FieldMode, type HeroField } from './config/fields.js';
 export {
   CONFIG_FILE_NAMES,
   findConfigFile,

@@ -30,7 +30,7 @@ describe('resolveConfig', () => {
     const config = resolveConfig({ root: ROOT, fileConfig: {}, env: {} });
     expect(config).toMatchObject({
       content: ['src/content/**/*.{md,mdx,mdoc}'],
-      field: 'hero',
+      field: [{ name: 'hero', mode: 'hero' }],
       outDir: 'src/assets/herogen',
       lockFile: 'herogen.lock.json',
       provider: 'auto',
@@ -38,6 +38,29 @@ describe('resolveConfig', () => {
       concurrency: 4,
       frozen: false,
     });
+  });
+
+  it('reads `field` as one name, a list, or names with their mode', () => {
+    const field = (value: unknown) =>
+      resolveConfig({ root: ROOT, fileConfig: { field: value }, env: {} }).field;
+    expect(field('cover')).toEqual([{ name: 'cover', mode: 'hero' }]);
+    expect(field(['hero', 'cover'])).toEqual([
+      { name: 'hero', mode: 'hero' },
+      { name: 'cover', mode: 'hero' },
+    ]);
+    expect(field({ hero: 'hero', heroImage: 'image' })).toEqual([
+      { name: 'hero', mode: 'hero' },
+      { name: 'heroImage', mode: 'image' },
+    ]);
+  });
+
+  it('rejects a field mode that does not exist and a field listed twice', () => {
+    expect(
+      resolveError({ root: ROOT, inline: { field: { heroImage: 'img' } }, env: {} }).message,
+    ).toContain('field');
+    expect(
+      resolveError({ root: ROOT, inline: { field: ['hero', 'hero'] }, env: {} }).message,
+    ).toContain('field: a field is listed twice (in inline options)');
   });
 
   it('merges file < inline < flags, deep-merging budget, openai and hiapi', () => {

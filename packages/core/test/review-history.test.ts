@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -59,18 +59,22 @@ async function storeFake(options: { placeholder?: boolean } = {}): Promise<Uint8
   return bytes;
 }
 
+/** Archive the current original of KEY, as regenerate and pick do. */
+const archive = (reason: 'regenerate' | 'pick', now?: Date) =>
+  archiveOriginal({
+    root,
+    outDir: 'src/assets/herogen',
+    lockPath,
+    key: KEY,
+    reason,
+    ...(now ? { now: () => now } : {}),
+  });
+
 describe('archiveOriginal', () => {
   it('copies the paid original into history and records it in the lock', async () => {
     const bytes = await storeFake();
     const now = new Date('2026-11-22T10:22:33.123Z');
-    const archived = await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'regenerate',
-      now: () => now,
-    });
+    const archived = await archive('regenerate', now);
     expect(archived?.entry.file).toBe(
       `src/assets/herogen/history/${KEY}/2026-11-22T10-22-33-123Z.png`,
     );
@@ -91,41 +95,48 @@ describe('archiveOriginal', () => {
     // The lock with history round-trips through its strict schema.
     expect(parseLock(serializeLock(lock), lockPath)).toEqual(lock);
 
-    // Two takes in the same millisecond get distinct files.
-    const again = await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'pick',
-      now: () => now,
-    });
+    // The same bytes again (a redo killed and started over): kept once, and not this
+    // attempt's to undo.
+    const same = await archive('regenerate', new Date('2026-11-22T11:00:00.000Z'));
+    expect(same?.entry).toEqual(archived?.entry);
+    await same!.undo();
+    expect((await readLock(lockPath)).history?.[KEY]).toHaveLength(1);
+    expect(await readFile(path.join(root, archived!.entry.file))).toEqual(Buffer.from(bytes));
+
+    // Other bytes in the same millisecond get a distinct file.
+    const other = await sharp({
+      create: { width: 64, height: 36, channels: 3, background: '#33aa66' },
+    })
+      .png()
+      .toBuffer();
+    await writeFile(path.join(root, `src/assets/herogen/${KEY}.png`), other);
+    const again = await archive('pick', now);
     expect(again?.entry.file).toBe(
       `src/assets/herogen/history/${KEY}/2026-11-22T10-22-33-123Z-1.png`,
     );
     expect((await readLock(lockPath)).history?.[KEY]).toHaveLength(2);
   });
 
+  it('adopts a copy a killed run wrote but never recorded instead of copying again', async () => {
+    const bytes = await storeFake();
+    const dir = path.join(root, 'src/assets/herogen/history', KEY);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, '2026-11-22T09-00-00-000Z.png'), bytes);
+    const archived = await archive('regenerate');
+    expect(archived?.entry.file).toBe(
+      `src/assets/herogen/history/${KEY}/2026-11-22T09-00-00-000Z.png`,
+    );
+    expect(await readdir(dir)).toEqual(['2026-11-22T09-00-00-000Z.png']);
+  });
+
   it('undo forgets the copy only while the current file still has the archived bytes', async () => {
     await storeFake();
-    const first = await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'regenerate',
-    });
+    const first = await archive('regenerate');
     await first!.undo();
     expect((await readLock(lockPath)).history).toBeUndefined();
     await expect(readFile(path.join(root, first!.entry.file))).rejects.toThrow();
 
-    const second = await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'regenerate',
-    });
+    const second = await archive('regenerate');
     // A new take landed on disk (even if the lock update then failed): the copy must stay.
     await writeFile(path.join(root, `src/assets/herogen/${KEY}.png`), 'new bytes');
     await second!.undo();
@@ -135,15 +146,7 @@ describe('archiveOriginal', () => {
 
   it('keeps nothing for a placeholder or a missing file', async () => {
     await storeFake({ placeholder: true });
-    expect(
-      await archiveOriginal({
-        root,
-        outDir: 'src/assets/herogen',
-        lockPath,
-        key: KEY,
-        reason: 'pick',
-      }),
-    ).toBeUndefined();
+    expect(await archive('pick')).toBeUndefined();
     await rm(lockPath);
     await storeFake();
     await rm(path.join(root, `src/assets/herogen/${KEY}.png`));
@@ -170,13 +173,7 @@ describe('archiveOriginal', () => {
       .png()
       .toBuffer();
     await writeFile(path.join(root, `src/assets/herogen/${KEY}.png`), edited);
-    const archived = await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'regenerate',
-    });
+    const archived = await archive('regenerate');
     expect(archived?.entry.sha256).toBe(sha256Hex(edited));
     expect(archived?.entry.note).toContain('did not match the lock');
     expect(await readFile(path.join(root, archived!.entry.file))).toEqual(edited);
@@ -188,13 +185,7 @@ describe('archiveOriginal', () => {
 
   it('the lock schema rejects an unknown field in a history entry', async () => {
     await storeFake();
-    await archiveOriginal({
-      root,
-      outDir: 'src/assets/herogen',
-      lockPath,
-      key: KEY,
-      reason: 'pick',
-    });
+    await archive('pick');
     const data = JSON.parse(await readFile(lockPath, 'utf8'));
     data.history[KEY][0].surprise = true;
     expect(() => parseLock(JSON.stringify(data), lockPath)).toThrow(/history\.[0-9a-f]+\.0/);

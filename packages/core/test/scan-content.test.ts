@@ -409,3 +409,40 @@ describe('scanContent: reference images', () => {
     expect(errors[1]?.message).toContain('not a file');
   });
 });
+
+describe('scanContent: several fields and image mode', () => {
+  it('finds a hero in each configured field, in config order, and skips site image paths', async () => {
+    await project.write(
+      'src/content/both.md',
+      '---\ntitle: Both\nheroImage:\n  prompt: A harbour at noon\n  alt: A harbour\nhero:\n  prompt: A kite\n  alt: A kite\n---\n',
+    );
+    await project.write(
+      'src/content/own.md',
+      "---\ntitle: Own\nheroImage: '../assets/own.png'\n---\n",
+    );
+    const fields = { field: { hero: 'hero', heroImage: 'image' } };
+    for (const pass of ['cold', 'cached']) {
+      const result = await scan(fields);
+      expect(result.errors, pass).toEqual([]);
+      expect(
+        result.heroes.map((hero) => [hero.file, hero.field, hero.line, hero.spec.prompt]),
+        pass,
+      ).toEqual([
+        ['src/content/both.md', 'hero', 6, 'A kite'],
+        ['src/content/both.md', 'heroImage', 3, 'A harbour at noon'],
+      ]);
+    }
+  });
+
+  it('reports prose in an image field with file, line and field, and pays for nothing', async () => {
+    await project.write(
+      'src/content/prose.md',
+      '---\ntitle: Prose\nheroImage: A lighthouse at dusk, watercolor\n---\n',
+    );
+    const result = await scan({ field: { heroImage: 'image' } });
+    expect(result.heroes).toEqual([]);
+    const error = only(result.errors, 'src/content/prose.md');
+    expect(error.location).toEqual({ file: 'src/content/prose.md', line: 3, field: 'heroImage' });
+    expect(error.hint).toContain('prompt: "A lighthouse at dusk, watercolor"');
+  });
+});

@@ -272,3 +272,48 @@ describe('a field shared with the site’s own images', () => {
     expect(result.spec?.prompt).toBe('A poster titled report.png on a wall');
   });
 });
+
+describe('parseHeroField: image mode (the site image field, e.g. heroImage)', () => {
+  const image = {
+    file: 'src/content/post.md',
+    line: 5,
+    field: 'heroImage',
+    mode: 'image' as const,
+  };
+
+  it('never reads a plain string as a prompt: a path is the site image, prose is an error', () => {
+    for (const path of [
+      '../../assets/cover.png',
+      './my photo.JPG',
+      '~/assets/a',
+      'https://x.example/a',
+    ]) {
+      expect(parseHeroField(path, image), path).toEqual({ errors: [], warnings: [] });
+    }
+    const result = parseHeroField('A lighthouse at dusk, watercolor', image);
+    expect(result.spec).toBeUndefined();
+    expect(result.errors).toHaveLength(1);
+    const [error] = result.errors;
+    expect(error?.location).toEqual({ file: 'src/content/post.md', line: 5, field: 'heroImage' });
+    expect(error?.message).toBe(
+      'heroImage is "A lighthouse at dusk, watercolor", which is not an image file; heroImage holds the site\'s own image path, so herogen does not read a plain string there as a prompt',
+    );
+    expect(error?.hint).toContain('heroImage:\n  prompt: "A lighthouse at dusk, watercolor"');
+  });
+
+  it('takes a string naming an existing file for the site image, and `auto` for a request', () => {
+    expect(parseHeroField('cover', { ...image, isFile: (path) => path === 'cover' })).toEqual({
+      errors: [],
+      warnings: [],
+    });
+    expect(parseHeroField('auto', image).spec).toEqual({ auto: true, decorative: false });
+  });
+
+  it('generates an object with a prompt, and says where the fallback alt goes', () => {
+    const result = parseHeroField({ prompt: 'A lighthouse' }, image);
+    expect(result.spec?.prompt).toBe('A lighthouse');
+    expect(result.warnings[0]?.message).toBe(
+      'heroImage has no alt text; the prompt is used as alt for now (`heroImageAlt` in Astro)',
+    );
+  });
+});

@@ -18,13 +18,28 @@ export interface HeroEntry {
   pending: boolean;
 }
 
-/** Pure: every hero of a plan, keyed by content file. */
-export function collectEntries(plan: PlanResult, root: string): Map<string, HeroEntry> {
+/**
+ * Pure: every hero of a plan, keyed by content file. A file with heroes in several configured
+ * fields gives the one of the field listed first (`fields`, in config order).
+ */
+export function collectEntries(
+  plan: PlanResult,
+  root: string,
+  fields: readonly string[] = [],
+): Map<string, HeroEntry> {
   const entries = new Map<string, HeroEntry>();
+  const rank = (field: string) => {
+    const index = fields.indexOf(field);
+    return index === -1 ? fields.length : index;
+  };
+  const chosen = new Map<string, number>();
   for (const job of plan.jobs) {
     const stored = job.status === 'cached' || job.status === 'placeholder';
     const isPlaceholder = job.status !== 'cached' || job.entry?.placeholder === true;
     for (const source of job.sources) {
+      const previous = chosen.get(source.file);
+      if (previous !== undefined && previous <= rank(source.field)) continue;
+      chosen.set(source.file, rank(source.field));
       const alt = source.spec.decorative
         ? ''
         : (source.spec.alt ?? source.spec.prompt ?? job.request.prompt);

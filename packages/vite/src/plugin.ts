@@ -133,7 +133,8 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
 
   async function planEntries(only?: string[]): Promise<Map<string, HeroEntry>> {
     const s = await getSession();
-    return collectEntries(await s.plan(only ? { only } : {}), root);
+    const fields = s.config.field.map((field) => field.name);
+    return collectEntries(await s.plan(only ? { only } : {}), root, fields);
   }
 
   /** Dev: the last full plan, reused by every page load until content or the lock changes. */

@@ -1,3 +1,4 @@
+import type { HeroField } from '@herogen/core';
 import type { MetaStore } from 'astro/loaders';
 
 /**
@@ -8,13 +9,18 @@ import type { MetaStore } from 'astro/loaders';
 export interface EntryRecord {
   /** Root-relative content file. */
   file: string;
-  /** The frontmatter fields the hero depends on, to resolve it again without re-reading. */
+  /** The frontmatter fields the heroes depend on, to resolve them again without re-reading. */
   data: Record<string, unknown>;
-  key: string;
-  placeholder: boolean;
+  /** Per hero field: the image it was given. */
+  heroes: Record<string, { key: string; placeholder: boolean }>;
 }
 
 const META_KEY = 'herogen:entries';
+
+/** Image mode: the sibling field the loader fills with the hero's alt text (`heroImageAlt`). */
+export function altFieldOf(field: string): string {
+  return `${field}Alt`;
+}
 
 export function readRecords(meta: MetaStore): Map<string, EntryRecord> {
   const raw = meta.get(META_KEY);
@@ -31,12 +37,13 @@ export function writeRecords(meta: MetaStore, records: Map<string, EntryRecord>)
   meta.set(META_KEY, JSON.stringify(Object.fromEntries(sorted)));
 }
 
-/** The frontmatter a hero depends on: its own field, and title/description for `hero: auto`. */
+/** The frontmatter heroes depend on: their own fields, and title/description for `hero: auto`. */
 export function pickHeroData(
   data: Record<string, unknown>,
-  field: string,
+  fields: readonly HeroField[],
 ): Record<string, unknown> {
-  const picked: Record<string, unknown> = { [field]: data[field] };
+  const picked: Record<string, unknown> = {};
+  for (const { name } of fields) if (data[name] !== undefined) picked[name] = data[name];
   if (data.title !== undefined) picked.title = data.title;
   if (data.description !== undefined) picked.description = data.description;
   return JSON.parse(JSON.stringify(picked)) as Record<string, unknown>;

@@ -46,8 +46,16 @@ export async function regenerateCommand(
       }),
     );
     const lock = await readLock(session.lockPath);
-    const previous = (key: string): HistoryEntry | undefined =>
-      (lock.history?.[key] ?? []).filter((take) => take.replacedAt >= started).at(-1);
+    const replaced = new Map(jobs.map((job) => [job.key, job.entry?.sha256]));
+    // The take kept by this run, or, when the same bytes were kept before (a redo killed and
+    // started again keeps a take once), that one.
+    const previous = (key: string): HistoryEntry | undefined => {
+      const takes = lock.history?.[key] ?? [];
+      return (
+        takes.filter((take) => take.replacedAt >= started).at(-1) ??
+        takes.filter((take) => take.sha256 === replaced.get(key)).at(-1)
+      );
+    };
     const results = summary.results.filter((result) => jobs.some((job) => job.key === result.key));
     if (flags.json) {
       io.stdout.write(
@@ -57,7 +65,7 @@ export async function regenerateCommand(
             costIsEstimate: summary.costIsEstimate,
             results: results.map((result) => ({
               ...resultJson(result),
-              previous: previous(result.key) ?? null,
+              previous: (result.status === 'generated' && previous(result.key)) || null,
             })),
           },
           null,
@@ -67,7 +75,7 @@ export async function regenerateCommand(
     }
     const out = flags.json ? io.stderr : io.stdout;
     for (const result of results) {
-      const kept = previous(result.key);
+      const kept = result.status === 'generated' ? previous(result.key) : undefined;
       if (result.status === 'generated' && result.entry) {
         out.write(
           `new take of ${sourcesText(result.job)} → ${result.entry.file} (${formatUsd(result.entry.costUsd, result.entry.costConfidence !== 'exact')})${kept ? `; the previous take is kept at ${kept.file}` : ''}\n`,

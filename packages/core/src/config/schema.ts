@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PRICE_KEY_PATTERN } from '../pricing/overrides.js';
 import type { HeroProvider } from '../types.js';
+import { DEFAULT_FIELD, fieldSchema } from './fields.js';
 
 /** `W:H` with both sides positive integers. Range (1:3..3:1) is checked where it is used. */
 export const ASPECT_PATTERN = /^(\d{1,5}):(\d{1,5})$/;
@@ -60,8 +61,11 @@ export const configSchema = z
     content: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .default(['src/content/**/*.{md,mdx,mdoc}']),
-    /** Frontmatter field that holds the hero prompt. */
-    field: z.string().min(1).default('hero'),
+    /**
+     * Frontmatter field(s) holding the hero prompt: `'hero'`, `['hero', 'cover']`, or names
+     * with their mode, `{ hero: 'hero', heroImage: 'image' }` (see `FieldMode`).
+     */
+    field: fieldSchema.prefault(DEFAULT_FIELD),
     /** Where originals are stored, relative to the root; must stay inside it. */
     outDir: z.string().min(1).default('src/assets/herogen'),
     /** The lock manifest, relative to the root. */

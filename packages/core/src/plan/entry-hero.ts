@@ -2,6 +2,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { combineErrors } from '../run/combine-errors.js';
+import { isFileNextTo } from '../scan/own-image.js';
 import { parseFrontmatter } from '../scan/parse-frontmatter.js';
 import { parseHeroField } from '../scan/parse-hero-field.js';
 import { resolveReferences } from '../scan/resolve-references.js';
@@ -17,9 +18,12 @@ export async function resolveEntryHero(options: {
   /** Absolute, or relative to the root. */
   file: string;
   data: Record<string, unknown>;
+  /** One of the configured fields (default: the first); its mode comes from the config. */
   field?: string;
 }): Promise<ContentHero | undefined> {
-  const field = options.field ?? options.config.field;
+  const fields = options.config.field;
+  const field = options.field ?? fields[0]?.name ?? 'hero';
+  const mode = fields.find((candidate) => candidate.name === field)?.mode ?? 'hero';
   const value = options.data[field];
   if (value === null || value === undefined || value === false) return undefined;
   const absolute = path.resolve(options.root, options.file);
@@ -37,8 +41,10 @@ export async function resolveEntryHero(options: {
     file,
     line,
     field,
+    mode,
     strictAlt: options.config.strictAlt,
     lines: lineOf,
+    isFile: (imagePath) => isFileNextTo(absolute, imagePath),
   });
   if (result.errors.length > 0 || !result.spec) throw combineErrors(result.errors, file);
 

@@ -4,23 +4,16 @@
  * The current file stays where it is until the new take overwrites it atomically, so the site
  * never points at a missing file and the old bytes are always on disk somewhere.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { rm } from 'node:fs/promises';
 import { sha256File, sha256Hex } from '../fs/file-hash.js';
-import { assertRealPathInsideRoot, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
 import { readLock } from '../lock/read-lock.js';
 import { updateLock } from '../lock/update-lock.js';
 import { hasPlaceholderMarker } from '../providers/local.js';
+import { historyStamp, keepTake } from '../store/keep-take.js';
 import { HISTORY_DIR, originalsAt } from '../store/original-file.js';
 import type { HistoryEntry, Lock, Logger } from '../types.js';
 
-export { HISTORY_DIR };
-
-/** `2026-11-22T10-22-33-123Z`: sortable, and valid in file names on every OS. */
-export function historyStamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, '-');
-}
+export { HISTORY_DIR, historyStamp };
 
 /** Earlier takes of every key, oldest first (empty when none). */
 export function historyOf(lock: Lock, key: string): HistoryEntry[] {
@@ -79,30 +72,24 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
     }
     note = `the file did not match the lock (sha256 ${current.sha256.slice(0, 12)}…) when it was replaced: edited or damaged`;
   }
-  const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
-  const dir = path.join(outDir, HISTORY_DIR, key);
-  await mkdir(dir, { recursive: true });
-  await assertRealPathInsideRoot(root, dir, 'history folder');
-  const replacedAt = (options.now?.() ?? new Date()).toISOString();
-  const ext = path.extname(current.file) || `.${current.format}`;
-  const target = await freeName(dir, historyStamp(new Date(replacedAt)), ext, lock, key, root);
-  await writeFileAtomic(target, bytes);
-  const entry: HistoryEntry = {
-    ...current,
-    file: toRootRelative(root, target),
-    sha256,
-    bytes: bytes.byteLength,
-    replacedAt,
+  // Idempotent: a redo killed after this point and started again keeps these bytes once.
+  const kept = await keepTake({
+    root,
+    outDir: options.outDir,
+    lockPath,
+    key,
+    bytes,
+    record: current,
     reason: options.reason,
     ...(note ? { note } : {}),
-  };
-  await updateLock(lockPath, (draft) => {
-    draft.history ??= {};
-    draft.history[key] = [...(draft.history[key] ?? []), entry];
+    ...(options.now ? { now: options.now } : {}),
   });
+  const { entry } = kept;
   return {
     entry,
     async undo() {
+      // Kept by an earlier attempt: not this one's to forget.
+      if (!kept.added) return;
       const still = (await readLock(lockPath)).images[key];
       const now = await originals.locate(current.file, key, 'image');
       const onDisk =
@@ -115,28 +102,7 @@ export async function archiveOriginal(options: ArchiveOptions): Promise<Archived
         else delete draft.history[key];
         if (Object.keys(draft.history).length === 0) delete draft.history;
       });
-      await rm(target, { force: true });
+      await rm(kept.path, { force: true });
     },
   };
-}
-
-/** A history file name not used on disk or in the lock (two takes in one millisecond). */
-async function freeName(
-  dir: string,
-  stamp: string,
-  ext: string,
-  lock: Lock,
-  key: string,
-  root: string,
-): Promise<string> {
-  const taken = new Set(historyOf(lock, key).map((take) => take.file));
-  for (let n = 0; ; n++) {
-    const candidate = path.join(dir, `${stamp}${n === 0 ? '' : `-${n}`}${ext}`);
-    if (taken.has(toRootRelative(root, candidate))) continue;
-    const exists = await stat(candidate).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) return candidate;
-  }
 }

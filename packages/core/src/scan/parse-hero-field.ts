@@ -1,3 +1,4 @@
+import type { FieldMode } from '../config/fields.js';
 import { describeValue, formatPath } from '../config/format-issues.js';
 import { didYouMean } from '../config/suggest.js';
 import { HerogenError } from '../errors.js';
@@ -21,6 +22,13 @@ export interface HeroFieldContext {
   lines?: (path: (string | number)[]) => number | undefined;
   /** Missing alt is an error instead of a warning (config `strictAlt`). */
   strictAlt?: boolean;
+  /** How the field is filled (config `field`). @default 'hero' */
+  mode?: FieldMode;
+  /**
+   * Image mode: whether a plain string names a file (relative to the content file). Without it,
+   * only strings that look like a path or URL are taken for the site's own image.
+   */
+  isFile?: (path: string) => boolean;
 }
 
 export interface HeroFieldResult {
@@ -50,6 +58,12 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
     });
 
   if (value === null || value === undefined || value === false) return { errors, warnings };
+  if (context.mode === 'image' && typeof value === 'string' && !isAuto(value)) {
+    // The site's own image field: a plain string is its image path, never a prompt to pay for.
+    if (looksLikePath(value) || context.isFile?.(value.trim())) return { errors, warnings };
+    errors.push(notAnImage(value, context, problem));
+    return { errors, warnings };
+  }
   // A field shared with a site's own images (`heroImage: ./cover.png`) keeps its image: a path
   // or URL is never taken for a prompt, which would pay for a picture of a file name.
   if (typeof value === 'string' && looksLikeImageReference(value)) return { errors, warnings };
@@ -106,6 +120,28 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
 }
 
 type Problem = (path: (string | number)[], message: string, hint?: string) => HerogenError;
+
+/** `heroImage: A lighthouse at dusk` in image mode: neither a file nor a request herogen reads. */
+function notAnImage(value: string, context: HeroFieldContext, problem: Problem): HerogenError {
+  const prompt = normalizePrompt(value).split('\n')[0]!;
+  return problem(
+    [],
+    `${context.field} is "${prompt.length > 60 ? `${prompt.slice(0, 57)}...` : prompt}", which is not an image file; ${context.field} holds the site's own image path, so herogen does not read a plain string there as a prompt`,
+    `To generate the image, write it as an object:\n${context.field}:\n  prompt: ${JSON.stringify(prompt)}\n  alt: "What the image shows"`,
+  );
+}
+
+function isAuto(value: string): boolean {
+  return value.trim().toLowerCase() === 'auto';
+}
+
+/** `./a.png`, `../x`, `/img/a`, `~/assets/a`, `@assets/a`, a URL, or any name with an image extension. */
+function looksLikePath(value: string): boolean {
+  const text = value.trim();
+  return /^(?:\.{1,2}\/|\/|~|@|[a-z][a-z0-9+.-]*:)/i.test(text) || IMAGE_EXTENSION.test(text);
+}
+
+const IMAGE_EXTENSION = /\.(?:png|jpe?g|webp|avif|gif|svg|tiff?)$/i;
 
 const IMAGE_REFERENCE = /^(?:https?:\/\/\S+|[^\s]+\.(?:png|jpe?g|webp|avif|gif|svg|tiff?))$/i;
 
@@ -183,7 +219,9 @@ function addAltFallback(
     ? `${context.field} has no alt text (strictAlt is on)`
     : spec.prompt === undefined
       ? `${context.field} has no alt text`
-      : `${context.field} has no alt text; the prompt is used as alt for now`;
+      : context.mode === 'image'
+        ? `${context.field} has no alt text; the prompt is used as alt for now (\`${context.field}Alt\` in Astro)`
+        : `${context.field} has no alt text; the prompt is used as alt for now`;
   const report = problem(
     ['alt'],
     message,

@@ -18,11 +18,12 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HeroField } from '../config/fields.js';
 import { tempFileName } from '../fs/atomic-write.js';
 import type { HeroSpec } from '../types.js';
 
 /** Bump when what a cached entry holds, or how it is produced, changes. */
-const SCAN_CACHE_VERSION = 2;
+const SCAN_CACHE_VERSION = 3;
 
 /**
  * A file modified this recently is not cached: on file systems with coarse timestamps a second
@@ -30,9 +31,18 @@ const SCAN_CACHE_VERSION = 2;
  */
 const RACY_MS = 2000;
 
-/** What scanning one file produced (`hero: null` for a file without a hero). */
+/** One hero of a file, by the field it was found in. */
+export interface CachedHero {
+  field: string;
+  line: number;
+  spec: HeroSpec;
+  title?: string;
+  description?: string;
+}
+
+/** What scanning one file produced (no heroes for a file without one). */
 export interface CachedScan {
-  hero: { line: number; spec: HeroSpec; title?: string; description?: string } | null;
+  heroes: CachedHero[];
 }
 
 interface Entry extends CachedScan {
@@ -64,12 +74,12 @@ export function resolveScanCachePath(root: string): string {
  * and alt settings, and this build of herogen (its files' mtime, which changes on every install
  * or rebuild).
  */
-function cacheKey(field: string, strictAlt: boolean): string {
+function cacheKey(fields: readonly HeroField[], strictAlt: boolean): string {
   let build = 0;
   try {
     build = statSync(fileURLToPath(import.meta.url)).mtimeMs;
   } catch {}
-  return JSON.stringify([SCAN_CACHE_VERSION, field, strictAlt, build]);
+  return JSON.stringify([SCAN_CACHE_VERSION, fields, strictAlt, build]);
 }
 
 function matches(entry: Entry | undefined, stats: Stats): entry is Entry {
@@ -83,10 +93,10 @@ function matches(entry: Entry | undefined, stats: Stats): entry is Entry {
 
 export function openScanCache(
   root: string,
-  options: { field: string; strictAlt: boolean },
+  options: { fields: readonly HeroField[]; strictAlt: boolean },
 ): ScanCache {
   const path = resolveScanCachePath(root);
-  const key = cacheKey(options.field, options.strictAlt);
+  const key = cacheKey(options.fields, options.strictAlt);
   let files: Record<string, Entry> = Object.create(null);
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
@@ -100,7 +110,7 @@ export function openScanCache(
   return {
     get(file, stats) {
       const entry = files[file];
-      return matches(entry, stats) ? { hero: entry.hero } : undefined;
+      return matches(entry, stats) ? { heroes: entry.heroes } : undefined;
     },
     set(file, stats, result) {
       if (Date.now() - stats.mtimeMs < RACY_MS) return;

@@ -3,17 +3,19 @@ import { realpath } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
+import type { HeroField } from '../config/fields.js';
 import { isInsideDirectory } from '../config/root-path.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { plural } from '../text/plural.js';
 import { printablePath } from '../text/printable.js';
 import type { ContentHero, Logger } from '../types.js';
+import { isFileNextTo } from './own-image.js';
 import { parseFrontmatterBlock } from './parse-frontmatter.js';
 import { parseHeroField } from './parse-hero-field.js';
 import { readFrontmatterHead, readSourceFull } from './read-source.js';
 import { resolveReferences } from './resolve-references.js';
-import { type CachedScan, openScanCache } from './scan-cache.js';
+import { type CachedHero, openScanCache } from './scan-cache.js';
 import { splitFrontmatter } from './split-frontmatter.js';
 import { invalidUtf8Error } from './utf8.js';
 
@@ -59,7 +61,7 @@ interface Candidate {
 export async function scanContent(options: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
   const root = resolve(options.root);
-  const { field, strictAlt } = options.config;
+  const { field: fields, strictAlt } = options.config;
   const errors: HerogenError[] = [];
   const patterns = patternsInsideRoot(
     root,
@@ -88,7 +90,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
 
   const warnings: HerogenError[] = [];
   const candidates: Candidate[] = [];
-  const cache = options.cache === false ? undefined : openScanCache(root, { field, strictAlt });
+  const cache = options.cache === false ? undefined : openScanCache(root, { fields, strictAlt });
   for (const [index, file] of files.entries()) {
     if (index % BATCH === BATCH - 1) {
       await new Promise<void>((done) => setImmediate(done));
@@ -102,15 +104,15 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
         : undefined;
       const cached = stats && cache?.get(file, stats);
       if (cached) {
-        if (cached.hero) candidates.push(fromCache(file, field, cached.hero));
+        for (const hero of cached.heroes) candidates.push(fromCache(file, hero));
         continue;
       }
       const problems = errors.length + warnings.length;
-      const candidate = scanFile(root, file, field, strictAlt, errors, warnings);
-      if (candidate) candidates.push(candidate);
+      const found = scanFile(root, file, fields, strictAlt, errors, warnings);
+      candidates.push(...found);
       const clean = errors.length + warnings.length === problems;
-      if (stats && clean && !candidate?.hero.spec.references?.length) {
-        cache?.set(file, stats, { hero: candidate ? toCached(candidate.hero) : null });
+      if (stats && clean && !found.some((candidate) => candidate.hero.spec.references?.length)) {
+        cache?.set(file, stats, { heroes: found.map((candidate) => toCached(candidate.hero)) });
       }
     } catch (error) {
       errors.push(asContentError(error, file));
@@ -129,6 +131,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
       withReferences.map((candidate) =>
         limit(async () => {
           const { hero } = candidate;
+          const { field } = hero;
           const result = await resolveReferences(hero.spec.references ?? [], {
             root,
             realRoot,
@@ -244,25 +247,27 @@ function confineToRoot(
   return { files: kept, stats };
 }
 
+/** The heroes of one file, one per configured field that holds one, in config order. */
 function scanFile(
   root: string,
   file: string,
-  field: string,
+  fields: readonly HeroField[],
   strictAlt: boolean,
   errors: HerogenError[],
   warnings: HerogenError[],
-): Candidate | undefined {
+): Candidate[] {
   // Plain concatenation: path.resolve per file shows up in profiles of large sites.
   const absolute = `${root}/${file}`;
   let source = readFrontmatterHead(absolute);
-  if (source.text === '') return undefined;
+  if (source.text === '') return [];
   let block = splitFrontmatterOrUndefined(source.text, file, source.complete);
   if (block === 'truncated') {
     source = readSourceFull(absolute);
     block = splitFrontmatter(source.text, file);
   }
   // Cheap pre-filter: most files of a large site may have no hero at all.
-  if (!block?.text.includes(field)) return undefined;
+  const text = block?.text;
+  if (!block || !fields.some((field) => text?.includes(field.name))) return [];
 
   const badLine = source.invalidUtf8Line;
   let frontmatter: ReturnType<typeof parseFrontmatterBlock>;
@@ -273,27 +278,39 @@ function scanFile(
     throw badLine === undefined ? error : invalidUtf8Error(file, badLine);
   }
   if (badLine !== undefined) throw invalidUtf8Error(file, badLine, frontmatter);
-  const value = frontmatter.data[field];
-  if (value === null || value === undefined || value === false) return undefined;
-  const line = frontmatter.lineOf([field]) ?? block.lineOffset + 1;
-  const result = parseHeroField(value, { file, line, field, strictAlt, lines: frontmatter.lineOf });
-  errors.push(...result.errors);
-  warnings.push(...result.warnings);
-  if (!result.spec) return undefined;
-
-  const hero: ContentHero = { file, line, field, spec: result.spec, references: [] };
-  const { title, description } = frontmatter.data;
-  if (typeof title === 'string') hero.title = title;
-  if (typeof description === 'string') hero.description = description;
-  // Keep line lookups (and the text they hold) only where references may need them.
-  return { hero, lineOf: result.spec.references?.length ? frontmatter.lineOf : noLines };
+  const found: Candidate[] = [];
+  for (const { name: field, mode } of fields) {
+    const value = frontmatter.data[field];
+    if (value === null || value === undefined || value === false) continue;
+    const line = frontmatter.lineOf([field]) ?? block.lineOffset + 1;
+    const result = parseHeroField(value, {
+      file,
+      line,
+      field,
+      mode,
+      strictAlt,
+      lines: frontmatter.lineOf,
+      isFile: (path) => isFileNextTo(absolute, path),
+    });
+    errors.push(...result.errors);
+    warnings.push(...result.warnings);
+    if (!result.spec) continue;
+    const hero: ContentHero = { file, line, field, spec: result.spec, references: [] };
+    const { title, description } = frontmatter.data;
+    if (typeof title === 'string') hero.title = title;
+    if (typeof description === 'string') hero.description = description;
+    // Keep line lookups (and the text they hold) only where references may need them.
+    found.push({ hero, lineOf: result.spec.references?.length ? frontmatter.lineOf : noLines });
+  }
+  return found;
 }
 
 const noLines = () => undefined;
 
-function toCached(hero: ContentHero): NonNullable<CachedScan['hero']> {
-  const { line, spec, title, description } = hero;
+function toCached(hero: ContentHero): CachedHero {
+  const { field, line, spec, title, description } = hero;
   return {
+    field,
     line,
     spec,
     ...(title !== undefined ? { title } : {}),
@@ -301,12 +318,9 @@ function toCached(hero: ContentHero): NonNullable<CachedScan['hero']> {
   };
 }
 
-function fromCache(
-  file: string,
-  field: string,
-  cached: NonNullable<CachedScan['hero']>,
-): Candidate {
-  const hero: ContentHero = { file, line: cached.line, field, spec: cached.spec, references: [] };
+function fromCache(file: string, cached: CachedHero): Candidate {
+  const { field, line, spec } = cached;
+  const hero: ContentHero = { file, line, field, spec, references: [] };
   if (cached.title !== undefined) hero.title = cached.title;
   if (cached.description !== undefined) hero.description = cached.description;
   return { hero, lineOf: noLines };
