@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CACHED_ROWS } from '../src/output/plan-rows.js';
-import { createProject, runCli } from './helpers.js';
+import { createProject, runBin, runCli } from './helpers.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -90,5 +90,61 @@ describe('herogen plan output on a small site', () => {
     expect(rows).toHaveLength(4);
     expect(rows.filter((row) => /\bcached\b/.test(row))).toHaveLength(3);
     expect(plan.stdout).not.toContain('not listed');
+  });
+});
+
+describe('herogen plan flags a model its provider does not list', () => {
+  // `plan` never calls the API, so these keys only pick the provider.
+  const env = { OPENAI_API_KEY: 'sk-test-PLAN-MODEL-0000', HIAPI_API_KEY: 'hk-test-PLAN-MODEL' };
+  const site = (config: string) =>
+    createProject({ 'herogen.config.mjs': config, 'src/content/blog/a.md': post(1) });
+
+  it('names the typo, says it will be sent as is, and suggests the model meant', async () => {
+    const project = await site(`export default { provider: 'openai', model: 'gpt-imgae-2' };\n`);
+    cleanup = project.cleanup;
+    const plan = await runBin(['plan'], { cwd: project.root, env });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(
+      'warning: model "gpt-imgae-2" is not a known model for openai; it will be sent as is; did you mean "gpt-image-2"?',
+    );
+    expect(plan.stdout).toContain('gpt-image-2.6-sunburst');
+    const json = JSON.parse((await runBin(['plan', '--json'], { cwd: project.root, env })).stdout);
+    expect(json.warnings).toHaveLength(1);
+    expect(json.warnings[0]).toContain('"gpt-imgae-2" is not a known model for openai');
+  });
+
+  it('knows each provider’s own models: a hiapi-only model is unknown to openai and known to hiapi', async () => {
+    const project = await site(
+      `export default { provider: 'openai', model: 'gpt-image-2-pro' };\n`,
+    );
+    cleanup = project.cleanup;
+    const openai = await runBin(['plan'], { cwd: project.root, env });
+    expect(openai.stdout).toContain('model "gpt-image-2-pro" is not a known model for openai');
+    await project.write(
+      'herogen.config.mjs',
+      `export default { provider: 'hiapi', model: 'gpt-image-2-pro' };\n`,
+    );
+    const hiapi = await runBin(['plan'], { cwd: project.root, env });
+    expect(hiapi.code).toBe(0);
+    expect(hiapi.stdout).not.toContain('not a known model');
+  });
+
+  it('says nothing for known models, dated snapshots, and far-off names get no suggestion', async () => {
+    const project = await site(
+      `export default { provider: 'openai', model: 'gpt-image-2.6-flare-2026-11-01' };\n`,
+    );
+    cleanup = project.cleanup;
+    expect((await runBin(['plan'], { cwd: project.root, env })).stdout).not.toContain(
+      'not a known model',
+    );
+    await project.write(
+      'herogen.config.mjs',
+      `export default { provider: 'openai', model: 'my-finetune' };\n`,
+    );
+    const plan = await runBin(['plan'], { cwd: project.root, env });
+    expect(plan.stdout).toContain(
+      'model "my-finetune" is not a known model for openai; it will be sent as is (known:',
+    );
+    expect(plan.stdout).not.toContain('did you mean');
   });
 });

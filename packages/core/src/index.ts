@@ -51,6 +51,7 @@ export { createEmptyLock, serializeLock } from './lock/serialize-lock.js';
 export { updateLock } from './lock/update-lock.js';
 export { buildPrompt } from './plan/build-prompt.js';
 export { resolveEntryHero } from './plan/entry-hero.js';
+export { unknownModelNotes } from './plan/model-notes.js';
 export { type Plan, type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
 export {
   findPriceOverride,

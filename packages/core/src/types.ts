@@ -170,6 +170,12 @@ export interface HeroProvider {
   /** False only for offline providers whose output is a placeholder, not an AI image. */
   readonly paid: boolean;
   readonly defaultModel: string;
+  /**
+   * Model ids this provider is known to take (snapshot suffixes `-YYYY-MM-DD` included).
+   * `herogen plan` flags any other as unknown; it is still sent as is, so a newer model works
+   * without a herogen release. Absent: no list (custom providers), nothing is flagged.
+   */
+  readonly knownModels?: readonly string[];
   /** Longest prompt the API accepts, in characters. */
   readonly maxPromptLength: number;
   /** Pure: turn an intent into this provider's concrete request. */

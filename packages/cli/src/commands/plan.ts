@@ -1,4 +1,11 @@
-import { describeConfigSource, formatUsd, type Job, plural, printablePath } from '@herogen/core';
+import {
+  describeConfigSource,
+  formatUsd,
+  type Job,
+  plural,
+  printablePath,
+  unknownModelNotes,
+} from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { calibrationNotes } from '../output/plan-notes.js';
@@ -18,6 +25,7 @@ export interface PlanFlags extends GlobalFlags {
 export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
   const plan = await session.plan();
+  const warnings = unknownModelNotes(plan.jobs, session.registry);
   if (flags.json) {
     io.stdout.write(
       `${JSON.stringify(
@@ -26,6 +34,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
           config: { source: describeConfigSource(session.configSource), ...session.configSource },
           files: plan.files,
           estimateUsd: plan.estimateUsd,
+          warnings,
           jobs: plan.jobs.map(jobJson),
         },
         null,
@@ -56,6 +65,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
   text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
   for (const note of calibrationNotes(plan.jobs)) text += `${note}\n`;
+  for (const warning of warnings) text += `warning: ${warning}\n`;
   io.stdout.write(text);
   return EXIT.OK;
 }

@@ -20,7 +20,7 @@ import type {
   HeroProvider,
   ProviderContext,
 } from '../types.js';
-import { HIAPI_MAX_PROMPT_LENGTH, hiapiModelFor } from './hiapi/models.js';
+import { HIAPI_MAX_PROMPT_LENGTH, HIAPI_MODELS, hiapiModelFor } from './hiapi/models.js';
 import { type HiapiProviderOptions, resolveHiapiSettings } from './hiapi/options.js';
 import { estimateHiapiCost } from './hiapi/pricing.js';
 import { validateHiapiRequest } from './hiapi/request.js';
@@ -44,6 +44,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
     id: 'hiapi',
     paid: true,
     defaultModel: 'gpt-image-2',
+    knownModels: Object.keys(HIAPI_MODELS),
     maxPromptLength: HIAPI_MAX_PROMPT_LENGTH,
 
     prepare(intent: HeroIntent, model: string): GenerationRequest {

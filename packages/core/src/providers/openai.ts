@@ -22,7 +22,7 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
-import { openAIModelInfo, retiredOpenAIModel } from './openai/models.js';
+import { OPENAI_KNOWN_MODELS, openAIModelInfo, retiredOpenAIModel } from './openai/models.js';
 import { type OpenAIProviderOptions, resolveOpenAISettings } from './openai/options.js';
 import { costFromUsage, estimateOpenAICost } from './openai/pricing.js';
 import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
@@ -121,6 +121,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
     id: 'openai',
     paid: true,
     defaultModel: 'gpt-image-2',
+    knownModels: OPENAI_KNOWN_MODELS,
     maxPromptLength: OPENAI_MAX_PROMPT_LENGTH,
 
     prepare(intent: HeroIntent, model: string): GenerationRequest {

@@ -56,6 +56,9 @@ const KNOWN: Readonly<Record<string, OpenAIModelInfo>> = {
   },
 };
 
+/** Current model ids (retired ones are refused by `validate` with their own message). */
+export const OPENAI_KNOWN_MODELS: readonly string[] = Object.keys(KNOWN);
+
 const SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/;
 
 /** Facts about a known model id (snapshots included), or undefined for an unknown one. */
