@@ -6,7 +6,7 @@ import {
   type ProjectConfigOptions,
 } from './config/project-config.js';
 import type { ResolvedConfig } from './config/schema.js';
-import { formatError, HerogenError } from './errors.js';
+import { combineErrors, formatError, HerogenError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
@@ -15,7 +15,6 @@ import { planHero, planJobs } from './plan/plan-jobs.js';
 import { collectRecordedCosts } from './pricing/calibrate.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { sumEstimates } from './run/budget.js';
-import { combineErrors } from './run/combine-errors.js';
 import { runJobs } from './run/run-jobs.js';
 import { scanContent } from './scan/scan-content.js';
 import { checkStoredFile, checkStoredFiles } from './store/check-stored.js';

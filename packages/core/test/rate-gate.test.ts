@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateGate } from '../src/run/rate-gate.js';
+import { createRateGate } from '../src/http/rate-gate.js';
 
 describe('createRateGate', () => {
   it('lets calls through freely until a 429', async () => {

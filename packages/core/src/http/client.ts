@@ -8,7 +8,8 @@
  * decides billing and retry.
  */
 import { isIP } from 'node:net';
-import type { Agent, Dispatcher, FormData } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import type { HttpClient, HttpRequest, HttpResponse } from '../types.js';
 import {
   isPublicAddress,
   NON_PUBLIC_ADDRESS,
@@ -41,35 +42,7 @@ export interface HttpClientOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  url: string;
-  headers?: Record<string, string>;
-  body?: string | Uint8Array | FormData;
-  signal?: AbortSignal;
-  /** Deadline for this request, headers and body together. Defaults to the client's. */
-  timeoutMs?: number;
-  /** Largest body accepted; more aborts the request. @default DEFAULT_MAX_JSON_BYTES */
-  maxBodyBytes?: number;
-  /**
-   * Connect only to public IP addresses (checked after DNS, on the address connected to), except
-   * for `exceptHost`, which may be private: the API's own host, e.g. a local mock. A refused
-   * address fails with a `refused` TransportError before anything is sent.
-   */
-  publicOnly?: { exceptHost?: string };
-}
-
-export interface HttpResponse {
-  status: number;
-  /** Lower-cased names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-export interface HttpClient {
-  request(request: HttpRequest): Promise<HttpResponse>;
-  close(): Promise<void>;
-}
+export type { HttpClient, HttpRequest, HttpResponse } from '../types.js';
 
 /**
  * - `aborted`: the caller's signal fired.

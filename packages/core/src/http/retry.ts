@@ -4,8 +4,8 @@
  * (setting `retryable` from the functions below); `withRetry` only looks at those errors.
  */
 import { HerogenError } from '../errors.js';
-import type { RateGate, RateOutcome } from '../run/rate-gate.js';
 import type { TransportErrorKind } from './client.js';
+import type { RateGate, RateOutcome } from './rate-gate.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */

@@ -1,7 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
-import { combineErrors } from '../run/combine-errors.js';
+import { combineErrors } from '../errors.js';
 import { isFileNextTo } from '../scan/own-image.js';
 import { parseFrontmatter } from '../scan/parse-frontmatter.js';
 import { parseHeroField } from '../scan/parse-hero-field.js';

@@ -5,6 +5,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
+import { createRateGate, type RateGate } from '../http/rate-gate.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
 import { claimKey, type KeyClaim, resolveClaimDir, withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
@@ -32,7 +33,6 @@ import type {
 } from '../types.js';
 import { checkBudget, createBudgetTracker } from './budget.js';
 import { formatUsd } from './format-summary.js';
-import { createRateGate, type RateGate } from './rate-gate.js';
 import { createScheduler } from './scheduler.js';
 
 export interface RunContext {

@@ -6,16 +6,9 @@
  * stampedes a rate-limited API: each limit window sees at most one refused call from us after
  * the calls that were already in flight when the first 429 came.
  */
-export interface RateGate {
-  /** Wait for permission to send a paid call; call the returned function with its outcome. */
-  acquire(signal?: AbortSignal): Promise<(outcome: RateOutcome) => void>;
-  /** The server asked everyone to wait `ms` (a 429). */
-  backoff(ms: number): void;
-  /** True while calls go one at a time after a 429. */
-  readonly probing: boolean;
-}
+import type { RateGate } from '../types.js';
 
-export type RateOutcome = 'ok' | 'rate-limited' | 'other';
+export type { RateGate, RateOutcome } from '../types.js';
 
 export function createRateGate(
   options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
