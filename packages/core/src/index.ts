@@ -36,6 +36,22 @@ export {
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
 export { cleanExternalText, describeUrlSetting, redact } from './http/redact.js';
 export type { RetryInfo } from './http/retry.js';
+export { hasPlaceholderMarker, PLACEHOLDER_MARKER } from './image/placeholder-marker.js';
+export {
+  type Aspect,
+  formatSize,
+  hiapiAspects,
+  hiapiSize,
+  isValidOpenAISize,
+  nearestHiapiAspect,
+  OPENAI_SIZE_LIMITS,
+  type PixelSize,
+  parseAspect,
+  parseSize,
+  RESOLUTION_PIXELS,
+  sizeForAspect,
+  validateOpenAISize,
+} from './image/sizing.js';
 export {
   canonicalJson,
   computeKey,
@@ -66,32 +82,15 @@ export type { HiapiProviderOptions } from './providers/hiapi.js';
 export { createHiapiProvider } from './providers/hiapi.js';
 export {
   createLocalProvider,
-  hasPlaceholderMarker,
   LOCAL_DEFAULT_MODEL,
   LOCAL_PROVIDER_ID,
   type LocalProviderOptions,
-  PLACEHOLDER_MARKER,
   type PlaceholderOptions,
   renderPlaceholder,
 } from './providers/local.js';
 export type { OpenAIProviderOptions } from './providers/openai.js';
 export { createOpenAIProvider } from './providers/openai.js';
 export { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
-export {
-  type Aspect,
-  formatSize,
-  hiapiAspects,
-  hiapiSize,
-  isValidOpenAISize,
-  nearestHiapiAspect,
-  OPENAI_SIZE_LIMITS,
-  type PixelSize,
-  parseAspect,
-  parseSize,
-  RESOLUTION_PIXELS,
-  sizeForAspect,
-  validateOpenAISize,
-} from './providers/sizing.js';
 export * from './review/index.js';
 export { type Budget, checkBudget } from './run/budget.js';
 export { formatSummary, formatUsd } from './run/format-summary.js';

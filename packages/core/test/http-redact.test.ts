@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Strict, sniffImageType } from '../src/http/media.js';
+import { decodeBase64Strict } from '../src/http/media.js';
 import { describeUrlSetting, redact, sanitizeCause } from '../src/http/redact.js';
+import { sniffImageType } from '../src/image/sniff.js';
 
 const KEY = 'sk-herogen-FAKE-KEY-0123456789abcdef';
 

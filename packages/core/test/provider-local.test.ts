@@ -1,11 +1,10 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HerogenError } from '../src/errors.js';
+import { hasPlaceholderMarker, PLACEHOLDER_MARKER } from '../src/image/placeholder-marker.js';
 import {
   createLocalProvider,
-  hasPlaceholderMarker,
   LOCAL_DEFAULT_MODEL,
-  PLACEHOLDER_MARKER,
   renderPlaceholder,
 } from '../src/providers/local.js';
 import type {

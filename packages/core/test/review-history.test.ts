@@ -7,7 +7,7 @@ import { sha256Hex } from '../src/fs/file-hash.js';
 import { parseLock, readLock } from '../src/lock/read-lock.js';
 import { serializeLock } from '../src/lock/serialize-lock.js';
 import { updateLock } from '../src/lock/update-lock.js';
-import { archiveOriginal, historyStamp } from '../src/review/history.js';
+import { archiveOriginal, historyStamp } from '../src/store/archive-original.js';
 import type { LockEntry } from '../src/types.js';
 
 const KEY = 'a1b2c3d4e5f60718293a';

@@ -9,7 +9,7 @@ import {
   parseSize,
   sizeForAspect,
   validateOpenAISize,
-} from '../src/providers/sizing.js';
+} from '../src/image/sizing.js';
 import type { Resolution } from '../src/types.js';
 
 // Golden table: changing any of these changes cache keys of every hero that relies on `aspect`.

@@ -1,9 +1,9 @@
 /**
  * The sharp adapter: the only file in derive/ that touches pixels. sharp is loaded lazily (by
- * store/load-sharp.ts) so importing @herogen/core never loads libvips.
+ * image/load-sharp.ts) so importing @herogen/core never loads libvips.
  */
 import { HerogenError } from '../errors.js';
-import { loadSharp } from '../store/load-sharp.js';
+import { loadSharp } from '../image/load-sharp.js';
 import type { PlaceholderTransform, Transform } from './plan.js';
 import { AI_GENERATED_XMP } from './xmp.js';
 

@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { HerogenError } from '../errors.js';
 import { type CallContext, statusError } from '../http/errors.js';
-import { sniffImageType } from '../http/media.js';
 import { redact, sanitizeCause } from '../http/redact.js';
+import { sizeForAspect } from '../image/sizing.js';
+import { sniffImageType } from '../image/sniff.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -18,7 +19,6 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
-import { sizeForAspect } from './sizing.js';
 
 /** The shape of an AI SDK `ImageModel` (spec v2, v3 or v4) that this adapter relies on. */
 export interface AiSdkImageModel {

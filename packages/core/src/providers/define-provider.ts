@@ -3,6 +3,7 @@
  * AI SDK, a file-based stand-in) as a herogen provider, with the boring parts filled in.
  */
 import { HerogenError } from '../errors.js';
+import { sizeForAspect } from '../image/sizing.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -12,7 +13,6 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
-import { sizeForAspect } from './sizing.js';
 
 /** What a custom provider must and may define. Only `id` and `generate` are required. */
 export interface ProviderDefinition {

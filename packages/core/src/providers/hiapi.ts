@@ -12,6 +12,7 @@
 import { HerogenError } from '../errors.js';
 import { withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../http/client.js';
+import { nearestHiapiAspect } from '../image/sizing.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -25,7 +26,6 @@ import { type HiapiProviderOptions, resolveHiapiSettings } from './hiapi/options
 import { estimateHiapiCost } from './hiapi/pricing.js';
 import { validateHiapiRequest } from './hiapi/request.js';
 import { HiapiTaskRun } from './hiapi/task-run.js';
-import { nearestHiapiAspect } from './sizing.js';
 
 export type { HiapiProviderOptions } from './hiapi/options.js';
 export { buildTaskBody, validateHiapiRequest } from './hiapi/request.js';

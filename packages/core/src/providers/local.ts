@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { HerogenError } from '../errors.js';
+import { PLACEHOLDER_MARKER } from '../image/placeholder-marker.js';
+import { hiapiSize, parseSize, sizeForAspect, validateOpenAISize } from '../image/sizing.js';
 import type {
   GeneratedImage,
   GenerationRequest,
@@ -13,15 +15,12 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
-import { loadSharp, renderArt, throwIfAborted } from './local/render.js';
-import { hiapiSize, parseSize, sizeForAspect, validateOpenAISize } from './sizing.js';
+import { renderArt, throwIfAborted } from './local/render.js';
 
 export const LOCAL_PROVIDER_ID = 'local';
 export const LOCAL_DEFAULT_MODEL = 'herogen-art-1';
 /** Same limit as OpenAI, so a prompt that works offline also works once a key is added. */
 export const LOCAL_MAX_PROMPT_LENGTH = 32_000;
-/** Start of the EXIF ImageDescription / XMP dc:description of every file this module renders. */
-export const PLACEHOLDER_MARKER = 'herogen local placeholder';
 const DESCRIPTION = `${PLACEHOLDER_MARKER}: offline generative art from the prompt hash, not an AI-generated image`;
 
 /** Stand-ins for other providers' requests may be any size, within what fits in memory. */
@@ -78,20 +77,6 @@ export function renderPlaceholder(
   options: PlaceholderOptions = {},
 ): Promise<GeneratedImage> {
   return render(request, resolveGrain(options.grain), options.signal);
-}
-
-/**
- * True when an image file carries the local placeholder marker (EXIF or XMP), e.g. a stored
- * original whose lock entry lost its `placeholder` flag. False for anything sharp cannot read.
- */
-export async function hasPlaceholderMarker(bytes: Uint8Array): Promise<boolean> {
-  const sharp = await loadSharp();
-  try {
-    const { exif, xmp } = await sharp(bytes).metadata();
-    return [exif, xmp].some((block) => block?.toString('latin1').includes(PLACEHOLDER_MARKER));
-  } catch {
-    return false;
-  }
 }
 
 /**

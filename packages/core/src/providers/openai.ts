@@ -10,9 +10,11 @@ import { HerogenError } from '../errors.js';
 import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
 import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
-import { decodeBase64Strict, sniffImageType } from '../http/media.js';
+import { decodeBase64Strict } from '../http/media.js';
 import { redact } from '../http/redact.js';
 import { resolveRetryPolicy, withRetry } from '../http/retry.js';
+import { sizeForAspect, validateOpenAISize } from '../image/sizing.js';
+import { sniffImageType } from '../image/sniff.js';
 import type {
   CostEstimate,
   GeneratedImage,
@@ -26,7 +28,6 @@ import { OPENAI_KNOWN_MODELS, openAIModelInfo, retiredOpenAIModel } from './open
 import { type OpenAIProviderOptions, resolveOpenAISettings } from './openai/options.js';
 import { costFromUsage, estimateOpenAICost } from './openai/pricing.js';
 import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
-import { sizeForAspect, validateOpenAISize } from './sizing.js';
 
 export type { OpenAIProviderOptions } from './openai/options.js';
 

@@ -1,4 +1,13 @@
 // Review tools: redo an image without losing the old one, compare candidates, clean up.
+
+export {
+  type ArchivedTake,
+  type ArchiveOptions,
+  archiveOriginal,
+  HISTORY_DIR,
+  historyOf,
+  historyStamp,
+} from '../store/archive-original.js';
 export {
   type CandidateInput,
   type CandidatePlan,
@@ -9,14 +18,6 @@ export {
   VARIANTS_DIR,
   variantsDir,
 } from './candidates.js';
-export {
-  type ArchivedTake,
-  type ArchiveOptions,
-  archiveOriginal,
-  HISTORY_DIR,
-  historyOf,
-  historyStamp,
-} from './history.js';
 export { type PickOptions, type PickResult, pickCandidate } from './pick.js';
 export {
   type ApplyPruneOptions,

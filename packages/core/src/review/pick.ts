@@ -1,11 +1,11 @@
 import { HerogenError } from '../errors.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { withKeyClaim } from '../lock/claim.js';
+import { archiveOriginal } from '../store/archive-original.js';
 import { originalsAt } from '../store/original-file.js';
 import { storeOriginal } from '../store/store-original.js';
 import type { HistoryEntry, Job, LockEntry, Logger } from '../types.js';
 import type { StoredCandidate } from './candidates.js';
-import { archiveOriginal } from './history.js';
 
 export interface PickOptions {
   /** Absolute project root. */

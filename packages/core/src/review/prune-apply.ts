@@ -3,10 +3,9 @@ import path from 'node:path';
 import { resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { updateLock } from '../lock/update-lock.js';
-import { type OriginalKind, originalsAt } from '../store/original-file.js';
+import { HISTORY_DIR, type OriginalKind, originalsAt } from '../store/original-file.js';
 import type { Lock } from '../types.js';
 import { VARIANTS_DIR } from './candidates.js';
-import { HISTORY_DIR } from './history.js';
 import type { PruneItem } from './prune-plan.js';
 
 export interface ApplyPruneOptions {

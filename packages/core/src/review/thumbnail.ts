@@ -1,4 +1,4 @@
-import { loadSharp } from '../store/load-sharp.js';
+import { loadSharp } from '../image/load-sharp.js';
 
 export interface Thumbnail {
   /** `data:image/webp;base64,…`, for a page that must work offline and on its own. */

@@ -11,7 +11,7 @@ import { claimKey, type KeyClaim, resolveClaimDir, withKeyClaim } from '../lock/
 import { readLock } from '../lock/read-lock.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { archiveOriginal } from '../review/history.js';
+import { archiveOriginal } from '../store/archive-original.js';
 import { checkStoredFile } from '../store/check-stored.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';

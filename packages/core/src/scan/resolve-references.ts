@@ -3,7 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isInsideDirectory, toPosixRelative } from '../config/root-path.js';
 import { HerogenError } from '../errors.js';
-import { sniffImageType } from '../http/media.js';
+import { sniffImageType } from '../image/sniff.js';
 import type { ReferenceImage } from '../types.js';
 
 /** What image APIs accept as reference images. */

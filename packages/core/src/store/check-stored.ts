@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
+import { loadSharp } from '../image/load-sharp.js';
 import type { Lock, LockEntry, StoredFileState } from '../types.js';
-import { loadSharp } from './load-sharp.js';
 import {
   type OriginalKind,
   type OriginalState,

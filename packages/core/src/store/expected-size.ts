@@ -1,4 +1,4 @@
-import { RESOLUTION_PIXELS } from '../providers/sizing.js';
+import { RESOLUTION_PIXELS } from '../image/sizing.js';
 import type { GenerationRequest } from '../types.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Metadata } from 'sharp';
 import { HerogenError } from '../errors.js';
+import { loadSharp } from '../image/load-sharp.js';
 import type { ImageFormat } from '../types.js';
 import {
   checkDimensions,
@@ -7,7 +8,6 @@ import {
   MAX_INPUT_PIXELS,
   megapixels,
 } from './expected-size.js';
-import { loadSharp } from './load-sharp.js';
 
 export interface ImageInfo {
   format: ImageFormat;

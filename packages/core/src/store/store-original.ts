@@ -9,6 +9,7 @@ import {
   resolveInsideRoot,
   toRootRelative,
 } from '../fs/path-safety.js';
+import { loadSharp } from '../image/load-sharp.js';
 import { imageExtension, originalFileName } from '../key/cache-key.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type {
@@ -25,7 +26,6 @@ import {
 } from './expected-size.js';
 import { removeIncoming, writeIncoming } from './incoming-journal.js';
 import { inspectImage } from './inspect-image.js';
-import { loadSharp } from './load-sharp.js';
 
 export interface StoreOriginalOptions {
   /** Absolute project root; nothing is written outside it. */

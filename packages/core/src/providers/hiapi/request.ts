@@ -1,6 +1,7 @@
 /** Pure checks and the body of a hiapi task request (providers.md §2). */
+
+import { hiapiAspects } from '../../image/sizing.js';
 import type { GenerationRequest, RequestIssue } from '../../types.js';
-import { hiapiAspects } from '../sizing.js';
 import { HIAPI_MAX_INPUT_URLS, HIAPI_MAX_PROMPT_LENGTH, hiapiModelInfo } from './models.js';
 
 const URL_PATTERN = /^https?:\/\//i;

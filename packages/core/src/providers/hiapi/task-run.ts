@@ -8,7 +8,6 @@ import { HerogenError } from '../../errors.js';
 import { sendApiRequest } from '../../http/call.js';
 import type { HttpClient } from '../../http/client.js';
 import { badResponse, type CallContext, formatDuration } from '../../http/errors.js';
-import { sniffImageType } from '../../http/media.js';
 import { redact } from '../../http/redact.js';
 import {
   type RetryInfo,
@@ -18,6 +17,7 @@ import {
   type WithRetryOptions,
   withRetry,
 } from '../../http/retry.js';
+import { sniffImageType } from '../../image/sniff.js';
 import type { GenerationRequest, ProviderContext } from '../../types.js';
 import { downloadTaskImage, ExpiredDownload } from './download.js';
 import {

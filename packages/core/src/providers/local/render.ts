@@ -3,8 +3,8 @@
  * it at full size, grain on the raw pixels, then the requested format with a provenance note in
  * EXIF and XMP.
  */
-import type SharpFactory from 'sharp';
 import { HerogenError } from '../../errors.js';
+import { loadSharp } from '../../image/load-sharp.js';
 import type { ImageFormat } from '../../types.js';
 import { applyGrain, createGrainTile } from './grain.js';
 import { computePalette } from './palette.js';
@@ -88,27 +88,6 @@ export async function renderArt(spec: ArtSpec): Promise<RenderedArt> {
     height: info.height,
     composition: scene.composition,
   };
-}
-
-let sharpModule: Promise<typeof SharpFactory> | undefined;
-
-/** sharp is loaded on first use: importing @herogen/core stays cheap and never fails. */
-export function loadSharp(): Promise<typeof SharpFactory> {
-  sharpModule ??= import('sharp').then(
-    (module) => module.default,
-    (cause: unknown) => {
-      sharpModule = undefined;
-      throw new HerogenError(
-        'MISSING_DEPENDENCY',
-        'The local provider needs sharp, which failed to load.',
-        {
-          cause,
-          hint: 'Reinstall dependencies (`pnpm install`) so sharp can fetch its native binary for this platform.',
-        },
-      );
-    },
-  );
-  return sharpModule;
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -6,12 +6,12 @@
  */
 import { rm } from 'node:fs/promises';
 import { sha256File, sha256Hex } from '../fs/file-hash.js';
+import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
 import { readLock } from '../lock/read-lock.js';
 import { updateLock } from '../lock/update-lock.js';
-import { hasPlaceholderMarker } from '../providers/local.js';
-import { historyStamp, keepTake } from '../store/keep-take.js';
-import { HISTORY_DIR, originalsAt } from '../store/original-file.js';
 import type { HistoryEntry, Lock, Logger } from '../types.js';
+import { historyStamp, keepTake } from './keep-take.js';
+import { HISTORY_DIR, originalsAt } from './original-file.js';
 
 export { HISTORY_DIR, historyStamp };
 
