@@ -2,7 +2,6 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { computeKey, originalFileName } from '../key/cache-key.js';
 import { estimateCost, type RecordedCosts } from '../pricing/calibrate.js';
-import type { ProviderRegistry } from '../providers/registry.js';
 import type {
   ContentHero,
   GenerationRequest,
@@ -12,6 +11,7 @@ import type {
   JobStatus,
   Lock,
   LockEntry,
+  ProviderRegistry,
   StoredFileState,
 } from '../types.js';
 import { buildIntent } from './build-intent.js';

@@ -1,32 +1,12 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { withPriceOverrides } from '../pricing/overrides.js';
-import type { HeroProvider } from '../types.js';
+import type { HeroProvider, ProviderRegistry } from '../types.js';
 import { guardProvider } from './answer-guard.js';
 import { createHiapiProvider } from './hiapi.js';
 import { createLocalProvider } from './local.js';
 import { createOpenAIProvider } from './openai.js';
 
-/** The providers of one project, and which one a hero without an override uses. */
-export interface ProviderRegistry {
-  /** Id of the provider heroes use when they name none. */
-  readonly defaultId: string;
-  /** Why that provider was chosen, for the first log line of a run. */
-  readonly reason: string;
-  ids(): string[];
-  get(id: string): HeroProvider | undefined;
-  /**
-   * Providers to try, in order, for a hero (`override` = its `provider` field). The planner
-   * takes the first whose image is already stored, else the last one, which can run here.
-   */
-  candidatesFor(override: string | undefined): HeroProvider[];
-  /**
-   * Providers whose stored images also satisfy a hero that names no provider, although they
-   * do not make new ones here: with `provider: 'auto'` and a key set, the other built-in paid
-   * providers. Switching keys (OpenAI → hiapi) then keeps every image already paid for. Only
-   * looked up in the lock, never called.
-   */
-  storedAlternatives(): HeroProvider[];
-}
+export type { ProviderRegistry };
 
 export function createProviderRegistry(
   config: ResolvedConfig,

@@ -1,8 +1,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { computeKey } from '../key/cache-key.js';
 import { buildIntent } from '../plan/build-intent.js';
-import type { ProviderRegistry } from '../providers/registry.js';
-import type { HeroProvider, Job } from '../types.js';
+import type { HeroProvider, Job, ProviderRegistry } from '../types.js';
 
 /**
  * Every key some machine could use for the current content: the planned keys, plus each hero's
