@@ -86,6 +86,8 @@ async function setup(images = 1): Promise<Setup> {
 }
 
 const output = (result: RunResult) => result.stdout + result.stderr;
+/** A lock entry as JSON (fields looked up by name). */
+type LockEntryJson = Record<string, unknown>;
 const readLockJson = async (project: Project) =>
   JSON.parse(await readFile(project.lockPath, 'utf8'));
 
@@ -268,5 +270,93 @@ describe('a killed regenerate leaves one earlier take, not one per attempt', () 
     const lock = await readLockJson(project);
     expect(lock.history[original.key]).toHaveLength(1);
     expect(await historyFiles(project, original.key)).toHaveLength(1);
+  });
+});
+
+describe('an emptied or deleted lock never makes herogen pay again or overwrite a paid original', () => {
+  const rejectedDir = (project: Project) =>
+    path.join(project.root, 'node_modules', '.cache', 'herogen', 'rejected');
+
+  for (const [how, lose] of [
+    ['emptied (0 bytes)', (lockPath: string) => writeFile(lockPath, '')],
+    ['deleted', (lockPath: string) => rm(lockPath)],
+  ] as const) {
+    it(`a lock ${how}: the original is adopted, not paid for again`, async () => {
+      const { project, run, stored } = await setup(2);
+      expect((await run(['generate'])).code).toBe(0);
+      const original = await stored();
+      const before = await readLockJson(project);
+      await lose(project.lockPath);
+      const paid = mock.paidCalls();
+
+      const result = await run(['generate']);
+      const text = output(result);
+      expect(result.code, text).toBe(0);
+      expect(mock.paidCalls()).toBe(paid);
+      expect(text).toContain(how === 'deleted' ? 'was missing' : 'was empty');
+      expect(text).toMatch(/adopted 2 paid originals/);
+      expect(await readFile(original.absolute)).toEqual(original.bytes);
+      const lock = await readLockJson(project);
+      for (const [key, entry] of Object.entries(before.images) as [string, LockEntryJson][]) {
+        const adopted = lock.images[key];
+        expect(adopted.recovered).toBe(true);
+        expect(adopted.costUsd).toBeNull();
+        expect(adopted.costConfidence).toBe('unknown');
+        for (const field of ['file', 'sha256', 'bytes', 'width', 'height', 'format', 'prompt'])
+          expect(adopted[field], field).toEqual(entry[field]);
+        expect(adopted.request).toEqual(entry.request);
+      }
+      // Adopted for good: the next run finds them cached, and verify vouches for them.
+      const again = await run(['generate']);
+      expect(output(again)).toMatch(/2 cached/);
+      expect((await run(['verify'])).code).toBe(0);
+      expect(mock.paidCalls()).toBe(paid);
+    });
+  }
+
+  it('another image at the original place is paid for anew, and the old bytes are kept first', async () => {
+    const { project, run, stored } = await setup();
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    // Not the image this request asks for (wrong size), and the lock no longer vouches for it.
+    const stranger = await solidPng(512, 512, [10, 200, 30]);
+    await writeFile(original.absolute, stranger);
+    await writeFile(project.lockPath, '');
+    const paid = mock.paidCalls();
+
+    const result = await run(['generate']);
+    const text = output(result);
+    expect(result.code, text).toBe(0);
+    expect(mock.paidCalls()).toBe(paid + 1);
+    expect(text).toContain('is not the image this hero asks for');
+    const lock = await readLockJson(project);
+    const takes = lock.history[original.key];
+    expect(takes).toHaveLength(1);
+    expect(takes[0].reason).toBe('replaced');
+    expect(takes[0].recovered).toBe(true);
+    expect([takes[0].width, takes[0].height]).toEqual([512, 512]);
+    expect(await readFile(path.join(project.root, takes[0].file))).toEqual(stranger);
+    expect(lock.images[original.key].recovered).toBeUndefined();
+    expect(await readFile(original.absolute)).not.toEqual(stranger);
+  });
+
+  it('a file that is not an image at the original place is kept aside before it is replaced', async () => {
+    const { project, run, stored } = await setup();
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    const junk = Buffer.from('not an image, but someone may want it back\n');
+    await writeFile(original.absolute, junk);
+    await rm(project.lockPath);
+    const paid = mock.paidCalls();
+
+    const result = await run(['generate']);
+    expect(result.code, output(result)).toBe(0);
+    expect(mock.paidCalls()).toBe(paid + 1);
+    const kept = (await readdir(rejectedDir(project))).filter((name) =>
+      name.startsWith(`${original.key}-replaced-`),
+    );
+    expect(kept).toHaveLength(1);
+    expect(await readFile(path.join(rejectedDir(project), kept[0]!))).toEqual(junk);
+    expect(output(result)).toContain(kept[0]);
   });
 });

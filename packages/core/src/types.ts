@@ -257,6 +257,11 @@ export interface LockEntry {
   placeholder?: boolean;
   /** Why a stand-in was stored instead of a real image. */
   placeholderReason?: string;
+  /**
+   * Rebuilt from the file itself: the lock had lost the entry (emptied, deleted) while the paid
+   * original stayed in outDir. Cost, request id and revised prompt are not known.
+   */
+  recovered?: true;
 }
 
 /** An async task created at a provider but not yet stored: resumed instead of paid again. */
@@ -274,8 +279,11 @@ export interface PendingTask {
 export interface HistoryEntry extends LockEntry {
   /** When it stopped being the current image. */
   replacedAt: string;
-  /** What replaced it. */
-  reason: 'regenerate' | 'pick';
+  /**
+   * What replaced it: a new take (`regenerate`), a chosen variant (`pick`), or a new paid image
+   * stored where an original the lock did not list was found (`replaced`).
+   */
+  reason: 'regenerate' | 'pick' | 'replaced';
   /** Set when the kept file was not the one the lock recorded (edited or damaged by hand). */
   note?: string;
 }

@@ -61,6 +61,7 @@ const ENTRY_FIELDS: Fields = new Set([
   'revisedPrompt',
   'placeholder',
   'placeholderReason',
+  'recovered',
 ]);
 const HISTORY_FIELDS: Fields = new Set([...ENTRY_FIELDS, 'replacedAt', 'reason', 'note']);
 const REQUEST_FIELDS: Fields = new Set([
@@ -124,7 +125,8 @@ function isEntry(value: unknown, datetime: RegExp, fields: Fields): value is obj
     isOptionalString(value.taskId) &&
     isOptionalString(value.revisedPrompt) &&
     (value.placeholder === undefined || typeof value.placeholder === 'boolean') &&
-    isOptionalString(value.placeholderReason)
+    isOptionalString(value.placeholderReason) &&
+    (value.recovered === undefined || value.recovered === true)
   );
 }
 
@@ -134,7 +136,7 @@ function isHistoryEntry(value: unknown, datetime: RegExp): boolean {
   return (
     typeof take.replacedAt === 'string' &&
     datetime.test(take.replacedAt) &&
-    (take.reason === 'regenerate' || take.reason === 'pick') &&
+    (take.reason === 'regenerate' || take.reason === 'pick' || take.reason === 'replaced') &&
     isOptionalString(take.note)
   );
 }

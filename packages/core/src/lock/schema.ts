@@ -79,11 +79,12 @@ export const lockEntrySchema = z.strictObject({
   revisedPrompt: z.string().optional(),
   placeholder: z.boolean().optional(),
   placeholderReason: z.string().optional(),
+  recovered: z.literal(true).optional(),
 });
 
 export const historyEntrySchema = lockEntrySchema.extend({
   replacedAt: dateTime,
-  reason: z.enum(['regenerate', 'pick']),
+  reason: z.enum(['regenerate', 'pick', 'replaced']),
   note: z.string().optional(),
 });
 

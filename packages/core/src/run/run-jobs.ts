@@ -31,6 +31,7 @@ import type {
   RunOptions,
   RunSummary,
 } from '../types.js';
+import { adoptUnlisted } from './adopt-unlisted.js';
 import { checkBudget, createBudgetTracker } from './budget.js';
 import { formatUsd } from './format-summary.js';
 import { createScheduler } from './scheduler.js';
@@ -68,8 +69,10 @@ export async function runJobs(
   const frozen = config.frozen || options.frozen === true;
   // A new take of a stored image must never end as a stand-in over the paid original.
   const renew = new Set(options.renew ?? []);
+  // Paid originals the lock lost are recorded from their files, not paid for again.
+  const found = await adoptUnlisted(planned, context, options.signal);
   // A stored job is planned at $0; a new take of it costs what a first one does.
-  const jobs = planned.map((job) => {
+  const jobs = found.map((job) => {
     const provider = renew.has(job.key) ? context.registry.get(job.request.provider) : undefined;
     return provider && job.status === 'cached'
       ? { ...job, estimate: provider.estimate(job.request) }
@@ -583,6 +586,7 @@ async function generateOne(
             request: job.request,
             image,
             lockPath,
+            logger: context.logger,
             ...(provider.paid
               ? {}
               : { placeholder: { reason: 'offline art from the local provider' } }),

@@ -1,4 +1,4 @@
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -10,7 +10,9 @@ import {
   toRootRelative,
 } from '../fs/path-safety.js';
 import { loadSharp } from '../image/load-sharp.js';
+import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
 import { imageExtension, originalFileName } from '../key/cache-key.js';
+import { readLock } from '../lock/read-lock.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type {
   GeneratedImage,
@@ -19,6 +21,7 @@ import type {
   LockEntry,
   Logger,
 } from '../types.js';
+import { pickRequest, recoveredEntry } from './entry-fields.js';
 import {
   type ExpectedDimensions,
   maxPixelsFor,
@@ -26,6 +29,7 @@ import {
 } from './expected-size.js';
 import { removeIncoming, writeIncoming } from './incoming-journal.js';
 import { inspectImage } from './inspect-image.js';
+import { keepTake } from './keep-take.js';
 
 export interface StoreOriginalOptions {
   /** Absolute project root; nothing is written outside it. */
@@ -150,6 +154,8 @@ async function storeJournaled(
     const journaled = journalSha256 !== undefined || options.journal === false;
     throw await keptElsewhere(options, checked, error, journaled);
   }
+  // A real image already at this place is kept before it is replaced (the lock may have lost it).
+  await keepWhatIsThere(options, target, bytes);
   try {
     await writeFileAtomic(target, bytes);
   } catch (error) {
@@ -223,7 +229,7 @@ async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> 
     return { bytes, ...info };
   } catch (error) {
     if (!HerogenError.is(error) || error.code !== 'IMAGE_INVALID') throw error;
-    const kept = await keepRejected(options);
+    const kept = await keepRejected(options, image.bytes, `${key}-${Date.now()}.bin`);
     throw new HerogenError(
       'IMAGE_INVALID',
       `${request.provider} (${request.model}) returned an unusable image for ${key}: ${error.message}`,
@@ -251,13 +257,79 @@ async function convert(
 }
 
 /**
+ * Never overwrite an image without a copy: whatever file sits at the original's place, unless
+ * it holds the bytes being written or is a stand-in (recorded as one, or herogen's offline
+ * art), is kept first: as an earlier take in `history/` (reason `replaced`, once, see
+ * `keepTake`) when it is an image, in the rejected folder when it is not. The caller holds the
+ * key's claim. Only runs when the place is taken, which is rare (a redo, a lost lock entry).
+ */
+async function keepWhatIsThere(
+  options: StoreOriginalOptions,
+  target: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const { root, key } = options;
+  if (!(await lstat(target).catch(() => undefined))?.isFile()) return;
+  const present = new Uint8Array(await readFile(target));
+  if (Buffer.from(present).equals(Buffer.from(bytes))) return;
+  const sha256 = sha256Hex(present);
+  const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
+  const current = (await readLock(lockPath)).images[key];
+  if (current?.placeholder && current.sha256 === sha256) return;
+  const file = toRootRelative(root, target);
+  let info: Awaited<ReturnType<typeof inspectImage>>;
+  try {
+    info = await inspectImage(present);
+  } catch {
+    const kept = await keepRejected(options, present, `${key}-replaced-${sha256.slice(0, 16)}.bin`);
+    if (!kept) {
+      throw new HerogenError(
+        'STORE_IO',
+        `${file} holds a file that is not an image and it could not be copied aside; herogen does not overwrite it.`,
+        { hint: `Move ${file} away and run again.` },
+      );
+    }
+    options.logger?.warn(`${file} was not a readable image; its bytes were kept at ${kept}.`);
+    return;
+  }
+  if (await hasPlaceholderMarker(present)) return;
+  const record =
+    current?.sha256 === sha256
+      ? current
+      : recoveredEntry(options.request, {
+          file,
+          sha256,
+          bytes: present.byteLength,
+          ...info,
+          modified: (await stat(target)).mtime,
+        });
+  const take = await keepTake({
+    root,
+    outDir: options.outDir,
+    lockPath,
+    key,
+    bytes: present,
+    record,
+    reason: 'replaced',
+  }).catch((error: unknown) => {
+    throw storeIoError(`Cannot keep a copy of ${file} before replacing it`, error);
+  });
+  if (take.added) {
+    options.logger?.warn(
+      `${file} held an image the lock did not record as this one; it was kept as an earlier take at ${toRootRelative(root, take.path)} before being replaced.`,
+    );
+  }
+}
+
+/**
  * Save bytes that cannot be stored, so a paid response is never silently discarded: as
  * received (`.bin`) when they failed the checks, or as the checked image under a name from its
  * hash (so a rerun hitting the same wall keeps one copy) when the place to store it is refused.
  */
 async function keepRejected(
   options: StoreOriginalOptions,
-  checked?: CheckedImage,
+  bytes: Uint8Array,
+  name: string,
 ): Promise<string | undefined> {
   if (options.rejectedDir === false) return undefined;
   try {
@@ -267,15 +339,17 @@ async function keepRejected(
       'rejectedDir',
     );
     await mkdir(dir, { recursive: true });
-    const name = checked
-      ? `${options.key}-${sha256Hex(checked.bytes).slice(0, 16)}.${imageExtension(checked.format)}`
-      : `${options.key}-${Date.now()}.bin`;
     const path = join(dir, name);
-    await writeFileAtomic(path, checked?.bytes ?? options.image.bytes);
+    await writeFileAtomic(path, bytes);
     return path;
   } catch {
     return undefined;
   }
+}
+
+/** Name of a checked image kept aside: from its hash, so a rerun hitting the same wall keeps one copy. */
+function keptName(key: string, checked: CheckedImage): string {
+  return `${key}-${sha256Hex(checked.bytes).slice(0, 16)}.${imageExtension(checked.format)}`;
 }
 
 /**
@@ -291,7 +365,7 @@ async function keptElsewhere(
   if (!HerogenError.is(error) || error.code !== 'PATH_OUTSIDE_ROOT' || options.placeholder) {
     return error;
   }
-  const kept = await keepRejected(options, checked);
+  const kept = await keepRejected(options, checked.bytes, keptName(options.key, checked));
   const where = kept
     ? `The paid image was kept at ${kept}`
     : 'The paid image could not be copied elsewhere';
@@ -369,24 +443,6 @@ function buildEntry(
     if (placeholder.reason) entry.placeholderReason = placeholder.reason;
   }
   return entry;
-}
-
-/** Copy only the contract's fields: whatever else rides on the object never reaches the lock. */
-function pickRequest(request: GenerationRequest): GenerationRequest {
-  const picked: GenerationRequest = {
-    provider: request.provider,
-    model: request.model,
-    prompt: request.prompt,
-    format: request.format,
-    references: request.references.map(({ path, sha256 }) => ({ path, sha256 })),
-    variant: request.variant,
-  };
-  if (request.size !== undefined) picked.size = request.size;
-  if (request.aspect !== undefined) picked.aspect = request.aspect;
-  if (request.resolution !== undefined) picked.resolution = request.resolution;
-  if (request.quality !== undefined) picked.quality = request.quality;
-  if (request.background !== undefined) picked.background = request.background;
-  return picked;
 }
 
 function storeIoError(what: string, error: unknown): HerogenError {

@@ -1,0 +1,90 @@
+/**
+ * Before a run decides what to pay for: paid originals that sit in outDir under a key the lock
+ * does not list (the lock was emptied, deleted, or reverted) are adopted into the lock instead
+ * of being paid for again and overwritten. A missing lock and an empty (0-byte or blank) one are
+ * the same: an empty lock, with a warning that names which it was.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { withKeyClaim } from '../lock/claim.js';
+import { adoptOriginal } from '../store/adopt-original.js';
+import { plural } from '../text/plural.js';
+import { printablePath } from '../text/printable.js';
+import type { Job, Logger, ProviderRegistry } from '../types.js';
+
+export interface AdoptContext {
+  root: string;
+  outDir: string;
+  lockPath: string;
+  registry: ProviderRegistry;
+  logger: Logger;
+}
+
+/** `jobs`, with each adopted one turned `cached` (with its new entry). */
+export async function adoptUnlisted(
+  jobs: readonly Job[],
+  context: AdoptContext,
+  signal?: AbortSignal,
+): Promise<Job[]> {
+  const { root, logger } = context;
+  // Only a paid image is worth adopting; only a file that exists is worth a claim (a stat each).
+  const candidates = jobs.filter(
+    (job) =>
+      job.status === 'missing' &&
+      !job.entry &&
+      context.registry.get(job.request.provider)?.paid === true &&
+      existsSync(path.resolve(root, job.file)),
+  );
+  if (candidates.length === 0) return [...jobs];
+  const lockState = await describeLock(context.lockPath);
+  const adopted = new Map<Job, Job>();
+  for (const job of candidates) {
+    const result = await withKeyClaim(root, job.key, signal ? { signal } : {}, () =>
+      adoptOriginal({
+        root,
+        outDir: context.outDir,
+        lockPath: context.lockPath,
+        key: job.key,
+        request: job.request,
+      }),
+    ).catch((error: unknown) => {
+      // Storing a new image still keeps this file first (see store-original.ts).
+      logger.warn(
+        `could not adopt ${job.file} into the lock: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return undefined;
+    });
+    if (result?.outcome === 'adopted') {
+      adopted.set(job, {
+        ...job,
+        status: 'cached',
+        entry: result.entry,
+        file: result.entry.file,
+        estimate: { usd: 0, confidence: 'exact' },
+      });
+      logger.info(
+        `adopted   ${printablePath(job.sources[0]?.file ?? job.key)} → ${result.entry.file} (found in the originals folder, not in the lock; recorded as recovered, cost unknown)`,
+      );
+    } else if (result?.outcome === 'refused') {
+      logger.warn(
+        `${result.file} is not the image this hero asks for (${result.why.replace(/\.$/, '')}); a new one is made, and the file is kept in the history folder (or the rejected folder) before it is replaced`,
+      );
+    }
+  }
+  const count = adopted.size;
+  if (count > 0) {
+    logger.warn(
+      `${path.basename(context.lockPath)} ${lockState}: adopted ${plural(count, 'paid original')} found in the originals folder instead of paying for ${count === 1 ? 'it' : 'them'} again. Their cost is unknown; commit the lock to keep the record.`,
+    );
+  }
+  return jobs.map((job) => adopted.get(job) ?? job);
+}
+
+/** How the lock lost these entries, for the warning: missing, empty, or just not listing them. */
+async function describeLock(lockPath: string): Promise<string> {
+  const text = await readFile(lockPath, 'utf8').catch(() => undefined);
+  if (text === undefined) return 'was missing (read as an empty lock)';
+  if (text.trim() === '') return 'was empty (read as an empty lock)';
+  return 'did not list them';
+}
