@@ -5,9 +5,9 @@ import {
   agree,
   createHerogen,
   findSiteConfigFile,
-  formatError,
   formatSummary,
   HerogenError,
+  judgeRun,
   markInlineOptions,
   plural,
   type RunSummary,
@@ -95,7 +95,10 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
             throw toAstroError(error);
           });
         report(summary, logger, dev && session.registry.defaultId !== 'local');
-        if (session.config.strict && summary.failed > 0) throw toAstroError(strictFailure(summary));
+        // The dev server's run is frozen: only strict mode can stop it, never the API.
+        const verdict = judgeRun(summary, session.config);
+        for (const warning of verdict.warnings) logger.warn(warning);
+        if (verdict.error) throw toAstroError(verdict.error);
       },
       'astro:server:setup': ({ server, refreshContent }) => {
         if (!project) return;
@@ -134,17 +137,6 @@ function report(summary: RunSummary, logger: AstroIntegrationLogger, paidDev: bo
       `${plural(waiting, 'hero image')} ${agree(waiting, 'is an offline placeholder', 'are offline placeholders')}: the dev server never pays on page load. Save a post to generate its image, or run \`astro build\`.`,
     );
   }
-}
-
-/** `strict: true`: one error naming every post whose image failed. */
-function strictFailure(summary: RunSummary): HerogenError {
-  const failed = summary.results.filter((result) => result.status === 'failed');
-  const lines = failed.map((result) => `  - ${formatError(result.error ?? result.key)}`);
-  return new HerogenError(
-    failed[0]?.error && HerogenError.is(failed[0].error) ? failed[0].error.code : 'INTERNAL',
-    `${plural(failed.length, 'hero image')} failed and strict mode is on:\n${lines.join('\n')}`,
-    { hint: 'fix the cause above, or set `strict: false` to build with offline placeholders' },
-  );
 }
 
 /** Two herogen() integrations would scan, plan and lock the same project twice. */

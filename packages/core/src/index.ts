@@ -95,6 +95,7 @@ export * from './review/index.js';
 export { type Budget, checkBudget } from './run/budget.js';
 export { formatSummary, formatUsd } from './run/format-summary.js';
 export { type RunContext, runJobs } from './run/run-jobs.js';
+export { isSiteConfigError, judgeRun, type RunVerdict } from './run/run-verdict.js';
 export { createScheduler, type Scheduler } from './run/scheduler.js';
 export {
   HERO_KEYS,

@@ -7,6 +7,7 @@ import {
   formatError,
   formatSummary,
   HerogenError,
+  judgeRun,
   type Logger,
   markInlineOptions,
   type RunSummary,
@@ -171,6 +172,10 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
       const summary = await s.generate({ signal: abort.signal });
       lastSummary = summary;
       logger().info(formatSummary(summary));
+      // Same judgement as the Astro integration: a refused configuration stops the build.
+      const verdict = judgeRun(summary, s.config);
+      for (const warning of verdict.warnings) logger().warn(warning);
+      if (verdict.error) throw verdict.error;
       return summary;
     })();
     return generation;

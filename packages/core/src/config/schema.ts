@@ -102,6 +102,13 @@ export const configSchema = z
       .optional(),
     onBudget: z.enum(['fail', 'placeholder']).default('fail'),
     /**
+     * When the API refuses the site's configuration (key rejected, no permission for the
+     * model, unknown model), `'fail'` stops `astro build` / `vite build` with the fix;
+     * `'placeholder'` builds with offline placeholders and a warning. Per-image failures
+     * (a refused prompt, one timeout) and an empty balance are placeholders either way.
+     */
+    onError: z.enum(['fail', 'placeholder']).default('fail'),
+    /**
      * USD per image, overriding the built-in price tables for estimates, budgets and flat
      * costs: `{ 'openai:gpt-image-2:medium:1536x864': 0.05, 'hiapi:gpt-image-2:2K': 0.05 }`.
      * Keys are `<provider>:<model>` plus optional quality / size / resolution; the most
