@@ -3,8 +3,7 @@
  * typo (`gpt-imgae-2`) otherwise shows up only as a failed call. Pure.
  */
 import { didYouMean } from '../config/suggest.js';
-import type { ProviderRegistry } from '../providers/registry.js';
-import type { Job } from '../types.js';
+import type { Job, ProviderRegistry } from '../types.js';
 
 const SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/;
 
