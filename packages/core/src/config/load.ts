@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HerogenError } from '../errors.js';
-import { toPosixRelative } from './root-path.js';
+import { toPosixRelative } from '../fs/path-safety.js';
 
 /** Looked up at the project root in this order; the first that exists wins. */
 export const CONFIG_FILE_NAMES = [

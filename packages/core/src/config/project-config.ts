@@ -1,7 +1,7 @@
 import path from 'node:path';
+import { toPosixRelative } from '../fs/path-safety.js';
 import { loadConfigFile } from './load.js';
 import { resolveConfig } from './resolve.js';
-import { toPosixRelative } from './root-path.js';
 import type { HerogenConfig, ResolvedConfig } from './schema.js';
 import { findSiteConfigFile, type InlineOptions, loadSiteConfig } from './site-config.js';
 

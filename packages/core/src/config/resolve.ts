@@ -2,9 +2,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { HerogenError, type SourceLocation } from '../errors.js';
+import { isInside, realPathOfNearestSync, toPosixRelative } from '../fs/path-safety.js';
 import { plural } from '../text/plural.js';
 import { describeIssue, formatPath, valueAt } from './format-issues.js';
-import { isInsideDirectory, realPathOfNearestSync, toPosixRelative } from './root-path.js';
 import { configSchema, type ResolvedConfig } from './schema.js';
 import { didYouMean, type KeyAliases } from './suggest.js';
 
@@ -239,7 +239,7 @@ function resolvePathSetting(
       ? { file: origin.label, field, ...(line === undefined ? {} : { line }) }
       : undefined;
   const absolute = resolve(root, value);
-  if (!isInsideDirectory(root, absolute)) {
+  if (!isInside(root, absolute)) {
     throw new HerogenError(
       'PATH_OUTSIDE_ROOT',
       `${field} "${value}"${where} points outside the project root ${root}; herogen only writes inside the project.`,
@@ -251,7 +251,7 @@ function resolvePathSetting(
   }
   const realRoot = realPathOfNearestSync(root);
   const real = realPathOfNearestSync(absolute);
-  if (!isInsideDirectory(realRoot, real)) {
+  if (!isInside(realRoot, real)) {
     throw new HerogenError(
       'PATH_OUTSIDE_ROOT',
       `${field} "${value}"${where} goes through a symlink to ${real}, outside the project root ${root}; herogen refuses to write there.`,

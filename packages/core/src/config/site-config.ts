@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HerogenError } from '../errors.js';
+import { toPosixRelative } from '../fs/path-safety.js';
 import { importConfigModule } from './load.js';
-import { toPosixRelative } from './root-path.js';
 import type { HerogenConfig } from './schema.js';
 
 /** Where `herogen()` (Astro integration or Vite plugin) keeps the options it was given. */

@@ -4,9 +4,9 @@
  * the original's dimensions, the placeholder, the dominant colour and each file's size.
  * Deleting any of it only costs CPU time.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { DERIVE_VERSION } from './defaults.js';
 import { MAGIC_LENGTH, sniffFormat } from './magic.js';
 import type { DeriveFormat, OriginalInfo } from './types.js';
@@ -42,20 +42,12 @@ export function originalDir(cacheDir: string, sha256: string): string {
 }
 
 /**
- * Write through a temp file and a rename, so a crash never leaves a half-written file. No fsync
- * (unlike fs/atomic-write.ts for originals): a cache entry lost to a power cut is detected by
- * `verifyEntry` and rebuilt, and syncing thousands of derivatives would slow every build.
+ * Write a cache file atomically (temp file and rename), creating its folder. No fsync, unlike
+ * originals: an entry lost to a power cut is found by `verifyEntry` and rebuilt.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeCacheFile(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(path, data, { durable: false });
 }
 
 function isManifest(value: unknown): value is CacheManifest {
@@ -94,7 +86,7 @@ export async function readManifest(
 }
 
 export async function writeManifest(dir: string, manifest: CacheManifest): Promise<void> {
-  await writeFileAtomic(join(dir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeCacheFile(join(dir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   readManifest,
   resolveCacheDir,
   verifyEntry,
-  writeFileAtomic,
+  writeCacheFile,
   writeManifest,
 } from './cache.js';
 import { DERIVE_VERSION } from './defaults.js';
@@ -235,7 +235,7 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
           planned.transform,
           labelOf(input),
         );
-        await writeFileAtomic(path, encoded);
+        await writeCacheFile(path, encoded);
         return encoded.length;
       });
       counters.encoded += 1;

@@ -29,26 +29,40 @@ export function tempFileName(target: string): string {
   );
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync the file and its directory, so the write also survives a power cut. Off only for
+   * caches that check and rebuild their entries (derivatives), where syncing thousands of files
+   * would slow every build. @default true
+   */
+  durable?: boolean;
+}
+
 /**
  * Write `bytes` to `path` so readers see either the old file or the complete new one, never a
  * partial file, even if the process is killed or the machine loses power mid-write: write a
  * temp file in the same directory, fsync it, rename it over the target, fsync the directory.
  * The temp file is removed on any failure. The directory must exist.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array | string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const temp = tempFileName(path);
   let renamed = false;
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
       await handle.writeFile(bytes);
-      await handle.sync();
+      if (durable) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temp, path);
     renamed = true;
-    await syncDirectory(dirname(path));
+    if (durable) await syncDirectory(dirname(path));
   } catch (error) {
     if (!renamed) await rm(temp, { force: true }).catch(() => {});
     throw error;

@@ -1,3 +1,4 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { HerogenError } from '../errors.js';
@@ -8,9 +9,33 @@ export function isInside(root: string, path: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
-/** Root-relative POSIX form of an absolute path inside the root. */
+/** Root-relative POSIX form of an absolute path inside the root (`''` for the root itself). */
 export function toRootRelative(root: string, path: string): string {
   return relative(root, path).split(sep).join('/');
+}
+
+/** Root-relative POSIX form of an absolute path, `.` for the root itself (config, messages). */
+export function toPosixRelative(root: string, path: string): string {
+  return toRootRelative(root, path) || '.';
+}
+
+/**
+ * Where `path` really lives once symlinks are followed: the real path of its nearest existing
+ * ancestor with the rest appended. Sync because config is resolved once, at startup.
+ */
+export function realPathOfNearestSync(path: string): string {
+  let current = resolve(path);
+  let rest = '';
+  while (!existsSync(current)) {
+    const parent = dirname(current);
+    if (parent === current) return resolve(path);
+    rest = rest
+      ? `${current.slice(parent.length + 1)}${sep}${rest}`
+      : current.slice(parent.length + 1);
+    current = parent;
+  }
+  const real = realpathSync(current);
+  return rest ? resolve(real, rest) : real;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isInsideDirectory, toPosixRelative } from '../config/root-path.js';
 import { HerogenError } from '../errors.js';
+import { isInside, toPosixRelative } from '../fs/path-safety.js';
 import { sniffImageType } from '../image/sniff.js';
 import type { ReferenceImage } from '../types.js';
 
@@ -85,7 +85,7 @@ async function resolveOne(
       },
     );
   }
-  if (written.includes('\0') || !isInsideDirectory(context.root, absolute)) return outside();
+  if (written.includes('\0') || !isInside(context.root, absolute)) return outside();
 
   const shown = toPosixRelative(context.root, absolute);
   let real: string;
@@ -103,7 +103,7 @@ async function resolveOne(
       },
     );
   }
-  if (!isInsideDirectory(context.realRoot, real)) {
+  if (!isInside(context.realRoot, real)) {
     return new HerogenError(
       'PATH_OUTSIDE_ROOT',
       `reference "${written}" is a symlink to ${real}, outside the project root; herogen never reads files outside the project.`,

@@ -4,9 +4,9 @@ import { isAbsolute, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { glob } from 'tinyglobby';
 import type { HeroField } from '../config/fields.js';
-import { isInsideDirectory } from '../config/root-path.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
+import { isInside } from '../fs/path-safety.js';
 import { plural } from '../text/plural.js';
 import { printablePath } from '../text/printable.js';
 import type { ContentHero, Logger } from '../types.js';
@@ -174,7 +174,7 @@ function patternsInsideRoot(root: string, patterns: string[], errors: HerogenErr
       if (/[*?[\]{}()!]/.test(part)) break;
       fixed.push(part);
     }
-    if (isInsideDirectory(root, resolve(root, fixed.join('/') || '.'))) return true;
+    if (isInside(root, resolve(root, fixed.join('/') || '.'))) return true;
     errors.push(
       new HerogenError(
         'PATH_OUTSIDE_ROOT',
@@ -207,7 +207,7 @@ function confineToRoot(
       try {
         real = realpathSync.native(dir ? `${root}/${dir}` : root);
       } catch {}
-      known = { real, inside: real !== undefined && isInsideDirectory(realRoot!, real) };
+      known = { real, inside: real !== undefined && isInside(realRoot!, real) };
       folders.set(dir, known);
     }
     return known;
@@ -221,7 +221,7 @@ function confineToRoot(
         const own = lstatSync(absolute);
         if (own.isSymbolicLink()) {
           real = realpathSync.native(absolute);
-          if (isInsideDirectory(realRoot, real)) return true;
+          if (isInside(realRoot, real)) return true;
         } else {
           const slash = file.lastIndexOf('/');
           const dir = folder(slash === -1 ? '' : file.slice(0, slash));
