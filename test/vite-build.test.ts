@@ -109,8 +109,10 @@ describe('vite build with @herogen/vite', () => {
     expect(hero.dominantColor).toMatch(/^#[0-9a-f]{6}$/);
   });
 
-  it('exposes every hero from virtual:herogen keyed by content path', () => {
+  it('exposes every hero from virtual:herogen keyed by content path', async () => {
     const { heroes, hero } = cold;
+    // Node code after the bundle (VitePress transformHead) gets the same URLs as the pages.
+    expect(await cold.plugin.api.heroes()).toEqual(heroes);
     expect(Object.keys(heroes)).toEqual(['posts/alpha.md', 'posts/beta.md']);
     expect(heroes['posts/alpha.md']).toEqual(hero);
     expect(heroes['posts/beta.md']?.alt).toBe(''); // decorative

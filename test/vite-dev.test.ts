@@ -72,6 +72,8 @@ describe('vite dev server with @herogen/vite', () => {
 
     const { heroes } = (await server.ssrLoadModule('virtual:herogen')) as { heroes: HeroMap };
     expect(Object.keys(heroes)).toEqual(['posts/alpha.md', 'posts/beta.md']);
+    // Node code outside the module graph sees the same heroes the pages import.
+    expect(await plugin.api.heroes()).toEqual(heroes);
     expect(mock.paidCalls()).toBe(0);
   });
 

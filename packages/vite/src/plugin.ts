@@ -12,7 +12,12 @@ import {
   markInlineOptions,
   type RunSummary,
 } from '@herogen/core';
-import { createDeriver, type DerivedImage, type Deriver } from '@herogen/core/derive';
+import {
+  createDeriver,
+  type DerivedImage,
+  type DerivedSet,
+  type Deriver,
+} from '@herogen/core/derive';
 import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite';
 import { createDebounceRunner, type DebounceRunner } from './debounce-runner.js';
 import { createDevMiddleware, devUrlOf } from './dev-middleware.js';
@@ -43,6 +48,20 @@ export interface HerogenPluginApi {
   readonly lastSummary: RunSummary | undefined;
   /** Resolves once no dev background generation is scheduled or running. */
   idle(): Promise<void>;
+  /**
+   * Every hero with the URLs the site serves, for code that runs in Node outside the module
+   * graph (VitePress's `transformHead`, an SSG script). Dev: every hero of the site. Build: the
+   * heroes the browser build emitted, once its bundle is generated (so from `transformHead`, not
+   * from a transform).
+   */
+  heroes(): Promise<HeroMap>;
+}
+
+/** A hero emitted in one build: what it is made of and each derivative's asset reference. */
+interface BuiltHero {
+  entry: HeroEntry;
+  set: DerivedSet;
+  refs: Map<string, string>;
 }
 
 interface EmitContext {
@@ -58,6 +77,16 @@ function notAHero(file: string): HerogenError {
     location: { file },
     hint: 'Give it a `hero:` field with a prompt, and make sure the plugin option `content` (or herogen.config) globs match it.',
   });
+}
+
+function heroesNotBuiltYet(): HerogenError {
+  return new HerogenError(
+    'CONFIG_INVALID',
+    'plugin.api.heroes() was called during a build before its browser bundle was generated, so the image URLs are not known yet.',
+    {
+      hint: 'Call it from a hook that runs after the bundle (VitePress transformHead, closeBundle), or import `virtual:herogen` in code that is bundled.',
+    },
+  );
 }
 
 function missingOriginal(entry: HeroEntry): HerogenError {
@@ -97,6 +126,10 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
   /** Build: per environment, derivative path → emitted asset reference. */
   const emitted = new Map<string, Map<string, Promise<string>>>();
   let buildEntries: Promise<Map<string, HeroEntry>> | undefined;
+  /** Build: per environment, the heroes it emitted, by content file, with their asset refs. */
+  const built = new Map<string, Map<string, BuiltHero>>();
+  /** Build: the browser build's heroes with final URLs, once its bundle is generated. */
+  let builtHeroes: HeroMap | undefined;
 
   function logger(): Logger {
     const vite = config?.logger;
@@ -218,11 +251,46 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
         refs.set(image.path, await emitImage(context, env, entry, image, image === set.og));
       }),
     );
+    let heroes = built.get(env);
+    if (!heroes) {
+      heroes = new Map();
+      built.set(env, heroes);
+    }
+    heroes.set(entry.file, { entry, set, refs });
     return toHeroImage(entry, set, {
       sizes: split.sizes,
       placeholder: split.placeholder,
       urlOf: (image) => `__VITE_ASSET__${refs.get(image.path)}__`,
     });
+  }
+
+  /** Build: the emitted heroes of `env` with the file names the bundle gave their assets. */
+  function finalHeroes(env: string, fileNameOf: (ref: string) => string): HeroMap {
+    const base = config?.base ?? '/';
+    const heroes: HeroMap = {};
+    const sorted = [...(built.get(env)?.values() ?? [])].sort((a, b) =>
+      a.entry.file < b.entry.file ? -1 : 1,
+    );
+    for (const { entry, set, refs } of sorted) {
+      heroes[entry.file] = toHeroImage(entry, set, {
+        sizes: split.sizes,
+        placeholder: split.placeholder,
+        urlOf: (image) => `${base}${fileNameOf(refs.get(image.path) ?? '')}`,
+      });
+    }
+    return heroes;
+  }
+
+  /** Node-side access to every hero (`plugin.api.heroes()`). */
+  async function heroesForNode(): Promise<HeroMap> {
+    if (config?.command === 'build') {
+      if (!builtHeroes) throw heroesNotBuiltYet();
+      return builtHeroes;
+    }
+    const entries = [...(await devEntries()).values()].sort((a, b) => (a.file < b.file ? -1 : 1));
+    const heroes: HeroMap = {};
+    for (const entry of entries) heroes[entry.file] = await devHero(entry);
+    return heroes;
   }
 
   function getBuildEntries(): Promise<Map<string, HeroEntry>> {
@@ -397,6 +465,7 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
         return lastSummary;
       },
       idle: () => runner?.idle() ?? Promise.resolve(),
+      heroes: heroesForNode,
     },
 
     configResolved(resolved) {
@@ -406,7 +475,9 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
 
     async buildStart() {
       if (config?.command !== 'build') return;
-      emitted.delete(this.environment?.name ?? 'default');
+      const env = this.environment?.name ?? 'default';
+      emitted.delete(env);
+      built.delete(env);
       try {
         await getBuildEntries();
       } catch (error) {
@@ -484,6 +555,18 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
           throw failure(error);
         }
       },
+    },
+
+    generateBundle() {
+      if (config?.command !== 'build') return;
+      // Vite 5 has no environments; its SSR build (VitePress's second one) sets build.ssr.
+      const ssr = this.environment
+        ? this.environment.config.consumer === 'server'
+        : Boolean(config.build.ssr);
+      if (ssr) return;
+      builtHeroes = finalHeroes(this.environment?.name ?? 'default', (ref) =>
+        this.getFileName(ref),
+      );
     },
 
     async closeBundle() {
