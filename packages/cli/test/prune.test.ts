@@ -1,8 +1,8 @@
-import { access, readdir, writeFile } from 'node:fs/promises';
+import { access, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { createProject, runBin, runCli } from './helpers.js';
 
 const KEY = 'sk-test-PRUNE-0000';
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
@@ -163,5 +163,79 @@ describe('herogen prune', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('src/content/a.md');
     expect(await project.read('herogen.lock.json')).toBe(lockText);
+  });
+});
+
+describe('herogen prune after `field` changed', () => {
+  const imagePost = (prompt: string) =>
+    `---\ntitle: T\nheroImage:\n  prompt: ${prompt}\n  alt: A\n---\n`;
+
+  it('offers nothing content still references under a field the lock recorded', async () => {
+    const project = await createProject({
+      'herogen.config.mjs': `export default { field: { heroImage: 'image' } };\n`,
+      'src/content/old-1.md': imagePost('A lighthouse at dusk'),
+      'src/content/old-2.md': imagePost('Rice fields in fog'),
+      'src/content/gone.md': imagePost('A harbour crane at night'),
+    });
+    cleanup = project.cleanup;
+    const bin = (...args: string[]) => runBin(args, { cwd: project.root, env: env() });
+    expect((await bin('generate')).code).toBe(0);
+    const first = JSON.parse(await project.read('herogen.lock.json')) as {
+      images: Record<string, { file: string; fields?: Record<string, string> }>;
+    };
+    // Each entry records the field (and mode) its image was asked from.
+    const entries = Object.values(first.images);
+    expect(entries).toHaveLength(3);
+    for (const entry of entries) expect(entry.fields).toEqual({ heroImage: 'image' });
+
+    // The site moves to herogen's own field; old posts keep `heroImage`, one post is deleted.
+    await project.write('herogen.config.mjs', `export default { field: 'hero' };\n`);
+    await project.write('src/content/new.md', post('A red kite over green hills'));
+    await rm(path.join(project.root, 'src/content/gone.md'));
+    expect((await bin('generate')).code).toBe(0);
+    const lock = JSON.parse(await project.read('herogen.lock.json')) as {
+      images: Record<string, { file: string; prompt: string; fields?: Record<string, string> }>;
+    };
+    const fileOf = (prompt: string) =>
+      Object.values(lock.images).find((entry) => entry.prompt === prompt)!.file;
+    expect(Object.values(lock.images).find((e) => e.prompt.includes('red kite'))?.fields).toEqual({
+      hero: 'hero',
+    });
+
+    const dry = await bin('prune', '--json');
+    expect(dry.code).toBe(0);
+    const offered = (JSON.parse(dry.stdout).remove as { file: string }[]).map((item) => item.file);
+    expect(offered).toEqual([fileOf('A harbour crane at night')]);
+    const text = await bin('prune');
+    expect(text.stdout).toContain('also scanned heroImage');
+
+    expect((await bin('prune', '--yes')).code).toBe(0);
+    for (const prompt of [
+      'A lighthouse at dusk',
+      'Rice fields in fog',
+      'A red kite over green hills',
+    ]) {
+      expect(await exists(path.join(project.root, fileOf(prompt)))).toBe(true);
+    }
+    expect(await exists(path.join(project.root, fileOf('A harbour crane at night')))).toBe(false);
+  });
+
+  it('reads a lock written before fields were recorded', async () => {
+    const project = await createProject({ 'src/content/a.md': post('A lighthouse at dusk') });
+    cleanup = project.cleanup;
+    const bin = (...args: string[]) => runBin(args, { cwd: project.root, env: env() });
+    expect((await bin('generate')).code).toBe(0);
+    const lock = JSON.parse(await project.read('herogen.lock.json'));
+    for (const entry of Object.values(lock.images) as { fields?: unknown }[]) {
+      expect(entry.fields).toEqual({ hero: 'hero' });
+      delete entry.fields;
+    }
+    await project.write('herogen.lock.json', `${JSON.stringify(lock, null, 2)}\n`);
+    const plan = await bin('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('1 cached, 0 to generate');
+    const prune = await bin('prune');
+    expect(prune.code).toBe(0);
+    expect(prune.stdout).toContain('nothing to prune');
   });
 });

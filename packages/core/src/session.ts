@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { HeroField } from './config/fields.js';
 import {
   type ConfigSource,
   loadProjectConfig,
@@ -46,6 +47,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
 > {
   await checkRoot(path.resolve(options.root));
   const { root, config, env, source } = await loadProjectConfig(options);
+  const siteConfig = config;
   const logger = options.logger ?? silentLogger;
   const registry = createProviderRegistry(config, env);
   const lockPath = path.resolve(root, config.lockFile);
@@ -54,7 +56,13 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   // resolveEntry runs once per content entry: parse the lock only when the file changed.
   const readEntryLock = createCachedLockReader(lockPath);
 
-  async function plan(planOptions: { only?: string[] } = {}): Promise<PlanResult> {
+  async function plan(
+    planOptions: { only?: string[]; fields?: readonly HeroField[] } = {},
+  ): Promise<PlanResult> {
+    // `fields`: scan other fields than the configured ones (prune: those the lock recorded).
+    const config = planOptions.fields
+      ? { ...siteConfig, field: [...planOptions.fields] }
+      : siteConfig;
     const scan = await scanContent({ root, config, logger });
     if (scan.errors.length > 0) throw combineErrors(scan.errors, 'content');
     const heroes = planOptions.only

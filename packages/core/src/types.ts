@@ -262,6 +262,11 @@ export interface LockEntry {
    * original stayed in outDir. Cost, request id and revised prompt are not known.
    */
   recovered?: true;
+  /**
+   * The frontmatter fields (with their mode, as in config `field`) whose heroes asked for this
+   * image, so `prune` still finds its users after `field` changes. Absent in older locks.
+   */
+  fields?: Record<string, 'hero' | 'image'>;
 }
 
 /** An async task created at a provider but not yet stored: resumed instead of paid again. */
@@ -389,8 +394,14 @@ export interface HerogenSession {
   readonly lockPath: string;
   /** Absolute path of the originals directory. */
   readonly outDir: string;
-  /** Scan content and plan every job (no network, no writes). Throws on invalid content. */
-  plan(options?: { only?: string[] }): Promise<PlanResult>;
+  /**
+   * Scan content and plan every job (no network, no writes). Throws on invalid content.
+   * `fields` scans these frontmatter fields instead of the configured ones.
+   */
+  plan(options?: {
+    only?: string[];
+    fields?: readonly { name: string; mode: 'hero' | 'image' }[];
+  }): Promise<PlanResult>;
   /** Generate what is missing through one scheduler; stores each original, then the lock. */
   generate(options?: RunOptions): Promise<RunSummary>;
   /**

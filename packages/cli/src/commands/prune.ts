@@ -1,5 +1,7 @@
 import {
   applyPrune,
+  describeFields,
+  fieldsToScan,
   formatUsd,
   listUntracked,
   type PruneItem,
@@ -37,7 +39,12 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
     const lock = await readLock(session.lockPath);
     const mismatch = noHeroesError(session, plan.jobs.length, plan.files, lock);
     if (mismatch) throw mismatch;
-    const referenced = referencedKeys(plan.jobs, session.config, session.registry);
+    // Fields the lock recorded but the config no longer names (`heroImage` → `hero`): content
+    // still using them keeps its images.
+    const fields = fieldsToScan(lock, session.config.field);
+    const scanned =
+      fields.length > session.config.field.length ? await session.plan({ fields }) : plan;
+    const referenced = referencedKeys(scanned.jobs, session.config, session.registry);
     const pruned = planPrune(lock, referenced, session.config.outDir, {
       history: flags.history === true,
       variants: flags.variants === true,
@@ -70,6 +77,12 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
       return exit;
     }
     const out = io.stdout;
+    const extra = fields.slice(session.config.field.length);
+    if (extra.length > 0) {
+      out.write(
+        `also scanned ${describeFields(extra)}: the lock records images asked from ${extra.length === 1 ? 'that field' : 'those fields'}, and content still using ${extra.length === 1 ? 'it' : 'them'} keeps them\n`,
+      );
+    }
     if (remove.length === 0) {
       out.write(
         tampered.length > 0

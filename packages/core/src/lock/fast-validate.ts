@@ -62,6 +62,7 @@ const ENTRY_FIELDS: Fields = new Set([
   'placeholder',
   'placeholderReason',
   'recovered',
+  'fields',
 ]);
 const HISTORY_FIELDS: Fields = new Set([...ENTRY_FIELDS, 'replacedAt', 'reason', 'note']);
 const REQUEST_FIELDS: Fields = new Set([
@@ -126,8 +127,18 @@ function isEntry(value: unknown, datetime: RegExp, fields: Fields): value is obj
     isOptionalString(value.revisedPrompt) &&
     (value.placeholder === undefined || typeof value.placeholder === 'boolean') &&
     isOptionalString(value.placeholderReason) &&
-    (value.recovered === undefined || value.recovered === true)
+    (value.recovered === undefined || value.recovered === true) &&
+    (value.fields === undefined || isFieldModes(value.fields))
   );
+}
+
+/** `{ hero: 'hero', heroImage: 'image' }`: non-empty names, each with a known mode. */
+function isFieldModes(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  for (const name in value) {
+    if (name.length === 0 || (value[name] !== 'hero' && value[name] !== 'image')) return false;
+  }
+  return true;
 }
 
 function isHistoryEntry(value: unknown, datetime: RegExp): boolean {

@@ -80,6 +80,7 @@ export const lockEntrySchema = z.strictObject({
   placeholder: z.boolean().optional(),
   placeholderReason: z.string().optional(),
   recovered: z.literal(true).optional(),
+  fields: z.record(z.string().min(1), z.enum(['hero', 'image'])).optional(),
 });
 
 export const historyEntrySchema = lockEntrySchema.extend({

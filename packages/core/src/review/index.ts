@@ -35,6 +35,7 @@ export {
   type PrunePlan,
   planPrune,
 } from './prune-plan.js';
+export { fieldsToScan } from './recorded-fields.js';
 export { referencedKeys } from './referenced.js';
 export { MIN_KEY_PREFIX, resolveReviewTarget } from './targets.js';
 export { createThumbnail, type Thumbnail } from './thumbnail.js';

@@ -93,6 +93,8 @@ export async function pickCandidate(options: PickOptions): Promise<PickResult> {
         lockPath,
         // Keep when it was made, not when it was picked.
         now: () => new Date(source.createdAt),
+        // The hero is the same: so are the fields it is asked from (prune reads them).
+        ...(archived?.entry.fields ? { fields: archived.entry.fields } : {}),
         ...(source.placeholder
           ? { placeholder: { reason: source.placeholderReason ?? 'offline art' } }
           : {}),

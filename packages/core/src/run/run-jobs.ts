@@ -9,6 +9,7 @@ import { createRateGate, type RateGate } from '../http/rate-gate.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
 import { claimKey, type KeyClaim, resolveClaimDir, withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
+import { fieldsOfJob } from '../plan/job-fields.js';
 import { renderPlaceholder } from '../providers/local.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { archiveOriginal } from '../store/archive-original.js';
@@ -587,6 +588,7 @@ async function generateOne(
             image,
             lockPath,
             logger: context.logger,
+            fields: fieldsOfJob(job, config.field),
             ...(provider.paid
               ? {}
               : { placeholder: { reason: 'offline art from the local provider' } }),
@@ -635,6 +637,7 @@ async function standIn(
         lockPath: context.lockPath,
         placeholder: { reason: `${error.code}: ${error.message}` },
         recordInLock: options.recordInLock,
+        fields: fieldsOfJob(job, context.config.field),
       });
       return undefined;
     });

@@ -45,6 +45,8 @@ export interface StoreOriginalOptions {
   expected?: ExpectedDimensions;
   /** Store as a stand-in, not a real generation (offline art, or after a failure). */
   placeholder?: { reason?: string };
+  /** The frontmatter fields that asked for this image (kept with any the lock already has). */
+  fields?: Readonly<Record<string, 'hero' | 'image'>>;
   /** Receives notes such as a format conversion. */
   logger?: Logger;
   now?: () => Date;
@@ -172,11 +174,15 @@ async function storeJournaled(
     height,
   });
   if (options.recordInLock === false) return entry;
+  let recorded = entry;
   try {
     await updateLock(
       lockPath,
       (lock) => {
-        lock.images[key] = entry;
+        // A new take keeps the fields the earlier one was asked from: prune looks there too.
+        const fields = { ...lock.images[key]?.fields, ...entry.fields };
+        recorded = Object.keys(fields).length > 0 ? { ...entry, fields } : entry;
+        lock.images[key] = recorded;
         // A stand-in does not finish an async task (it may only be stuck): keep its id so the
         // next run resumes it instead of paying for a new one. Final failures clear it.
         if (!options.placeholder) delete lock.pending[key];
@@ -199,7 +205,7 @@ async function storeJournaled(
     throw error;
   }
   if (journalSha256) await removeIncoming(root, key).catch(() => {});
-  return entry;
+  return recorded;
 }
 
 interface CheckedImage {
@@ -441,6 +447,9 @@ function buildEntry(
   if (placeholder) {
     entry.placeholder = true;
     if (placeholder.reason) entry.placeholderReason = placeholder.reason;
+  }
+  if (options.fields && Object.keys(options.fields).length > 0) {
+    entry.fields = { ...options.fields };
   }
   return entry;
 }
