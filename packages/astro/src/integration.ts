@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   agree,
+  CONFIG_FILE_NAMES,
   createHerogen,
   findSiteConfigFile,
   formatSummary,
@@ -20,15 +21,6 @@ import { toAstroError } from './errors.js';
 import { type HerogenAstroOptions, splitOptions } from './options.js';
 import { createProjectState, logEvent } from './project-state.js';
 import { type ProjectState, registerProject, unregisterProject } from './registry.js';
-
-/** Where Astro looks for its config, in its order: the file the integration's options are in. */
-const CONFIG_FILES = [
-  'herogen.config.ts',
-  'herogen.config.mts',
-  'herogen.config.mjs',
-  'herogen.config.js',
-  'herogen.config.json',
-];
 
 /**
  * AI hero images for Astro: every missing image is generated before content sync, stored in
@@ -81,7 +73,8 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
         updateConfig({
           vite: { environments: { astro: { resolve: { external: ['@herogen/core'] } } } },
         });
-        for (const name of CONFIG_FILES) {
+        // Editing herogen.config.* restarts the dev server, like editing astro.config.*.
+        for (const name of CONFIG_FILE_NAMES) {
           if (existsSync(path.join(root, name))) addWatchFile(path.join(root, name));
         }
         const dev = command === 'dev';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalJson,
   computeKey,
+  isCacheKey,
   KEY_PATTERN,
   KEY_VERSION,
   originalFileName,
@@ -187,5 +188,23 @@ describe('originalFileName', () => {
     expect(originalFileName('2e0e99b7aadd64592d36', 'png')).toBe('2e0e99b7aadd64592d36.png');
     expect(originalFileName('2e0e99b7aadd64592d36', 'webp')).toBe('2e0e99b7aadd64592d36.webp');
     expect(originalFileName('2e0e99b7aadd64592d36', 'jpeg')).toBe('2e0e99b7aadd64592d36.jpg');
+  });
+});
+
+describe('isCacheKey', () => {
+  it('accepts what computeKey makes and the stored range, nothing that could leave a folder', () => {
+    expect(isCacheKey(computeKey(openai))).toBe(true);
+    expect(isCacheKey('0'.repeat(8))).toBe(true);
+    expect(isCacheKey('f'.repeat(64))).toBe(true);
+    for (const bad of [
+      '0'.repeat(7),
+      '0'.repeat(65),
+      'ABCDEF0123',
+      '../../etc',
+      'abcdef01.png',
+      '',
+    ]) {
+      expect(isCacheKey(bad)).toBe(false);
+    }
   });
 });

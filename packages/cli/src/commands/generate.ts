@@ -1,7 +1,7 @@
 import { formatSummary, HerogenError, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { createReporter } from '../output/reporter.js';
+import { runWithProgress } from '../output/run-with-progress.js';
 import { jobJson } from './plan.js';
 
 /**
@@ -10,32 +10,8 @@ import { jobJson } from './plan.js';
  */
 export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
-  const reporter = createReporter({
-    stream: flags.json ? io.stderr : io.stdout,
-    interactive: Boolean((flags.json ? io.stderr : io.stdout).isTTY) && !io.env.CI,
-  });
-  const stop = new AbortController();
-  const cancel = new AbortController();
-  const onSigint = () => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      reporter.log(
-        'stopping: no new images will start; waiting for running ones to arrive (Ctrl-C again to abort them)',
-      );
-    } else {
-      cancel.abort();
-      reporter.log('aborting running requests');
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
   try {
-    const summary = await session.generate({
-      signal: stop.signal,
-      cancelSignal: cancel.signal,
-      onEvent: reporter.onEvent,
-    });
-    reporter.stop();
+    const summary = await runWithProgress(flags, io, (options) => session.generate(options));
     if (flags.json) {
       io.stdout.write(
         `${JSON.stringify(
@@ -97,9 +73,6 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
     }
     return EXIT.OK;
   } finally {
-    reporter.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
     await session.close();
   }
 }

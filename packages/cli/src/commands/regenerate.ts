@@ -7,14 +7,12 @@ import {
   type Job,
   type JobResult,
   printablePath,
-  type RunOptions,
-  type RunSummary,
   readLock,
   resolveReviewTarget,
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { createReporter } from '../output/reporter.js';
+import { runWithProgress } from '../output/run-with-progress.js';
 import { jobJson } from './plan.js';
 
 /**
@@ -93,46 +91,6 @@ export async function regenerateCommand(
       : EXIT.OK;
   } finally {
     await session.close();
-  }
-}
-
-/**
- * Run with the same progress output and Ctrl-C handling as `herogen generate`: the first
- * Ctrl-C stops starting images, the second aborts running ones (what arrived is stored).
- */
-export async function runWithProgress(
-  flags: GlobalFlags,
-  io: CliIO,
-  run: (options: Pick<RunOptions, 'signal' | 'cancelSignal' | 'onEvent'>) => Promise<RunSummary>,
-): Promise<RunSummary> {
-  const stream = flags.json ? io.stderr : io.stdout;
-  const reporter = createReporter({
-    stream,
-    interactive: Boolean(stream.isTTY) && !io.env.CI,
-  });
-  const stop = new AbortController();
-  const cancel = new AbortController();
-  const onSigint = () => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      reporter.log('stopping: no new images will start; waiting for running ones to arrive');
-    } else {
-      cancel.abort();
-      reporter.log('aborting running requests');
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  try {
-    return await run({
-      signal: stop.signal,
-      cancelSignal: cancel.signal,
-      onEvent: reporter.onEvent,
-    });
-  } finally {
-    reporter.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
   }
 }
 

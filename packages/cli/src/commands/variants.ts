@@ -14,8 +14,9 @@ import {
 } from '@herogen/core';
 import { type CliIO, createLogger, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { runWithProgress } from '../output/run-with-progress.js';
 import { formatTable } from '../output/table.js';
-import { resolveTarget, resultJson, runWithProgress, sourcesText } from './regenerate.js';
+import { resolveTarget, resultJson, sourcesText } from './regenerate.js';
 
 export interface VariantsFlags extends GlobalFlags {
   count?: number | string;

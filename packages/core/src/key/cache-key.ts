@@ -14,6 +14,17 @@ export const KEY_LENGTH = 20;
 export const KEY_PATTERN = /^[0-9a-f]{20}$/;
 
 /**
+ * What may name a cache key in the lock, in file names, claims, journals and task sidecars:
+ * lowercase hex, 8 to 64 characters, so keys of another recipe length stay readable.
+ */
+export const STORED_KEY_PATTERN = /^[0-9a-f]{8,64}$/;
+
+/** The one test of whether a string can be a cache key (see `STORED_KEY_PATTERN`). */
+export function isCacheKey(value: string): boolean {
+  return STORED_KEY_PATTERN.test(value);
+}
+
+/**
  * JSON with object keys sorted at every depth, no whitespace, `undefined` properties omitted.
  * The same value always gives the same string, whatever order its keys were written in.
  */

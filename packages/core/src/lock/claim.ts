@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
+import { isCacheKey } from '../key/cache-key.js';
 import { acquireFileLock } from './file-lock.js';
 
 /** Where per-key claims live for a project: cheap, never committed. */
@@ -34,8 +35,6 @@ export interface KeyClaim {
   release(): Promise<void>;
 }
 
-const CLAIM_KEY = /^[0-9a-f]{8,64}$/;
-
 /**
  * Claim `key` across processes so two builds never pay twice for it. Waits while another live
  * process holds it; takes over the claim of a process that died. Resolves `null` when
@@ -49,7 +48,7 @@ export async function claimKey(
   options: ClaimOptions = {},
 ): Promise<KeyClaim | null> {
   const dir = options.dir ?? resolveClaimDir(root);
-  if (!CLAIM_KEY.test(key)) {
+  if (!isCacheKey(key)) {
     throw new HerogenError('INTERNAL', `claimKey: "${key}" is not a cache key.`);
   }
   try {

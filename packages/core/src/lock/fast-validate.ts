@@ -1,10 +1,6 @@
+import { isCacheKey } from '../key/cache-key.js';
 import type { Lock } from '../types.js';
-import {
-  dateTimePattern,
-  isRootRelativePath,
-  KEY_FIELD_PATTERN,
-  SHA256_PATTERN,
-} from './schema.js';
+import { dateTimePattern, isRootRelativePath, SHA256_PATTERN } from './schema.js';
 
 /**
  * A hand-written twin of `lockSchema` for the common case, a valid lock: zod walks a
@@ -24,16 +20,16 @@ export function isSurelyValidLock(data: unknown): data is Lock {
   const { images, pending, history } = data;
   if (!isRecord(images) || !isRecord(pending)) return false;
   for (const key in images) {
-    if (!KEY_FIELD_PATTERN.test(key) || !isEntry(images[key], datetime, ENTRY_FIELDS)) return false;
+    if (!isCacheKey(key) || !isEntry(images[key], datetime, ENTRY_FIELDS)) return false;
   }
   for (const key in pending) {
-    if (!KEY_FIELD_PATTERN.test(key) || !isPending(pending[key], datetime)) return false;
+    if (!isCacheKey(key) || !isPending(pending[key], datetime)) return false;
   }
   if (history !== undefined) {
     if (!isRecord(history)) return false;
     for (const key in history) {
       const takes = history[key];
-      if (!KEY_FIELD_PATTERN.test(key) || !Array.isArray(takes)) return false;
+      if (!isCacheKey(key) || !Array.isArray(takes)) return false;
       for (const take of takes) if (!isHistoryEntry(take, datetime)) return false;
     }
   }

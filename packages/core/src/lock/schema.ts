@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { STORED_KEY_PATTERN } from '../key/cache-key.js';
 import type { GenerationRequest, HistoryEntry, Lock, LockEntry, PendingTask } from '../types.js';
 
-/** Keys of the lock's records: hex, as `computeKey` makes them (length left open for v2). */
-export const KEY_FIELD_PATTERN = /^[0-9a-f]{8,64}$/;
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
-const keyField = z.string().regex(KEY_FIELD_PATTERN, 'expected a cache key (lowercase hex)');
+// Keys of the lock's records: hex, as `computeKey` makes them (length left open for v2).
+const keyField = z.string().regex(STORED_KEY_PATTERN, 'expected a cache key (lowercase hex)');
 const sha256 = z.string().regex(SHA256_PATTERN, 'expected a sha256 (64 lowercase hex characters)');
 const format = z.enum(['png', 'webp', 'jpeg']);
 /** One instance for every timestamp, so `dateTimePattern` reads the pattern they all use. */

@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomicNow } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
+import { isCacheKey, STORED_KEY_PATTERN } from '../key/cache-key.js';
 import { generationRequestSchema } from '../lock/schema.js';
 import type { GeneratedImage, GenerationRequest } from '../types.js';
 
-const KEY = /^[0-9a-f]{8,64}$/;
 const EXTENSION = '.journal';
 
 /** `<root>/node_modules/.cache/herogen/incoming`, beside the claims. */
@@ -30,7 +30,7 @@ export function incomingPath(root: string, key: string): string {
 
 const headerSchema = z.strictObject({
   version: z.literal(2),
-  key: z.string().regex(KEY),
+  key: z.string().regex(STORED_KEY_PATTERN),
   request: generationRequestSchema,
   receivedAt: z.iso.datetime({ offset: true }),
   /** sha256 of the bytes exactly as received (before any conversion). */
@@ -154,6 +154,6 @@ export async function listIncoming(root: string): Promise<string[]> {
   return names
     .filter((name) => name.endsWith(EXTENSION))
     .map((name) => name.slice(0, -EXTENSION.length))
-    .filter((key) => KEY.test(key))
+    .filter(isCacheKey)
     .sort();
 }

@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomicNow } from '../fs/atomic-write.js';
+import { isCacheKey } from '../key/cache-key.js';
 import { pendingTaskSchema } from '../lock/schema.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type { PendingTask } from '../types.js';
 
-const SIDECAR = /^([0-9a-f]{8,64})\.task\.json$/;
+const SIDECAR_SUFFIX = '.task.json';
 
 /**
  * Where a task id is written first, before the lock has it: one small file per key that no
@@ -17,7 +18,7 @@ export function pendingSidecarDir(lockPath: string): string {
 }
 
 const sidecarPath = (lockPath: string, key: string) =>
-  join(pendingSidecarDir(lockPath), `${key}.task.json`);
+  join(pendingSidecarDir(lockPath), `${key}${SIDECAR_SUFFIX}`);
 
 /**
  * Persist an async provider task (hiapi) before polling it, so a crashed build resumes the
@@ -80,8 +81,8 @@ export async function foldPendingTasks(
   const names = await readdir(dir).catch(() => [] as string[]);
   const folded: string[] = [];
   for (const name of names) {
-    const key = SIDECAR.exec(name)?.[1];
-    if (!key) continue;
+    const key = name.slice(0, -SIDECAR_SUFFIX.length);
+    if (!name.endsWith(SIDECAR_SUFFIX) || !isCacheKey(key)) continue;
     const held = await claim(key);
     if (!held) continue;
     try {

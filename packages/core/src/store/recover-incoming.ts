@@ -5,6 +5,7 @@ import { HerogenError } from '../errors.js';
 import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { resolveInsideRoot } from '../fs/path-safety.js';
+import { isCacheKey } from '../key/cache-key.js';
 import { claimKey, resolveClaimDir } from '../lock/claim.js';
 import { clearDeadHolder } from '../lock/file-lock.js';
 import { readLock } from '../lock/read-lock.js';
@@ -153,11 +154,9 @@ async function clearDeadHolders(root: string, lockPath: string): Promise<void> {
   await clearDeadHolder(lockPath).catch(() => {});
   const claims = resolveClaimDir(root);
   const names = await readdir(claims).catch(() => [] as string[]);
-  const keys = new Set(
-    names.map((name) => /^([0-9a-f]{8,64})\.lock(\.owner|\.reap-.+)?$/.exec(name)?.[1]),
-  );
+  const keys = new Set(names.map((name) => /^([^.]+)\.lock(\.owner|\.reap-.+)?$/.exec(name)?.[1]));
   for (const key of keys) {
-    if (key) await clearDeadHolder(join(claims, key)).catch(() => {});
+    if (key && isCacheKey(key)) await clearDeadHolder(join(claims, key)).catch(() => {});
   }
 }
 

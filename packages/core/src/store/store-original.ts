@@ -11,7 +11,7 @@ import {
 } from '../fs/path-safety.js';
 import { loadSharp } from '../image/load-sharp.js';
 import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
-import { imageExtension, originalFileName } from '../key/cache-key.js';
+import { imageExtension, isCacheKey, originalFileName } from '../key/cache-key.js';
 import { readLock } from '../lock/read-lock.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
 import type {
@@ -78,7 +78,7 @@ export interface StoreOriginalOptions {
  */
 export async function storeOriginal(options: StoreOriginalOptions): Promise<LockEntry> {
   const { root, key, request } = options;
-  if (!/^[0-9a-f]{8,64}$/.test(key)) {
+  if (!isCacheKey(key)) {
     throw new HerogenError('INTERNAL', `storeOriginal: "${key}" is not a cache key.`);
   }
   // First of all, before any check that waits on the file system: the bytes are paid for.
