@@ -459,4 +459,26 @@ describe('hiapi provider: planning', () => {
     expect(createHiapiProvider({ env: {} }).isConfigured()).toBe(false);
     expect(createHiapiProvider({ env: { HIAPI_API_KEY: 'k-123456' } }).isConfigured()).toBe(true);
   });
+
+  it('creates no task for an invalid request or without a key, and says why', async () => {
+    const p = provider();
+    const invalid = {
+      ...p.prepare(intent(), 'gpt-image-2'),
+      aspect: '1:1',
+      resolution: '4K' as const,
+    };
+    await expect(p.generate(invalid, context())).rejects.toMatchObject({
+      code: 'REQUEST_INVALID',
+      message:
+        'hiapi gpt-image-2: the task was not created because resolution: hiapi cannot make 1:1 images at 4K; use 2K, or another aspect ratio.',
+    });
+    const keyless = createHiapiProvider({ env: {}, baseURL: mock.hiapiBaseURL });
+    await expect(
+      keyless.generate(keyless.prepare(intent(), 'gpt-image-2'), context()),
+    ).rejects.toMatchObject({
+      code: 'PROVIDER_AUTH',
+      message: 'hiapi: no API key; set HIAPI_API_KEY (or `hiapi.apiKey` in the herogen config).',
+    });
+    expect(mock.requests).toEqual([]);
+  });
 });

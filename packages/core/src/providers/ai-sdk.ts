@@ -19,6 +19,7 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
+import { assertValidRequest } from './preflight.js';
 
 /** The shape of an AI SDK `ImageModel` (spec v2, v3 or v4) that this adapter relies on. */
 export interface AiSdkImageModel {
@@ -195,13 +196,7 @@ export function aiSdk(model: AiSdkImageModel, options: AiSdkProviderOptions = {}
     },
 
     async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
-      const issues = validate(request);
-      if (issues.length > 0) {
-        throw new HerogenError(
-          'REQUEST_INVALID',
-          `${id}: the request was not sent because ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}.`,
-        );
-      }
+      assertValidRequest(validate(request), id, 'the request was not sent');
       const generateImage = await loadGenerateImage(options.loadAi);
       const images: Uint8Array[] = [];
       for (const reference of request.references) {

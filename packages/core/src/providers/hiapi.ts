@@ -9,7 +9,6 @@
  * whose references are local files are refused in `validate` with a pointer to the openai
  * provider; references written as http(s) URLs are sent as they are.
  */
-import { HerogenError } from '../errors.js';
 import { withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES } from '../http/client.js';
 import { nearestHiapiAspect } from '../image/sizing.js';
@@ -26,6 +25,7 @@ import { type HiapiProviderOptions, resolveHiapiSettings } from './hiapi/options
 import { estimateHiapiCost } from './hiapi/pricing.js';
 import { validateHiapiRequest } from './hiapi/request.js';
 import { HiapiTaskRun } from './hiapi/task-run.js';
+import { assertValidRequest, requireApiKey } from './preflight.js';
 
 export type { HiapiProviderOptions } from './hiapi/options.js';
 export { buildTaskBody, validateHiapiRequest } from './hiapi/request.js';
@@ -75,22 +75,12 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
 
     async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
       const settings = resolveHiapiSettings(options);
-      const issues = validateHiapiRequest(request);
-      if (issues.length > 0) {
-        throw new HerogenError(
-          'REQUEST_INVALID',
-          `hiapi ${request.model}: the task was not created because ${issues
-            .map((issue) => `${issue.field}: ${issue.message}`)
-            .join('; ')}.`,
-        );
-      }
-      const apiKey = settings.apiKey;
-      if (!apiKey) {
-        throw new HerogenError(
-          'PROVIDER_AUTH',
-          'hiapi: no API key; set HIAPI_API_KEY (or `hiapi.apiKey` in the herogen config).',
-        );
-      }
+      assertValidRequest(
+        validateHiapiRequest(request),
+        `hiapi ${request.model}`,
+        'the task was not created',
+      );
+      const apiKey = requireApiKey(settings.apiKey, 'hiapi', 'HIAPI_API_KEY');
       const result = await withHttpClient(context, (http) =>
         new HiapiTaskRun(
           http,

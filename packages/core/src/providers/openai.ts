@@ -28,6 +28,7 @@ import { OPENAI_KNOWN_MODELS, openAIModelInfo, retiredOpenAIModel } from './open
 import { type OpenAIProviderOptions, resolveOpenAISettings } from './openai/options.js';
 import { costFromUsage, estimateOpenAICost } from './openai/pricing.js';
 import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
+import { assertValidRequest, requireApiKey } from './preflight.js';
 
 export type { OpenAIProviderOptions } from './openai/options.js';
 
@@ -151,22 +152,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
 
     async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
       const settings = resolveOpenAISettings(options);
-      const issues = validateOpenAIRequest(request);
-      if (issues.length > 0) {
-        throw new HerogenError(
-          'REQUEST_INVALID',
-          `openai ${request.model}: the request was not sent because ${issues
-            .map((issue) => `${issue.field}: ${issue.message}`)
-            .join('; ')}.`,
-        );
-      }
-      if (!settings.apiKey) {
-        throw new HerogenError(
-          'PROVIDER_AUTH',
-          'openai: no API key; set OPENAI_API_KEY (or `openai.apiKey` in the herogen config).',
-        );
-      }
-      const secrets = [settings.apiKey];
+      assertValidRequest(
+        validateOpenAIRequest(request),
+        `openai ${request.model}`,
+        'the request was not sent',
+      );
+      const apiKey = requireApiKey(settings.apiKey, 'openai', 'OPENAI_API_KEY');
+      const secrets = [apiKey];
       const edit = request.references.length > 0;
       const call: CallContext = {
         provider: 'openai',
@@ -177,7 +169,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
         advice: ADVICE,
       };
       const headers: Record<string, string> = {
-        authorization: `Bearer ${settings.apiKey}`,
+        authorization: `Bearer ${apiKey}`,
         'user-agent': 'herogen',
       };
       if (settings.organization) headers['openai-organization'] = settings.organization;
