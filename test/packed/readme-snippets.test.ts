@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium, loadedImages } from '../fixtures/astro-support/browser.js';
 import { imageUrls, repoRoot } from '../fixtures/astro-support/harness.js';
@@ -30,6 +31,8 @@ const ASTRO_DEPENDENCIES = {
 const SHARED_DEPENDENCIES = ['@astrojs/rss@4.0.19', '@astrojs/sitemap@3.7.4', 'sharp@0.35.5'];
 /** `npm create vite@latest`, pinned to a major so the template does not move under the test. */
 const CREATE_VITE = 'vite@9';
+/** VitePress's stable line (on Vite 5), pinned so CI is repeatable. */
+const VITEPRESS = 'vitepress@1.6.4';
 
 function blogPage(file: string): string {
   return file.replace(/^src\/content\/blog\/(.+)\.mdx?$/, 'blog/$1/index.html');
@@ -149,7 +152,13 @@ async function expectImagesOnPages(
 }
 
 it('the READMEs mark every setup they show', () => {
-  expect([...snippets.keys()].sort()).toEqual(['blog', 'blog-zero-schema', 'starlight', 'vite']);
+  expect([...snippets.keys()].sort()).toEqual([
+    'blog',
+    'blog-zero-schema',
+    'starlight',
+    'vite',
+    'vitepress',
+  ]);
 });
 
 describe.each([7, 6] as const)('Astro %i', (major) => {
@@ -282,4 +291,53 @@ describe('Vite', () => {
     },
     120_000,
   );
+});
+
+describe('VitePress', () => {
+  let root: string;
+
+  beforeAll(async () => {
+    root = path.join(work, 'vitepress');
+    await cp(path.join(repoRoot, 'test/fixtures/starter-vitepress'), root, { recursive: true });
+    await applySnippets(root, setupSnippets('vitepress'));
+    await npmInstall(root, ['-D', VITEPRESS, tarballs['@herogen/core'], tarballs['@herogen/vite']]);
+  }, 600_000);
+
+  it('README setup "vitepress" builds with a prerendered <picture> and og:image on its pages', async () => {
+    mock.reset();
+    const output = await build('npm', ['run', 'docs:build'], root);
+    expect(output).not.toMatch(SOURCEMAP_WARNING);
+    const prompts = snippetPrompts(setupSnippets('vitepress'));
+    expect(prompts.map((prompt) => prompt.path).sort()).toEqual([
+      'docs/index.md',
+      'docs/markdown-examples.md',
+    ]);
+    expect(mock.paidCalls()).toBe(prompts.length);
+    const entries = await lockEntries(path.join(root, 'docs'));
+    expect(entries.map(([, entry]) => entry.placeholder ?? false)).toEqual(
+      prompts.map(() => false),
+    );
+
+    const dist = path.join(root, 'docs/.vitepress/dist');
+    for (const { path: file } of prompts) {
+      const html = await readFile(
+        path.join(dist, file.replace(/^docs\/(.+)\.md$/, '$1.html')),
+        'utf8',
+      );
+      // In the static HTML, not added by client JS: what crawlers and link previews see.
+      const picture = /<picture[^>]*>[\s\S]*?<\/picture>/.exec(html)?.[0];
+      expect(picture, `the <picture> of ${file}`).toBeDefined();
+      expect(picture).toContain('type="image/avif"');
+      expect(picture).toContain('url(&#39;data:image/webp;base64,');
+      const urls = imageUrls(picture!);
+      expect(urls.length).toBeGreaterThanOrEqual(3);
+      for (const url of urls) {
+        await expect(readFile(path.join(dist, url))).resolves.toBeTruthy();
+      }
+      const og = /<meta property="og:image" content="([^"]+)">/.exec(html)?.[1];
+      expect(og, `og:image of ${file}`).toMatch(/^https:\/\/docs\.example\.com\/assets\//);
+      const meta = await sharp(path.join(dist, new URL(og!).pathname)).metadata();
+      expect([meta.width, meta.height]).toEqual([1200, 630]);
+    }
+  }, 300_000);
 });
