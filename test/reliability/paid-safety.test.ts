@@ -126,3 +126,53 @@ describe('a switch of API key (provider: auto)', () => {
     ]);
   });
 });
+
+describe('answers billed but refused', () => {
+  const refusals = [
+    ['wrong size', faults.wrongDimensions(), /1024x640/],
+    ['truncated PNG', faults.truncatedImage(), /truncated/],
+    ['SVG', faults.svgImage(), /svg/],
+  ] as const;
+  for (const [name, fault, why] of refusals) {
+    it(`${name}: counted as spent in the summary and in the lock's spent log, with the reason`, async () => {
+      mock = await createMockApi();
+      mock.setFaults([{ route: 'openai.generations', fault }]);
+      const site = await project({ images: 1 });
+      const result = await spawnHerogen(['generate'], { cwd: site.root, env: openaiEnv() }).result;
+      const text = result.stdout + result.stderr;
+      expect(mock.paidCalls()).toBe(1);
+      expect(result.code, text).toBe(1);
+      expect(text).toMatch(why);
+      expect(text).toMatch(/billed \$0\.\d{4}, not stored/);
+      expect(text).toMatch(
+        /1 failed, \$0\.\d{4} \(\$0\.\d{4} of it billed for 1 answer not stored\)/,
+      );
+      expect(text).not.toMatch(/\$0\.00(?!\d)/);
+      const { lock } = await inspectProject(site);
+      expect(lock.spent).toHaveLength(1);
+      const [spent] = lock.spent!;
+      expect(spent!.costUsd).toBeGreaterThan(0);
+      expect(spent!.costConfidence).toBe('exact');
+      expect(spent!.reason).toMatch(/^IMAGE_INVALID: /);
+      expect(spent!.reason).toMatch(why);
+    });
+  }
+
+  it('a budget just above one image stops the next call after a refused answer', async () => {
+    mock = await createMockApi();
+    // The first call, whichever image it is for, is billed and refused.
+    mock.setFaults([{ route: 'openai.generations', fault: faults.wrongDimensions(), times: 1 }]);
+    const site = await project({
+      images: 2,
+      // One image costs $0.0038 here: the cap allows one, not two.
+      config: { concurrency: 1, budget: { maxUsd: 0.005 }, onBudget: 'placeholder' },
+    });
+    const result = await spawnHerogen(['generate'], { cwd: site.root, env: openaiEnv() }).result;
+    const text = result.stdout + result.stderr;
+    expect(mock.paidCalls(), text).toBe(1);
+    expect(text).toContain('budget reached');
+    const { lock } = await inspectProject(site);
+    expect(lock.spent, JSON.stringify(lock, null, 1) + text).toHaveLength(1);
+    expect(Object.values(lock.images).every((entry) => entry.placeholder)).toBe(true);
+  });
+});

@@ -299,6 +299,8 @@ export interface Lock {
   pending: Record<string, PendingTask>;
   /** Earlier takes per key, oldest first. Absent until something was regenerated or picked. */
   history?: Record<string, HistoryEntry[]>;
+  /** Answers the API billed that were not stored, oldest first. Absent until there is one. */
+  spent?: SpentRecord[];
 }
 
 export type JobStatus = 'cached' | 'missing' | 'placeholder' | 'corrupt';
@@ -325,7 +327,14 @@ export type RunEvent =
   | { type: 'retry'; job: Job; attempt: number; delayMs: number; reason: string }
   | { type: 'generated'; job: Job; entry: LockEntry }
   | { type: 'skipped'; job: Job; reason: string }
-  | { type: 'failed'; job: Job; error: Error; placeholder: LockEntry | undefined }
+  | {
+      type: 'failed';
+      job: Job;
+      error: Error;
+      placeholder: LockEntry | undefined;
+      /** The provider billed an answer that could not be stored (refused, or the disk full). */
+      spent?: SpentRecord;
+    }
   | { type: 'paused'; ms: number; reason: string };
 
 export interface JobResult {
@@ -334,6 +343,25 @@ export interface JobResult {
   job: Job;
   entry?: LockEntry;
   error?: Error;
+  /** A billed answer that was not stored (refused, or the disk full): it still cost money. */
+  spent?: SpentRecord;
+}
+
+/**
+ * A paid answer herogen did not store, recorded in the lock's `spent` log: the API billed it
+ * although the image was refused (wrong size, truncated, SVG) or could not be written.
+ */
+export interface SpentRecord {
+  key: string;
+  provider: string;
+  model: string;
+  costUsd: number | null;
+  costConfidence: CostConfidence;
+  /** When the answer arrived. */
+  at: string;
+  /** Why it was not stored (error code and message). */
+  reason: string;
+  requestId?: string;
 }
 
 export interface RunSummary {
@@ -346,6 +374,8 @@ export interface RunSummary {
   costUsd: number;
   /** True when some cost of this run is unknown or estimated. */
   costIsEstimate: boolean;
+  /** Answers billed but not stored (included in `costUsd`); absent when there were none. */
+  refused?: { answers: number; costUsd: number };
   interrupted: boolean;
   results: JobResult[];
 }

@@ -111,6 +111,8 @@ export const faults = {
   invalidBase64: (): Fault => ({ type: 'invalidBase64' }),
   nonImage: (): Fault => ({ type: 'nonImage' }),
   wrongDimensions: (): Fault => ({ type: 'wrongDimensions' }),
+  truncatedImage: (): Fault => ({ type: 'truncatedImage' }),
+  svgImage: (): Fault => ({ type: 'svgImage' }),
   decompressionBomb: (width?: number, height?: number): Fault => ({
     type: 'decompressionBomb',
     ...(width === undefined ? {} : { width }),
@@ -147,6 +149,8 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   invalidBase64: ['openai.generations', 'openai.edits'],
   nonImage: ['openai.generations', 'openai.edits', 'hiapi.download'],
   wrongDimensions: ['openai.generations', 'openai.edits', 'hiapi.download'],
+  truncatedImage: ['openai.generations', 'openai.edits'],
+  svgImage: ['openai.generations', 'openai.edits'],
   decompressionBomb: ['openai.generations', 'openai.edits', 'hiapi.download'],
   echoKey: ['openai.generations', 'openai.edits', 'hiapi.create'],
   taskFail: ['hiapi.create'],

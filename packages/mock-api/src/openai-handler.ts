@@ -145,7 +145,12 @@ async function produceImages(
       data.push({ b64_json: bomb.toString('base64') });
       continue;
     }
-    const bytes = await renderImage({
+    if (fault?.type === 'svgImage') {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#${seed.slice(0, 6)}"/></svg>\n`;
+      data.push({ b64_json: Buffer.from(svg).toString('base64') });
+      continue;
+    }
+    const rendered = await renderImage({
       width,
       height,
       format: request.outputFormat,
@@ -153,6 +158,10 @@ async function produceImages(
       transparent: request.background === 'transparent',
       compression: request.compression,
     });
+    const bytes =
+      fault?.type === 'truncatedImage'
+        ? rendered.subarray(0, Math.floor(rendered.length / 2))
+        : rendered;
     data.push({
       b64_json: bytes.toString('base64'),
       ...(fault?.type === 'echoKey'

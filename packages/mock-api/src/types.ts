@@ -66,6 +66,10 @@ export type Fault =
   | { type: 'nonImage' }
   /** A valid image of half the requested width and height. */
   | { type: 'wrongDimensions' }
+  /** OpenAI: the image cut off after half its bytes (a PNG without its end), in valid base64. */
+  | { type: 'truncatedImage' }
+  /** OpenAI: an SVG document instead of a raster image. */
+  | { type: 'svgImage' }
   /** A valid PNG of `width`×`height` (default 16000×16000) black pixels: about 750 KB, 768 MB decoded. */
   | { type: 'decompressionBomb'; width?: number; height?: number }
   /**

@@ -22,11 +22,13 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
             failed: summary.failed,
             costUsd: summary.costUsd,
             costIsEstimate: summary.costIsEstimate,
+            ...(summary.refused ? { refused: summary.refused } : {}),
             interrupted: summary.interrupted,
             results: summary.results.map((result) => ({
               ...jobJson(result.job),
               result: result.status,
               ...(result.entry ? { stored: result.entry.file } : {}),
+              ...(result.spent ? { spent: result.spent } : {}),
               ...(result.error
                 ? {
                     error: {

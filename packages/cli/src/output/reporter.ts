@@ -122,11 +122,18 @@ export function createReporter(options: {
         case 'skipped':
           advanceLine(`skipped   ${sources(event.job)}: ${event.reason}`);
           return;
-        case 'failed':
+        case 'failed': {
+          // A billed answer that was not stored still cost money: the running total says so.
+          const spent = event.spent;
+          if (spent) costUsd += spent.costUsd ?? 0;
+          const billed = spent
+            ? ` (billed ${spent.costUsd === null ? 'an unknown amount' : formatUsd(spent.costUsd, spent.costConfidence !== 'exact')}, not stored)`
+            : '';
           advanceLine(
-            `failed    ${sources(event.job)}: ${event.error.message}${event.placeholder ? ' (placeholder stored)' : ''}`,
+            `failed    ${sources(event.job)}: ${event.error.message}${billed}${event.placeholder ? ' (placeholder stored)' : ''}`,
           );
           return;
+        }
       }
     },
   };

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { STORED_KEY_PATTERN } from '../key/cache-key.js';
-import type { GenerationRequest, HistoryEntry, Lock, LockEntry, PendingTask } from '../types.js';
+import type {
+  GenerationRequest,
+  HistoryEntry,
+  Lock,
+  LockEntry,
+  PendingTask,
+  SpentRecord,
+} from '../types.js';
 
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -96,12 +103,24 @@ export const pendingTaskSchema = z.strictObject({
   createdAt: dateTime,
 });
 
+export const spentRecordSchema = z.strictObject({
+  key: keyField,
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  costUsd: z.number().nonnegative().nullable(),
+  costConfidence: z.enum(['exact', 'estimate', 'unknown']),
+  at: dateTime,
+  reason: z.string(),
+  requestId: z.string().optional(),
+});
+
 /** `herogen.lock.json`. Strict: an unknown field is reported rather than silently dropped. */
 export const lockSchema = z.strictObject({
   version: z.literal(1),
   images: z.record(keyField, lockEntrySchema),
   pending: z.record(keyField, pendingTaskSchema),
   history: z.record(keyField, z.array(historyEntrySchema)).optional(),
+  spent: z.array(spentRecordSchema).optional(),
 });
 
 // Compile-time proof that the schema matches the contracts in types.ts (the schema is only
@@ -115,4 +134,6 @@ void _toContract;
 void _entry;
 void _request;
 void _pending;
+const _spent = (value: z.infer<typeof spentRecordSchema>): SpentRecord => value;
 void _history;
+void _spent;

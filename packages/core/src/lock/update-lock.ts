@@ -147,7 +147,11 @@ async function applyAndWrite(
     if (!checked.success) throw invalidLockError(target, checked.error.issues[0]!);
   }
   const text = serializeLock(next);
-  const empty = Object.keys(next.images).length === 0 && Object.keys(next.pending).length === 0;
+  const empty =
+    Object.keys(next.images).length === 0 &&
+    Object.keys(next.pending).length === 0 &&
+    Object.keys(next.history ?? {}).length === 0 &&
+    (next.spent?.length ?? 0) === 0;
   const unchanged = snapshot.text === undefined ? empty : snapshot.text === text;
   const changedByAny = updates.some((update) => !failures.has(update));
   if (!unchanged && changedByAny) {

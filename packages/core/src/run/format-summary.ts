@@ -6,7 +6,17 @@ export function formatSummary(summary: RunSummary): string {
   const parts = [`${summary.cached} cached`, `${summary.generated} generated`];
   if (summary.placeholders > 0) parts.push(plural(summary.placeholders, 'placeholder'));
   parts.push(`${summary.failed} failed`);
-  parts.push(formatUsd(summary.costUsd, summary.costIsEstimate && summary.generated > 0));
+  const refused = summary.refused;
+  const cost = formatUsd(
+    summary.costUsd,
+    summary.costIsEstimate && (summary.generated > 0 || refused !== undefined),
+  );
+  // Billed answers that were not stored are money spent too: say how much of the total.
+  parts.push(
+    refused
+      ? `${cost} (${formatUsd(refused.costUsd)} of it billed for ${plural(refused.answers, 'answer')} not stored)`
+      : cost,
+  );
   return parts.join(' · ');
 }
 

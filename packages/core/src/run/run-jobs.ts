@@ -16,6 +16,7 @@ import { archiveOriginal } from '../store/archive-original.js';
 import { checkStoredFile } from '../store/check-stored.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recoverIncoming } from '../store/recover-incoming.js';
+import { recordSpent } from '../store/spent-log.js';
 import { storeOriginal } from '../store/store-original.js';
 import { agree, plural } from '../text/plural.js';
 import { printablePath } from '../text/printable.js';
@@ -31,6 +32,7 @@ import type {
   RunEvent,
   RunOptions,
   RunSummary,
+  SpentRecord,
 } from '../types.js';
 import { adoptUnlisted } from './adopt-unlisted.js';
 import { checkBudget, createBudgetTracker } from './budget.js';
@@ -108,6 +110,8 @@ export async function runJobs(
   const rateGate = createRateGate();
   const tracker = createBudgetTracker(config.budget);
   const results: JobResult[] = [];
+  // Answers billed but not stored, by job: they count as spent in the summary.
+  const spentBy = new Map<Job, SpentRecord>();
   // One keep-alive agent for the whole run, sized to the concurrency.
   const http =
     toPay.length > 0
@@ -139,6 +143,7 @@ export async function runJobs(
             tracker,
             scheduler.pauseAll,
             emit,
+            (record) => spentBy.set(job, record),
           );
           // Storing starts at once (the journal first); the slot goes to the next image while
           // this one is checked and written, unless so many are being stored that received
@@ -213,12 +218,16 @@ export async function runJobs(
         results.push({ key: job.key, status: 'skipped', job, error: failure });
         return;
       }
-      if (config.strict || renew.has(job.key)) {
-        emit({ type: 'failed', job, error: failure, placeholder: undefined });
-        results.push({ key: job.key, status: 'failed', job, error: failure });
+      const spent = spentBy.get(job);
+      // A paid image that could not be written (disk full): its bytes are in the journal or the
+      // temp dir, and a stand-in must not take its place in the lock or on disk.
+      const unwritten = spent !== undefined && failure.code !== 'IMAGE_INVALID';
+      if (config.strict || renew.has(job.key) || unwritten) {
+        emit({ type: 'failed', job, error: failure, placeholder: undefined, spent });
+        results.push({ key: job.key, status: 'failed', job, error: failure, spent });
         return;
       }
-      results.push(await standIn(job, failure, context, { recordInLock: true }, emit));
+      results.push(await standIn(job, failure, context, { recordInLock: true, spent }, emit));
     }
   });
   try {
@@ -494,6 +503,7 @@ async function generateOne(
   tracker: ReturnType<typeof createBudgetTracker>,
   pauseAll: (ms: number) => void,
   emit: (event: RunEvent) => void,
+  onSpent: (record: SpentRecord) => void,
 ): Promise<() => Promise<JobResult>> {
   const { config, lockPath, root } = context;
   const signal = options.cancelSignal ?? new AbortController().signal;
@@ -548,8 +558,19 @@ async function generateOne(
       },
     };
     let settledCost = false;
+    let answer: { image: GeneratedImage; at: string } | undefined;
     const fail = async (error: unknown): Promise<never> => {
       const failure = asHerogenError(error);
+      // Billed, but not stored: recorded as spent, in the lock too when it can still be written.
+      if (provider.paid && answer) {
+        const record = spentRecord(job, answer.image, answer.at, failure);
+        onSpent(record);
+        await recordSpent(lockPath, record).catch((lockError: unknown) =>
+          context.logger.warn(
+            `could not record in the lock that image ${job.key} was billed (${asHerogenError(lockError).message})`,
+          ),
+        );
+      }
       // A call that may have been billed counts as spent (by its estimate) toward the cap.
       if (provider.paid && !settledCost) {
         if (failure.mayHaveBilled) tracker.settle(job, null);
@@ -575,6 +596,7 @@ async function generateOne(
         typeof image.costUsd === 'number' && Number.isFinite(image.costUsd) ? image.costUsd : null,
       );
       settledCost = true;
+      answer = { image, at: new Date().toISOString() };
     }
     store = async () => {
       try {
@@ -613,9 +635,10 @@ async function standIn(
   job: Job,
   error: HerogenError,
   context: RunContext,
-  options: { recordInLock: boolean; quiet?: boolean },
+  options: { recordInLock: boolean; quiet?: boolean; spent?: SpentRecord | undefined },
   emit: (event: RunEvent) => void,
 ): Promise<JobResult> {
+  const spent = options.spent ? { spent: options.spent } : {};
   let entry: LockEntry | undefined;
   try {
     // Under the key's claim and against the lock as it is now: another run may have paid for
@@ -654,8 +677,8 @@ async function standIn(
     emit({ type: 'skipped', job, reason: error.message });
     return { key: job.key, status: 'placeholder', job, ...(entry ? { entry } : {}), error };
   }
-  emit({ type: 'failed', job, error, placeholder: entry });
-  return { key: job.key, status: 'failed', job, ...(entry ? { entry } : {}), error };
+  emit({ type: 'failed', job, error, placeholder: entry, ...spent });
+  return { key: job.key, status: 'failed', job, ...(entry ? { entry } : {}), error, ...spent };
 }
 
 function summarize(results: JobResult[], interrupted: boolean): RunSummary {
@@ -669,18 +692,48 @@ function summarize(results: JobResult[], interrupted: boolean): RunSummary {
     interrupted,
     results,
   };
+  const refused = { answers: 0, costUsd: 0 };
   for (const result of results) {
     if (result.status === 'cached') summary.cached += 1;
     else if (result.status === 'generated') summary.generated += 1;
     else if (result.status === 'failed') summary.failed += 1;
     else if (result.status === 'placeholder') summary.placeholders += 1;
+    if (result.spent) {
+      // Billed although nothing was stored: it counts (an unknown cost makes the total a floor).
+      refused.answers += 1;
+      refused.costUsd += result.spent.costUsd ?? 0;
+      summary.costUsd += result.spent.costUsd ?? 0;
+      if (result.spent.costConfidence !== 'exact') summary.costIsEstimate = true;
+    }
     if (result.status === 'generated' && result.entry) {
       if (result.entry.costUsd === null) summary.costIsEstimate = true;
       else summary.costUsd += result.entry.costUsd;
       if (result.entry.costConfidence !== 'exact') summary.costIsEstimate = true;
     }
   }
+  if (refused.answers > 0) summary.refused = refused;
   return summary;
+}
+
+/** What a billed answer that was not stored cost, and why it was not stored. */
+function spentRecord(
+  job: Job,
+  image: GeneratedImage,
+  at: string,
+  failure: HerogenError,
+): SpentRecord {
+  const costUsd =
+    typeof image.costUsd === 'number' && Number.isFinite(image.costUsd) ? image.costUsd : null;
+  return {
+    key: job.key,
+    provider: job.request.provider,
+    model: job.request.model,
+    costUsd,
+    costConfidence: costUsd === null ? 'unknown' : (image.costConfidence ?? 'exact'),
+    at,
+    reason: `${failure.code}: ${failure.message.split('\n')[0]}`,
+    ...(image.requestId ? { requestId: image.requestId } : {}),
+  };
 }
 
 /** Attach the content files that use this image, so every failure names them. */
