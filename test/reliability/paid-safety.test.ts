@@ -3,12 +3,15 @@
  * and answers the API billed but herogen could not use. Each case runs the built CLI against
  * the mock API over HTTP and asserts what the user is told and what is on disk afterwards.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createMockApi, faults, type MockApi } from '@herogen/mock-api';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createProject,
+  DISK_FULL,
   inspectProject,
   MAX_RSS_HOOK,
   type Project,
@@ -124,6 +127,54 @@ describe('a switch of API key (provider: auto)', () => {
       'hiapi missing',
       'hiapi missing',
     ]);
+  });
+});
+
+describe('a full disk', () => {
+  it('a paid answer the project cannot hold is kept outside it, the error says where, and a rerun records it without paying', async () => {
+    mock = await createMockApi();
+    const site = await project({ images: 1 });
+    // The temp dir the child sees, outside the project: where the rescued image must land.
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'herogen-rescue-'));
+    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+    const env = { ...openaiEnv(), TMPDIR: tmp, HEROGEN_DEBUG: '1' };
+    // 64 KB left: the lock and the claims fit, the journal record and the image (> 100 KB) do not.
+    const full = await spawnHerogen(['generate'], {
+      cwd: site.root,
+      env: { ...env, HEROGEN_TEST_DISK_FULL: `${site.root}\t${64 * 1024}` },
+      imports: [DISK_FULL],
+    }).result;
+    const text = full.stdout + full.stderr;
+
+    expect(mock.paidCalls()).toBe(1);
+    expect(full.code, text).toBe(1);
+    expect(text).toMatch(/could not journal image [0-9a-f]+ .*ENOSPC/);
+    expect(text).toMatch(
+      /openai \(gpt-image-2\) answered and billed image [0-9a-f]+ \(request \S+, \$0\.\d{4}\)/,
+    );
+    expect(text).toContain('ENOSPC');
+    expect(text).toContain('run herogen again');
+    expect(text).not.toContain('placeholder stored');
+    expect(text).not.toMatch(/\$0\.00(?!\d)/);
+    expect(text).toMatch(/\$0\.\d{4} \(\$0\.\d{4} of it billed for 1 answer not stored\)/);
+    const rescued = /saved outside the project, at (\S+\.png)/.exec(text)?.[1];
+    expect(rescued, text).toBeDefined();
+    expect(rescued!.startsWith(path.join(tmp, 'herogen-rescued'))).toBe(true);
+    const bytes = await readFile(rescued!);
+    const meta = await sharp(bytes).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 1024, 640]);
+    const before = await inspectProject(site);
+    expect(before.images).toEqual([]);
+    expect(before.outDirFiles).toEqual([]);
+
+    // Space again: the rerun records the rescued image and pays nothing.
+    const rerun = await spawnHerogen(['generate'], { cwd: site.root, env }).result;
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
+    expect(mock.paidCalls()).toBe(1);
+    const after = await inspectProject(site);
+    expect(after.images.map((image) => [image.intact, image.placeholder])).toEqual([[true, false]]);
+    expect(after.lock.images[after.images[0]!.key]!.recovered).toBe(true);
+    expect(await readFile(path.join(site.root, after.images[0]!.file))).toEqual(bytes);
   });
 });
 

@@ -18,6 +18,8 @@ export const CRASH_HOOK = fileURLToPath(new URL('./crash-hook.mjs', import.meta.
 export const FS_TRACE = fileURLToPath(new URL('./fs-trace.mjs', import.meta.url));
 export const PLANT_SYMLINK = fileURLToPath(new URL('./plant-symlink.mjs', import.meta.url));
 export const MOCK_BIN = path.join(REPO, 'packages/mock-api/dist/bin.js');
+/** Makes writes of more than N bytes under a folder fail with ENOSPC (see disk-full.mjs). */
+export const DISK_FULL = fileURLToPath(new URL('./disk-full.mjs', import.meta.url));
 /** Writes the child's peak RSS (bytes) to `HEROGEN_TEST_MAX_RSS` on exit (see max-rss.mjs). */
 export const MAX_RSS_HOOK = fileURLToPath(new URL('./max-rss.mjs', import.meta.url));
 

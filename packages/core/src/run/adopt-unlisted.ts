@@ -1,7 +1,8 @@
 /**
  * Before a run decides what to pay for: paid originals that sit in outDir under a key the lock
  * does not list (the lock was emptied, deleted, or reverted) are adopted into the lock instead
- * of being paid for again and overwritten. A missing lock and an empty (0-byte or blank) one are
+ * of being paid for again and overwritten; so are paid images a run whose disk was full saved in
+ * the OS temp dir. A missing lock and an empty (0-byte or blank) one are
  * the same: an empty lock, with a warning that names which it was.
  */
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withKeyClaim } from '../lock/claim.js';
 import { adoptOriginal } from '../store/adopt-original.js';
+import { listRescued } from '../store/rescue-paid.js';
 import { plural } from '../text/plural.js';
 import { printablePath } from '../text/printable.js';
 import type { Job, Logger, ProviderRegistry } from '../types.js';
@@ -29,12 +31,16 @@ export async function adoptUnlisted(
 ): Promise<Job[]> {
   const { root, logger } = context;
   // Only a paid image is worth adopting; only a file that exists is worth a claim (a stat each).
-  const candidates = jobs.filter(
+  const unlisted = jobs.filter(
     (job) =>
       job.status === 'missing' &&
       !job.entry &&
-      context.registry.get(job.request.provider)?.paid === true &&
-      existsSync(path.resolve(root, job.file)),
+      context.registry.get(job.request.provider)?.paid === true,
+  );
+  // Saved to the temp dir by a run whose disk was full (`rescue-paid.ts`).
+  const rescued = unlisted.length > 0 ? await listRescued() : new Map<string, string>();
+  const candidates = unlisted.filter(
+    (job) => rescued.has(job.key) || existsSync(path.resolve(root, job.file)),
   );
   if (candidates.length === 0) return [...jobs];
   const lockState = await describeLock(context.lockPath);
@@ -47,6 +53,7 @@ export async function adoptUnlisted(
         lockPath: context.lockPath,
         key: job.key,
         request: job.request,
+        ...(rescued.has(job.key) ? { rescued: rescued.get(job.key)! } : {}),
       }),
     ).catch((error: unknown) => {
       // Storing a new image still keeps this file first (see store-original.ts).
@@ -64,7 +71,7 @@ export async function adoptUnlisted(
         estimate: { usd: 0, confidence: 'exact' },
       });
       logger.info(
-        `adopted   ${printablePath(job.sources[0]?.file ?? job.key)} → ${result.entry.file} (found in the originals folder, not in the lock; recorded as recovered, cost unknown)`,
+        `adopted   ${printablePath(job.sources[0]?.file ?? job.key)} → ${result.entry.file} (${rescued.has(job.key) ? `saved at ${rescued.get(job.key)} when the disk was full` : 'found in the originals folder, not in the lock'}; recorded as recovered, cost unknown)`,
       );
     } else if (result?.outcome === 'refused') {
       logger.warn(
@@ -75,7 +82,7 @@ export async function adoptUnlisted(
   const count = adopted.size;
   if (count > 0) {
     logger.warn(
-      `${path.basename(context.lockPath)} ${lockState}: adopted ${plural(count, 'paid original')} found in the originals folder instead of paying for ${count === 1 ? 'it' : 'them'} again. Their cost is unknown; commit the lock to keep the record.`,
+      `${path.basename(context.lockPath)} ${lockState}: adopted ${plural(count, 'paid original')} instead of paying for ${count === 1 ? 'it' : 'them'} again. Their cost is unknown; commit the lock to keep the record.`,
     );
   }
   return jobs.map((job) => adopted.get(job) ?? job);

@@ -9,9 +9,11 @@
  * them, so what the lock lost (cost, request id) cannot be read back from the file: the entry
  * says cost unknown, and takes `createdAt` from the file's modification time.
  */
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HerogenError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
 import { originalFileName } from '../key/cache-key.js';
@@ -30,6 +32,11 @@ export interface AdoptOriginalOptions {
   lockPath: string;
   key: string;
   request: GenerationRequest;
+  /**
+   * Where the image was saved when the project's disk refused it (`rescue-paid.ts`): its bytes
+   * are written into the original's place first, then adopted like any original found there.
+   */
+  rescued?: string;
 }
 
 export type Adoption =
@@ -51,6 +58,7 @@ export async function adoptOriginal(options: AdoptOriginalOptions): Promise<Adop
   const { root, key, request } = options;
   const originals = originalsAt(root, options.outDir);
   const file = path.posix.join(originals.outDirRel, originalFileName(key, request.format));
+  if (options.rescued) await moveInto(options.rescued, path.join(root, file));
   const found = await originals.locate(file, key, 'image');
   if (found.state === 'missing') return { outcome: 'absent' };
   if (found.state === 'tampered') return { outcome: 'refused', file, why: found.why };
@@ -86,4 +94,12 @@ export async function adoptOriginal(options: AdoptOriginalOptions): Promise<Adop
     if (!listed) lock.images[key] = entry;
   });
   return listed ? { outcome: 'listed' } : { outcome: 'adopted', entry };
+}
+
+/** Copy a rescued image into the original's place (only if nothing is there), then drop it. */
+async function moveInto(from: string, target: string): Promise<void> {
+  if (existsSync(target)) return;
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFileAtomic(target, await readFile(from));
+  await rm(from, { force: true });
 }

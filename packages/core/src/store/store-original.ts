@@ -27,9 +27,10 @@ import {
   maxPixelsFor,
   resolveExpectedDimensions,
 } from './expected-size.js';
-import { removeIncoming, writeIncoming } from './incoming-journal.js';
+import { incomingPath, removeIncoming, writeIncoming } from './incoming-journal.js';
 import { inspectImage } from './inspect-image.js';
 import { keepTake } from './keep-take.js';
+import { rescueDir, rescuePaidImage } from './rescue-paid.js';
 
 export interface StoreOriginalOptions {
   /** Absolute project root; nothing is written outside it. */
@@ -144,24 +145,28 @@ async function storeJournaled(
   }
   const { bytes, format, width, height } = checked;
   const target = join(outDir, originalFileName(key, request.format));
-  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
-    throw storeIoError(`Cannot create the originals directory ${outDir}`, error);
-  });
+  // Recovering (`journal: false`) means the bytes came from a record that is still there.
+  const journaled = journalSha256 !== undefined || options.journal === false;
   try {
-    // Re-check now the directory exists: it must not lead outside the root through a symlink.
-    await assertRealPathInsideRoot(root, outDir, 'outDir');
-    await assertTargetWritable(root, target);
+    await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+      throw storeIoError(`Cannot create the originals directory ${outDir}`, error);
+    });
+    try {
+      // Re-check now the directory exists: it must not lead outside the root through a symlink.
+      await assertRealPathInsideRoot(root, outDir, 'outDir');
+      await assertTargetWritable(root, target);
+    } catch (error) {
+      throw await keptElsewhere(options, checked, error, journaled);
+    }
+    // A real image already at this place is kept before it is replaced (the lock may have lost it).
+    await keepWhatIsThere(options, target, bytes);
+    try {
+      await writeFileAtomic(target, bytes);
+    } catch (error) {
+      throw storeIoError(`Cannot write ${target}`, error);
+    }
   } catch (error) {
-    // Recovering (`journal: false`) means the bytes came from a record that is still there.
-    const journaled = journalSha256 !== undefined || options.journal === false;
-    throw await keptElsewhere(options, checked, error, journaled);
-  }
-  // A real image already at this place is kept before it is replaced (the lock may have lost it).
-  await keepWhatIsThere(options, target, bytes);
-  try {
-    await writeFileAtomic(target, bytes);
-  } catch (error) {
-    throw storeIoError(`Cannot write ${target}`, error);
+    throw await paidButNotWritten(options, checked, toRootRelative(root, target), error, journaled);
   }
 
   const entry = buildEntry(options, {
@@ -382,6 +387,49 @@ async function keptElsewhere(
       cause: error,
       hint: `${error.hint ?? 'Remove the symlink.'}${journaled ? ' The next run then records the image from the write-ahead journal without paying again.' : ''}`,
     },
+  );
+}
+
+/**
+ * A paid image that passed every check could not be written into the project (disk full,
+ * read-only): say what was paid, where its bytes are now (the journal, else a folder in the OS
+ * temp dir, see `rescue-paid.ts`) and how a rerun records them without paying again. A
+ * stand-in, or a place refused as leading out of the project, keeps its own error.
+ */
+async function paidButNotWritten(
+  options: StoreOriginalOptions,
+  checked: CheckedImage,
+  file: string,
+  error: unknown,
+  journaled: boolean,
+): Promise<unknown> {
+  if (options.placeholder || !HerogenError.is(error) || error.code !== 'STORE_IO') return error;
+  const { image, request, key } = options;
+  const cost =
+    typeof image.costUsd === 'number' && Number.isFinite(image.costUsd)
+      ? `, $${image.costUsd.toFixed(4)}`
+      : '';
+  const paid = `${request.provider} (${request.model}) answered and billed image ${key}${image.requestId ? ` (request ${image.requestId}${cost})` : cost ? ` (${cost.slice(2)})` : ''}`;
+  const why = `${paid}, but it could not be stored: ${error.message}`;
+  if (journaled) {
+    return new HerogenError(
+      'STORE_IO',
+      `${why} Its bytes are safe in the write-ahead journal (${incomingPath(options.root, key)}): free some disk space and run herogen again, it records the image from there without paying for it again.`,
+      { cause: error },
+    );
+  }
+  const rescued = await rescuePaidImage(key, checked.bytes, checked.format);
+  if ('path' in rescued) {
+    return new HerogenError(
+      'STORE_IO',
+      `${why} The journal could not be written either, so the image (${checked.width}×${checked.height} ${checked.format}) was saved outside the project, at ${rescued.path} : free some disk space and run herogen again, it finds the image there and records it without paying for it again (or copy it to ${file} yourself).`,
+      { cause: error },
+    );
+  }
+  return new HerogenError(
+    'STORE_IO',
+    `${why} Neither the journal nor ${rescueDir()} could be written (${rescued.failed}): the image is lost, and a rerun pays for it again; free some disk space first.`,
+    { cause: error },
   );
 }
 
