@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
-import { imageExtension } from '../key/cache-key.js';
+import { imageExtension, isCacheKey } from '../key/cache-key.js';
 import type { ImageFormat } from '../types.js';
 
 /** `<os temp dir>/herogen-rescued`. */
@@ -50,9 +50,9 @@ export async function listRescued(): Promise<Map<string, string>> {
   };
   if (!(await mine(rescueDir(), 'dir'))) return found;
   for (const name of (await readdir(rescueDir())).sort()) {
-    const match = /^([0-9a-f]{8,64})-[0-9a-f]{16}\.(?:png|webp|jpg)$/.exec(name);
+    const match = /^(.+)-[0-9a-f]{16}\.(?:png|webp|jpg)$/.exec(name);
     const path = join(rescueDir(), name);
-    if (match && (await mine(path, 'file'))) found.set(match[1]!, path);
+    if (match && isCacheKey(match[1]!) && (await mine(path, 'file'))) found.set(match[1]!, path);
   }
   return found;
 }
