@@ -17,6 +17,7 @@ import { collectRecordedCosts } from './pricing/calibrate.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { sumEstimates } from './run/budget.js';
 import { runJobs } from './run/run-jobs.js';
+import { createWarningFilter } from './scan/said-warnings.js';
 import { scanContent } from './scan/scan-content.js';
 import { checkStoredFile, checkStoredFiles } from './store/check-stored.js';
 import { recoverIncoming } from './store/recover-incoming.js';
@@ -55,6 +56,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   const outDirRel = path.relative(root, outDir).split(path.sep).join('/');
   // resolveEntry runs once per content entry: parse the lock only when the file changed.
   const readEntryLock = createCachedLockReader(lockPath);
+  const freshWarnings = createWarningFilter(root);
 
   async function plan(
     planOptions: { only?: string[]; fields?: readonly HeroField[] } = {},
@@ -112,7 +114,8 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
           logger.debug(`removed a temp file left by an interrupted run: ${removed}`);
         }
       }
-      for (const warning of planned.warnings) logger.warn(formatError(warning));
+      for (const warning of await freshWarnings(planned.warnings))
+        logger.warn(formatError(warning));
       return runJobs(
         planned.jobs,
         { root, config, registry, lockPath, outDir, logger },

@@ -88,7 +88,8 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
         return parsed;
       };
 
-      await inner.load({ ...context, parseData });
+      const watcher = context.watcher && ownListeners(context.watcher, bookKey);
+      await inner.load({ ...context, parseData, ...(watcher ? { watcher } : {}) });
       for (const id of [...book.records.keys()]) if (!context.store.has(id)) book.delete(id);
       book.flush();
       context.meta.set(FINGERPRINT_KEY, fingerprint);
@@ -122,6 +123,33 @@ function injectedFields(
     [field.name]: relativeImagePath(entryFile, hero.absolutePath),
     ...(data[altKey] === undefined ? { [altKey]: hero.alt } : {}),
   };
+}
+
+type Watcher = NonNullable<LoaderContext['watcher']>;
+type Listener = (...args: unknown[]) => void;
+/** Per collection: the watcher listeners its inner loader added on its last load. */
+const innerListeners = new Map<string, [string, Listener][]>();
+
+/**
+ * The watcher handed to the inner loader, minus what it added last time. glob() adds a
+ * change listener on every load, and Astro removes them only on a full sync, not on the
+ * `refreshContent({ loaders })` herogen calls after each generation in dev: without this, every
+ * image generated added one more listener, and one save was parsed (and logged "Reloaded data
+ * from …" and its warnings) once per image generated since the server started.
+ */
+function ownListeners(watcher: Watcher, key: string): Watcher {
+  for (const [event, listener] of innerListeners.get(key) ?? []) watcher.off(event, listener);
+  const added: [string, Listener][] = [];
+  innerListeners.set(key, added);
+  return new Proxy(watcher, {
+    get(target, property, receiver) {
+      if (property !== 'on') return Reflect.get(target, property, receiver);
+      return (event: string, listener: Listener) => {
+        added.push([event, listener]);
+        return target.on(event, listener);
+      };
+    },
+  });
 }
 
 const warnedAlt = new Set<string>();

@@ -1,0 +1,121 @@
+/**
+ * `astro dev` says each thing once per change: one save of a post logs Astro's "Reloaded data
+ * from …" once and herogen's alt warning once, however many images were generated before
+ * (each generation refreshes the content layer). Real dev server, mock API over HTTP.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import herogen from '@herogen/astro';
+import { createMockApi, type MockApi } from '@herogen/mock-api';
+import { dev } from 'astro';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copySite, removeSite } from './fixtures/astro-support/harness.js';
+
+type DevServer = Awaited<ReturnType<typeof dev>>;
+
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 90_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > until)
+      throw new Error(`gave up waiting; last value: ${String(last).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await read();
+  }
+  return last;
+}
+
+const attr = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+/** beta.md with `prompt` and no alt, so every scan of it warns. */
+const betaWithoutAlt = (prompt: string) =>
+  `---\ntitle: Beta\nhero:\n  prompt: ${prompt}\n---\n\nBeta body.\n`;
+
+describe('astro dev logs once per change', () => {
+  let mock: MockApi;
+  let server: DevServer;
+  let root: string;
+  let base: string;
+  const output: string[] = [];
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+
+  beforeAll(async () => {
+    mock = await createMockApi();
+    root = await copySite('astro-basic');
+    // Everything Astro's logger prints, in order (it writes to stdout and stderr).
+    const keep =
+      (original: typeof process.stdout.write) =>
+      (chunk: unknown, ...rest: unknown[]): boolean => {
+        output.push(
+          (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'))
+            // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colours
+            .replace(/\u001b\[[0-9;]*m/g, ''),
+        );
+        return (original as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+      };
+    process.stdout.write = keep(writes.stdout) as typeof process.stdout.write;
+    process.stderr.write = keep(writes.stderr) as typeof process.stderr.write;
+    const vitest = process.env.VITEST;
+    delete process.env.VITEST;
+    server = await dev({
+      root,
+      configFile: false,
+      site: 'https://fixture.example',
+      logLevel: 'info',
+      server: { host: '127.0.0.1', port: 0 },
+      integrations: [
+        herogen({
+          env: { OPENAI_API_KEY: 'sk-test-herogen-dev-logs', OPENAI_BASE_URL: mock.openaiBaseURL },
+        }),
+      ],
+    });
+    process.env.VITEST = vitest;
+    base = `http://127.0.0.1:${server.address.port}`;
+  });
+  afterAll(async () => {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    await server?.stop();
+    await mock?.close();
+    await removeSite(root);
+  });
+
+  const page = async (route: string) => {
+    const response = await fetch(`${base}${route}`);
+    return response.ok ? response.text() : `status ${response.status}`;
+  };
+  const file = () => path.join(root, 'src/content/blog/beta.md');
+
+  /** Save beta.md with a new prompt and wait until its real image is on the page. */
+  async function saveAndWait(prompt: string): Promise<string> {
+    const from = output.length;
+    await writeFile(file(), betaWithoutAlt(prompt));
+    await waitFor(
+      () => page('/blog/beta/'),
+      (html) => attr(html, 'data-prompt') === prompt && attr(html, 'data-placeholder') === 'false',
+    );
+    // Let late log lines of this change arrive (a reload the generation triggers).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return output.slice(from).join('');
+  }
+
+  it('each save reloads the post once and warns about its missing alt once, save after save', async () => {
+    expect(await readFile(file(), 'utf8')).toContain('alt: A small blue boat');
+    const prompts = [
+      'A green canoe on a misty river',
+      'A red rowing boat at sunrise',
+      'A yellow kayak in a rocky bay',
+      'A white sailboat under storm clouds',
+    ];
+    for (const [n, prompt] of prompts.entries()) {
+      const log = await saveAndWait(prompt);
+      expect(count(log, 'Reloaded data from beta.md'), `save ${n + 1}:\n${log}`).toBe(1);
+      expect(count(log, 'hero has no alt text'), `save ${n + 1}:\n${log}`).toBe(1);
+    }
+    expect(mock.paidCalls()).toBe(prompts.length);
+  });
+});
