@@ -9,27 +9,10 @@ import herogen from '@herogen/astro';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
 import { dev } from 'astro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copySite, removeSite } from './fixtures/astro-support/harness.js';
+import { attr, copySite, removeSite, waitFor } from './fixtures/astro-support/harness.js';
 
 type DevServer = Awaited<ReturnType<typeof dev>>;
 
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  ms = 90_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > until)
-      throw new Error(`gave up waiting; last value: ${String(last).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    last = await read();
-  }
-  return last;
-}
-
-const attr = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 /** beta.md with `prompt` and no alt, so every scan of it warns. */
 const betaWithoutAlt = (prompt: string) =>
@@ -48,17 +31,18 @@ describe('astro dev logs once per change', () => {
     root = await copySite('astro-basic');
     // Everything Astro's logger prints, in order (it writes to stdout and stderr).
     const keep =
-      (original: typeof process.stdout.write) =>
+      (original: typeof process.stdout.write, stream: NodeJS.WriteStream) =>
       (chunk: unknown, ...rest: unknown[]): boolean => {
         output.push(
-          (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'))
-            // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colours
-            .replace(/\u001b\[[0-9;]*m/g, ''),
+          (typeof chunk === 'string'
+            ? chunk
+            : Buffer.from(chunk as Uint8Array).toString('utf8')
+          ).replace(/\u001b\[[0-9;]*m/g, ''),
         );
-        return (original as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+        return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
       };
-    process.stdout.write = keep(writes.stdout) as typeof process.stdout.write;
-    process.stderr.write = keep(writes.stderr) as typeof process.stderr.write;
+    process.stdout.write = keep(writes.stdout, process.stdout) as typeof process.stdout.write;
+    process.stderr.write = keep(writes.stderr, process.stderr) as typeof process.stderr.write;
     const vitest = process.env.VITEST;
     delete process.env.VITEST;
     server = await dev({

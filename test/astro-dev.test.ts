@@ -5,28 +5,10 @@ import { createMockApi, type MockApi } from '@herogen/mock-api';
 import { dev } from 'astro';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copySite, removeSite } from './fixtures/astro-support/harness.js';
+import { attr, copySite, removeSite, waitFor } from './fixtures/astro-support/harness.js';
 
 type DevServer = Awaited<ReturnType<typeof dev>>;
 
-/** Poll `read` until `done` holds (the dev server works in the background); fail after `ms`. */
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  ms = 90_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > until)
-      throw new Error(`gave up waiting; last value: ${String(last).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    last = await read();
-  }
-  return last;
-}
-
-const attr = (html: string, name: string) => html.match(new RegExp(`${name}="([^"]*)"`))?.[1];
 const heroSrc = (html: string) => html.match(/<img src="([^"]+)"/)?.[1]?.replaceAll('&#38;', '&');
 
 describe('astro dev', () => {
