@@ -119,6 +119,26 @@ describe('vite build with @herogen/vite', () => {
     expect(heroes['posts/beta.md']?.key).not.toBe(hero.key);
   });
 
+  it('api.heroes() during a transform of the build says the URLs are not known yet', async () => {
+    const errors: unknown[] = [];
+    await buildFixture(root, OPTIONS, {
+      outDir: 'dist-early',
+      plugins: (images) => [
+        {
+          name: 'early-reader',
+          async transform(_code, id) {
+            if (id.endsWith('entry.js'))
+              await images.api.heroes().catch((e: unknown) => errors.push(e));
+          },
+        },
+      ],
+    });
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0] as Error).message)).toContain(
+      'before its browser bundle was generated',
+    );
+  });
+
   it('emits each derivative once, with hashed names', async () => {
     const files = await readdir(join(cold.outDir, 'assets'));
     const images = files.filter((f) => /\.(avif|webp|jpg)$/.test(f));
