@@ -9,6 +9,7 @@ import {
 import type { ResolvedConfig } from './config/schema.js';
 import { combineErrors, formatError, HerogenError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
+import { resolveProjectLayout } from './fs/project-layout.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
@@ -51,9 +52,8 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   const siteConfig = config;
   const logger = options.logger ?? silentLogger;
   const registry = createProviderRegistry(config, env);
-  const lockPath = path.resolve(root, config.lockFile);
-  const outDir = path.resolve(root, config.outDir);
-  const outDirRel = path.relative(root, outDir).split(path.sep).join('/');
+  const layout = resolveProjectLayout(root, config);
+  const { lockPath, outDir, outDirRelative: outDirRel } = layout;
   // resolveEntry runs once per content entry: parse the lock only when the file changed.
   const readEntryLock = createCachedLockReader(lockPath);
   const freshWarnings = createWarningFilter(root);
@@ -95,6 +95,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     root,
     lockPath,
     outDir,
+    layout,
     config,
     registry,
     configSource: source,

@@ -424,6 +424,8 @@ export interface HerogenSession {
   readonly lockPath: string;
   /** Absolute path of the originals directory. */
   readonly outDir: string;
+  /** Every path herogen uses in this project, resolved once. */
+  readonly layout: ProjectLayout;
   /**
    * Scan content and plan every job (no network, no writes). Throws on invalid content.
    * `fields` scans these frontmatter fields instead of the configured ones.
@@ -478,4 +480,33 @@ export interface ProviderRegistry {
    * looked up in the lock, never called.
    */
   storedAlternatives(): HeroProvider[];
+}
+
+/**
+ * Every path herogen uses in one project, resolved once (`resolveProjectLayout` in
+ * fs/project-layout.ts) from the root and the `outDir` and `lockFile` settings.
+ */
+export interface ProjectLayout {
+  /** Absolute project root. */
+  readonly root: string;
+  /** Originals folder, absolute. */
+  readonly outDir: string;
+  /** The same, root-relative POSIX (`src/assets/herogen`): what jobs and the lock name. */
+  readonly outDirRelative: string;
+  /** Absolute path of `herogen.lock.json`. */
+  readonly lockPath: string;
+  /** `<root>/node_modules/.cache/herogen`. */
+  readonly cacheDir: string;
+  /** Per-key claims across processes. */
+  readonly claims: string;
+  /** Journal of images received but not yet recorded in the lock. */
+  readonly incoming: string;
+  /** hiapi task ids written before the lock has them (beside the lock file's folder). */
+  readonly tasks: string;
+  /** Answers that failed the checks, kept for a bug report. */
+  readonly rejected: string;
+  /** Derivative cache (`@herogen/core/derive`). */
+  readonly derive: string;
+  /** Frontmatter scan cache. */
+  readonly scanCache: string;
 }

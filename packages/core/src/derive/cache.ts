@@ -7,6 +7,7 @@
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { cachePath } from '../fs/project-layout.js';
 import { DERIVE_VERSION } from './defaults.js';
 import { MAGIC_LENGTH, sniffFormat } from './magic.js';
 import type { DeriveFormat, OriginalInfo } from './types.js';
@@ -34,7 +35,7 @@ export type EntryState = 'ok' | 'missing' | 'corrupt';
 
 /** The derive cache directory of a project. */
 export function resolveCacheDir(root: string): string {
-  return join(root, 'node_modules', '.cache', 'herogen', 'derive');
+  return cachePath(root, 'derive');
 }
 
 export function originalDir(cacheDir: string, sha256: string): string {

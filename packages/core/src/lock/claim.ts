@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
+import { cachePath } from '../fs/project-layout.js';
 import { isCacheKey } from '../key/cache-key.js';
 import { acquireFileLock } from './file-lock.js';
 
 /** Where per-key claims live for a project: cheap, never committed. */
 export function resolveClaimDir(root: string): string {
-  return join(root, 'node_modules', '.cache', 'herogen', 'claims');
+  return cachePath(root, 'claims');
 }
 
 export interface ClaimOptions {

@@ -16,10 +16,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HeroField } from '../config/fields.js';
 import { tempFileName } from '../fs/atomic-write.js';
+import { cachePath } from '../fs/project-layout.js';
 import type { HeroSpec } from '../types.js';
 
 /** Bump when what a cached entry holds, or how it is produced, changes. */
@@ -66,7 +67,7 @@ export interface ScanCache {
 }
 
 export function resolveScanCachePath(root: string): string {
-  return join(root, 'node_modules', '.cache', 'herogen', 'scan.json');
+  return cachePath(root, 'scan.json');
 }
 
 /**

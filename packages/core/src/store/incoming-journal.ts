@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomicNow } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
+import { cachePath } from '../fs/project-layout.js';
 import { isCacheKey, STORED_KEY_PATTERN } from '../key/cache-key.js';
 import { generationRequestSchema } from '../lock/schema.js';
 import type { GeneratedImage, GenerationRequest } from '../types.js';
@@ -21,7 +22,7 @@ const EXTENSION = '.journal';
 
 /** `<root>/node_modules/.cache/herogen/incoming`, beside the claims. */
 export function resolveIncomingDir(root: string): string {
-  return join(root, 'node_modules', '.cache', 'herogen', 'incoming');
+  return cachePath(root, 'incoming');
 }
 
 export function incomingPath(root: string, key: string): string {

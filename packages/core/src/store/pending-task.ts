@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomicNow } from '../fs/atomic-write.js';
+import { taskDir } from '../fs/project-layout.js';
 import { isCacheKey } from '../key/cache-key.js';
 import { pendingTaskSchema } from '../lock/schema.js';
 import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
@@ -14,7 +15,7 @@ const SIDECAR_SUFFIX = '.task.json';
  * other image waits for. Beside the journal of received images for the usual layout.
  */
 export function pendingSidecarDir(lockPath: string): string {
-  return join(dirname(resolve(lockPath)), 'node_modules', '.cache', 'herogen', 'incoming');
+  return taskDir(lockPath);
 }
 
 const sidecarPath = (lockPath: string, key: string) =>

@@ -5,6 +5,7 @@ import { HerogenError } from '../errors.js';
 import { removeStaleTempFiles } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { resolveInsideRoot } from '../fs/path-safety.js';
+import { cachePath } from '../fs/project-layout.js';
 import { isCacheKey } from '../key/cache-key.js';
 import { claimKey, resolveClaimDir } from '../lock/claim.js';
 import { clearDeadHolder } from '../lock/file-lock.js';
@@ -176,11 +177,7 @@ async function quarantine(
   logger: Logger | undefined,
   why: string,
 ): Promise<void> {
-  const dir = resolveInsideRoot(
-    root,
-    join('node_modules', '.cache', 'herogen', 'rejected'),
-    'rejectedDir',
-  );
+  const dir = resolveInsideRoot(root, cachePath(root, 'rejected'), 'rejectedDir');
   await mkdir(dir, { recursive: true });
   const target = join(dir, `${key}-${Date.now()}.journal`);
   await rename(incomingPath(root, key), target);

@@ -9,6 +9,7 @@ import {
   resolveInsideRoot,
   toRootRelative,
 } from '../fs/path-safety.js';
+import { cachePath } from '../fs/project-layout.js';
 import { loadSharp } from '../image/load-sharp.js';
 import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
 import { imageExtension, isCacheKey, originalFileName } from '../key/cache-key.js';
@@ -346,7 +347,7 @@ async function keepRejected(
   try {
     const dir = resolveInsideRoot(
       options.root,
-      options.rejectedDir ?? join('node_modules', '.cache', 'herogen', 'rejected'),
+      options.rejectedDir ?? cachePath(options.root, 'rejected'),
       'rejectedDir',
     );
     await mkdir(dir, { recursive: true });

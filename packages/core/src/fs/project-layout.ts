@@ -1,0 +1,44 @@
+/**
+ * Where herogen keeps its files in a project. `node_modules/.cache/herogen` is joined here and
+ * nowhere else: cheap state that can be rebuilt or is only needed across a crash (claims, the
+ * journal of received images, hiapi task ids, the scan cache, derivatives, rejected answers).
+ */
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { ProjectLayout } from '../types.js';
+
+/** herogen's cache folder, relative to the project root. */
+export const CACHE_DIR = join('node_modules', '.cache', 'herogen');
+
+export type CacheEntry = 'claims' | 'incoming' | 'rejected' | 'derive' | 'scan.json';
+
+/** `<root>/node_modules/.cache/herogen/<entry>`. */
+export function cachePath(root: string, entry: CacheEntry): string {
+  return join(root, CACHE_DIR, entry);
+}
+
+/** The folder of hiapi task sidecars: beside the lock file (where it has always been). */
+export function taskDir(lockPath: string): string {
+  return cachePath(dirname(resolve(lockPath)), 'incoming');
+}
+
+/** Every path of a project, from its root and the `outDir` and `lockFile` settings. */
+export function resolveProjectLayout(
+  root: string,
+  settings: { outDir: string; lockFile: string },
+): ProjectLayout {
+  const outDir = resolve(root, settings.outDir);
+  const lockPath = resolve(root, settings.lockFile);
+  return {
+    root,
+    outDir,
+    outDirRelative: relative(root, outDir).split(sep).join('/'),
+    lockPath,
+    cacheDir: join(root, CACHE_DIR),
+    claims: cachePath(root, 'claims'),
+    incoming: cachePath(root, 'incoming'),
+    tasks: taskDir(lockPath),
+    rejected: cachePath(root, 'rejected'),
+    derive: cachePath(root, 'derive'),
+    scanCache: cachePath(root, 'scan.json'),
+  };
+}
