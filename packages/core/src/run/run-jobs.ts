@@ -4,6 +4,7 @@ import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
+import { isInside } from '../fs/path-safety.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
 import { createRateGate, type RateGate } from '../http/rate-gate.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
@@ -760,8 +761,7 @@ function asHerogenError(error: unknown): HerogenError {
 
 async function readInsideRoot(root: string, file: string): Promise<Uint8Array> {
   const absolute = path.resolve(root, file);
-  const relative = path.relative(root, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  if (!isInside(path.resolve(root), absolute)) {
     throw new HerogenError('PATH_OUTSIDE_ROOT', `reference ${file} is outside the project root`);
   }
   return readFile(absolute);
