@@ -1,24 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
 
 const KEY = 'sk-test-BUDGET-0000';
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
 const PROMPTS = ['A lighthouse at dusk', 'Rice fields in fog', 'A red fox', 'A desert road'];
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ latencyMs: [0, 20], taskDurationMs: 100 });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ latencyMs: [0, 20], taskDurationMs: 100 });
 
 async function blog(config?: Record<string, unknown>, count = 3) {
   const files: Record<string, string> = {};
@@ -27,11 +16,11 @@ async function blog(config?: Record<string, unknown>, count = 3) {
   });
   if (config) files['herogen.config.json'] = `${JSON.stringify(config)}\n`;
   const project = await createProject(files);
-  cleanup = project.cleanup;
+  api.track(project);
   return project;
 }
 
-const openai = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+const openai = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 const lockImages = async (project: { read(file: string): Promise<string> }) =>
   Object.values(
     JSON.parse(await project.read('herogen.lock.json')).images as Record<
@@ -69,12 +58,12 @@ describe('pricing overrides', () => {
     const table = await runCli(['plan'], { cwd: project.root, env: openai() });
     expect(table.stdout).toMatch(/~\$0\.50/);
     expect(table.stdout).toContain('estimated $1.50');
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
   });
 
   it('a hiapi tier price from config is used for the estimate and the recorded cost', async () => {
     const project = await blog({ pricing: { 'hiapi:gpt-image-2:1K': 0.07 } }, 1);
-    const env = { HIAPI_API_KEY: KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
+    const env = { HIAPI_API_KEY: KEY, HIAPI_BASE_URL: api.mock.hiapiBaseURL };
     const plan = JSON.parse((await runCli(['plan', '--json'], { cwd: project.root, env })).stdout);
     expect(plan.jobs[0].estimate).toEqual({ usd: 0.07, confidence: 'estimate' });
     expect(plan.jobs[0].provider).toBe('hiapi');
@@ -116,7 +105,7 @@ describe('budget', () => {
       env: openai(),
     });
     expect(run.code).toBe(3);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
     expect(run.stderr).toContain('refusing to start');
     expect(run.stderr).toContain('plan: 3 images, 0 cached, 3 to pay for');
     expect(run.stderr).toMatch(/estimated \$0\.\d\d, budget \$0\.05 \(over by \$0\.\d\d\)/);
@@ -132,7 +121,7 @@ describe('budget', () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('3 images to generate, budget allows 2 (over by 1)');
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
   });
 
   it('stops at the cap when real costs exceed the estimates', async () => {
@@ -143,7 +132,7 @@ describe('budget', () => {
       env: openai(),
     });
     // Two images fit ($0.105); a third would pass the cap ($0.158), so it is never started.
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('stopped at the budget: 2 images not made');
     const summary = JSON.parse(run.stdout);
@@ -170,7 +159,7 @@ describe('budget', () => {
       cwd: project.root,
       env: openai(),
     });
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ generated: 2, placeholders: 2, failed: 0 });
@@ -184,6 +173,6 @@ describe('budget', () => {
     // The stand-ins are generated for real by a later run with room in the budget.
     const later = await runCli(['generate', '--json'], { cwd: project.root, env: openai() });
     expect(JSON.parse(later.stdout)).toMatchObject({ cached: 2, generated: 2 });
-    expect(mock.paidCalls()).toBe(4);
+    expect(api.mock.paidCalls()).toBe(4);
   });
 });

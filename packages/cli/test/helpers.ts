@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createMockApi, type MockApi, type MockApiOptions } from '@herogen/mock-api';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { main } from '../src/main.js';
 
 /** A stream that keeps what was written, shaped enough like a process stream for the CLI. */
@@ -81,4 +83,36 @@ export async function createProject(files: Record<string, string>): Promise<{
 
 export async function copyFixture(from: string, to: string): Promise<void> {
   await cp(from, to, { recursive: true });
+}
+
+/**
+ * The mock API and throwaway projects of one test file: the server starts before the first test
+ * and closes after the last; after each test its requests, tasks and faults are reset and the
+ * projects given to `track` are removed.
+ */
+export function useMockApi(options: MockApiOptions = {}): {
+  readonly mock: MockApi;
+  track<T extends { cleanup(): Promise<void> }>(project: T): T;
+} {
+  let mock: MockApi | undefined;
+  const projects: { cleanup(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    mock = await createMockApi(options);
+  });
+  afterAll(() => mock?.close());
+  afterEach(async () => {
+    mock?.reset();
+    mock?.setFaults([]);
+    for (const project of projects.splice(0)) await project.cleanup();
+  });
+  return {
+    get mock() {
+      if (!mock) throw new Error('useMockApi: the mock API starts in beforeAll');
+      return mock;
+    },
+    track(project) {
+      projects.push(project);
+      return project;
+    },
+  };
 }

@@ -1,24 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
 
 const KEY = 'sk-test-MODES-0000';
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ latencyMs: [0, 20] });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  mock.setFaults([]);
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ latencyMs: [0, 20] });
 
 async function blog(config?: Record<string, unknown>) {
   const project = await createProject({
@@ -26,11 +14,11 @@ async function blog(config?: Record<string, unknown>) {
     'src/content/fields.md': post('Rice fields in fog'),
     ...(config ? { 'herogen.config.json': JSON.stringify(config) } : {}),
   });
-  cleanup = project.cleanup;
+  api.track(project);
   return project;
 }
 
-const openai = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+const openai = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 type Entry = { placeholder?: boolean; placeholderReason?: string; provider: string };
 const lockImages = async (project: { read(file: string): Promise<string> }) =>
   Object.values(
@@ -42,7 +30,7 @@ describe('frozen mode', () => {
     const project = await blog();
     const run = await runCli(['generate', '--frozen'], { cwd: project.root, env: openai() });
     expect(run.code).toBe(0);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
     expect(run.stderr).toContain('frozen mode: no paid API call is made; 2 images get offline');
     expect(run.stdout).toContain('0 generated, 2 placeholders');
     const images = await lockImages(project);
@@ -59,7 +47,7 @@ describe('frozen mode', () => {
     // Unfrozen, the same project pays for both and replaces the stand-ins.
     const real = await runCli(['generate'], { cwd: project.root, env: openai() });
     expect(real.code).toBe(0);
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
     expect((await lockImages(project)).every((image) => !image.placeholder)).toBe(true);
   });
 
@@ -70,7 +58,7 @@ describe('frozen mode', () => {
       env: { ...openai(), HEROGEN_FROZEN: '1' },
     });
     expect(run.code).toBe(0);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
     expect((await lockImages(project)).every((image) => image.placeholder)).toBe(true);
   });
 
@@ -81,7 +69,7 @@ describe('frozen mode', () => {
       env: openai(),
     });
     expect(run.code).toBe(1);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
     expect(run.stdout).toMatch(/^failed\s+src\/content\/lighthouse\.md: frozen mode/m);
     expect(run.stdout).toContain('2 failed');
   });
@@ -112,17 +100,17 @@ describe('CI without a key', () => {
     const project = await blog({ provider: 'openai' });
     const run = await runCli(['generate'], {
       cwd: project.root,
-      env: { CI: 'true', OPENAI_BASE_URL: mock.openaiBaseURL },
+      env: { CI: 'true', OPENAI_BASE_URL: api.mock.openaiBaseURL },
     });
     expect(run.code).toBe(0);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
     expect(run.stderr).toContain('no API key for openai: 2 images get offline placeholders');
     expect(run.stderr).toContain('Set OPENAI_API_KEY (in CI, as a secret)');
     expect((await lockImages(project)).every((image) => image.placeholder)).toBe(true);
 
     const strict = await runCli(['generate', '--strict'], {
       cwd: project.root,
-      env: { CI: 'true', OPENAI_BASE_URL: mock.openaiBaseURL },
+      env: { CI: 'true', OPENAI_BASE_URL: api.mock.openaiBaseURL },
     });
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/^failed\s+src\/content\/lighthouse\.md: no API key for openai/m);
@@ -132,7 +120,7 @@ describe('CI without a key', () => {
 describe('strict', () => {
   it('fails the run on one failed image, naming the post, without a stand-in', async () => {
     const project = await blog();
-    mock.setFaults([
+    api.mock.setFaults([
       {
         route: 'openai.generations',
         prompt: 'Rice',

@@ -1,25 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
 
 const FAKE_KEY = 'sk-test-HEROGEN-SECRET-4242';
 const post = (title: string, hero: string) => `---\ntitle: ${title}\n${hero}\n---\n\nBody.\n`;
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ taskDurationMs: 150 });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  mock.setFaults([]);
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ taskDurationMs: 150 });
 
 async function blog() {
   const project = await createProject({
@@ -33,7 +21,7 @@ async function blog() {
       'hero:\n  prompt: Terraced rice fields in fog\n  alt: Rice fields',
     ),
   });
-  cleanup = project.cleanup;
+  api.track(project);
   return project;
 }
 
@@ -44,7 +32,7 @@ async function everythingWritten(root: string, outputs: string[]): Promise<strin
 }
 
 describe('herogen generate against the OpenAI stand-in', () => {
-  const env = () => ({ OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+  const env = () => ({ OPENAI_API_KEY: FAKE_KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 
   it('pays once per distinct request, never again, and check passes', async () => {
     const project = await blog();
@@ -52,7 +40,7 @@ describe('herogen generate against the OpenAI stand-in', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('0 cached, 2 generated, 0 failed');
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
 
     const lock = JSON.parse(await project.read('herogen.lock.json'));
     const entries = Object.values(lock.images) as Array<Record<string, unknown>>;
@@ -70,7 +58,7 @@ describe('herogen generate against the OpenAI stand-in', () => {
 
     const second = await runCli(['generate'], { cwd: project.root, env: env() });
     expect(second.stdout).toContain('2 cached, 0 generated, 0 failed');
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
 
     const check = await runCli(['check'], { cwd: project.root, env: {} });
     expect(check.code).toBe(0);
@@ -97,7 +85,7 @@ describe('herogen generate against the OpenAI stand-in', () => {
 
   it('retries a 503 and reports a moderation refusal without retrying it', async () => {
     const project = await blog();
-    mock.setFaults([
+    api.mock.setFaults([
       {
         route: 'openai.generations',
         prompt: 'lighthouse',
@@ -124,7 +112,7 @@ describe('herogen generate against the OpenAI stand-in', () => {
     const failed = summary.results.find((r: { result: string }) => r.result === 'failed');
     expect(failed.error.code).toBe('PROVIDER_MODERATION');
     expect(failed.error.message).toContain('src/content/c.md');
-    const calls = mock.requests.filter((r) => r.route === 'openai.generations');
+    const calls = api.mock.requests.filter((r) => r.route === 'openai.generations');
     expect(calls.filter((r) => r.prompt?.includes('lighthouse'))).toHaveLength(2);
     expect(calls.filter((r) => r.prompt?.includes('rice'))).toHaveLength(1);
     expect(run.stderr + run.stdout).not.toContain(FAKE_KEY);
@@ -140,11 +128,11 @@ describe('herogen generate against the OpenAI stand-in', () => {
 describe('herogen generate against the hiapi stand-in', () => {
   it('creates one task per distinct request and stores what it downloads', async () => {
     const project = await blog();
-    const env = { HIAPI_API_KEY: FAKE_KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
+    const env = { HIAPI_API_KEY: FAKE_KEY, HIAPI_BASE_URL: api.mock.hiapiBaseURL };
     const run = await runCli(['generate'], { cwd: project.root, env });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('0 cached, 2 generated, 0 failed');
-    expect(mock.requests.filter((r) => r.route === 'hiapi.create')).toHaveLength(2);
+    expect(api.mock.requests.filter((r) => r.route === 'hiapi.create')).toHaveLength(2);
     const lock = JSON.parse(await project.read('herogen.lock.json'));
     for (const entry of Object.values(lock.images) as Array<Record<string, unknown>>) {
       expect(entry.provider).toBe('hiapi');
@@ -154,7 +142,7 @@ describe('herogen generate against the hiapi stand-in', () => {
     expect(lock.pending).toEqual({});
     const again = await runCli(['generate'], { cwd: project.root, env });
     expect(again.stdout).toContain('2 cached');
-    expect(mock.requests.filter((r) => r.route === 'hiapi.create')).toHaveLength(2);
+    expect(api.mock.requests.filter((r) => r.route === 'hiapi.create')).toHaveLength(2);
     expect(run.stdout + run.stderr + JSON.stringify(lock)).not.toContain(FAKE_KEY);
   });
 });
@@ -162,8 +150,8 @@ describe('herogen generate against the hiapi stand-in', () => {
 describe('hiapi task journal', () => {
   it('forgets a task that failed for good, so the next run creates a new one', async () => {
     const project = await blog();
-    const env = { HIAPI_API_KEY: FAKE_KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
-    mock.setFaults([
+    const env = { HIAPI_API_KEY: FAKE_KEY, HIAPI_BASE_URL: api.mock.hiapiBaseURL };
+    api.mock.setFaults([
       { route: 'hiapi.create', prompt: 'rice', times: 1, fault: { type: 'taskFail' } },
     ]);
     const first = await runCli(['generate', '--json'], { cwd: project.root, env });
@@ -174,11 +162,11 @@ describe('hiapi task journal', () => {
     expect(failed.error.code).toBe('PROVIDER_TASK_FAILED');
     expect(JSON.parse(await project.read('herogen.lock.json')).pending).toEqual({});
 
-    mock.setFaults([]);
+    api.mock.setFaults([]);
     const second = await runCli(['generate'], { cwd: project.root, env });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('1 cached, 1 generated, 0 failed');
-    const creates = mock.requests.filter(
+    const creates = api.mock.requests.filter(
       (r) => r.route === 'hiapi.create' && r.prompt?.includes('rice'),
     );
     expect(creates).toHaveLength(2);

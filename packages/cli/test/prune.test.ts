@@ -1,30 +1,19 @@
 import { access, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runBin, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runBin, runCli, useMockApi } from './helpers.js';
 
 const KEY = 'sk-test-PRUNE-0000';
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ latencyMs: [0, 20] });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ latencyMs: [0, 20] });
 
 interface LockJson {
   images: Record<string, { file: string }>;
   history?: Record<string, { file: string }[]>;
 }
 
-const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 const exists = (file: string) =>
   access(file).then(
     () => true,
@@ -37,7 +26,7 @@ async function site() {
     'src/content/a.md': post('A lighthouse at dusk'),
     'src/content/b.md': post('Rice fields in fog'),
   });
-  cleanup = project.cleanup;
+  api.track(project);
   const run = (...args: string[]) => runCli(args, { cwd: project.root, env: env() });
   expect((await run('generate')).code).toBe(0);
   expect((await run('regenerate', 'src/content/a.md')).code).toBe(0);
@@ -123,15 +112,15 @@ describe('herogen prune', () => {
     expect(Object.keys(last.images).sort()).toEqual([...used].sort());
     expect(await exists(path.join(project.root, 'src/assets/herogen/stray.png'))).toBe(true);
     // The site still builds from what is left, without paying.
-    const calls = mock.paidCalls();
+    const calls = api.mock.paidCalls();
     expect((await run('generate')).stdout).toContain('2 cached, 0 generated');
-    expect(mock.paidCalls()).toBe(calls);
+    expect(api.mock.paidCalls()).toBe(calls);
     expect((await run('prune')).stdout).toContain('nothing to prune');
   });
 
   it('keeps images another machine (another provider key) would still use', async () => {
     const { project, run } = await site();
-    const hiapi = { HIAPI_API_KEY: KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
+    const hiapi = { HIAPI_API_KEY: KEY, HIAPI_BASE_URL: api.mock.hiapiBaseURL };
     // With only a hiapi key, the plan keeps the images openai made (provider: auto)…
     const plan = JSON.parse(
       (await runCli(['plan', '--json'], { cwd: project.root, env: hiapi })).stdout,
@@ -177,7 +166,7 @@ describe('herogen prune after `field` changed', () => {
       'src/content/old-2.md': imagePost('Rice fields in fog'),
       'src/content/gone.md': imagePost('A harbour crane at night'),
     });
-    cleanup = project.cleanup;
+    api.track(project);
     const bin = (...args: string[]) => runBin(args, { cwd: project.root, env: env() });
     expect((await bin('generate')).code).toBe(0);
     const first = JSON.parse(await project.read('herogen.lock.json')) as {
@@ -222,7 +211,7 @@ describe('herogen prune after `field` changed', () => {
 
   it('reads a lock written before fields were recorded', async () => {
     const project = await createProject({ 'src/content/a.md': post('A lighthouse at dusk') });
-    cleanup = project.cleanup;
+    api.track(project);
     const bin = (...args: string[]) => runBin(args, { cwd: project.root, env: env() });
     expect((await bin('generate')).code).toBe(0);
     const lock = JSON.parse(await project.read('herogen.lock.json'));

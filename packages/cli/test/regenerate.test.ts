@@ -1,24 +1,12 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
 
 const KEY = 'sk-test-REGEN-0000';
 const post = (prompt: string) => `---\ntitle: T\nhero:\n  prompt: ${prompt}\n  alt: A\n---\n`;
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ latencyMs: [0, 20] });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  mock.setFaults([]);
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ latencyMs: [0, 20] });
 
 interface Entry {
   file: string;
@@ -36,14 +24,14 @@ interface LockJson {
   history?: Record<string, HistoryEntry[]>;
 }
 
-const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 
 async function generated() {
   const project = await createProject({
     'src/content/a.md': post('A lighthouse at dusk'),
     'src/content/b.md': post('Rice fields in fog'),
   });
-  cleanup = project.cleanup;
+  api.track(project);
   const run = await runCli(['generate'], { cwd: project.root, env: env() });
   expect(run.code).toBe(0);
   const lock = JSON.parse(await project.read('herogen.lock.json')) as LockJson;
@@ -64,11 +52,11 @@ describe('herogen regenerate', () => {
     const { project, lock: before, a, b } = await generated();
     const oldEntry = before.images[a]!;
     const oldBytes = await readFile(path.join(project.root, oldEntry.file));
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
 
     const run = await runCli(['regenerate', 'src/content/a.md'], { cwd: project.root, env: env() });
     expect(run.code).toBe(0);
-    expect(mock.paidCalls()).toBe(3);
+    expect(api.mock.paidCalls()).toBe(3);
     expect(run.stdout).toContain(`new take of src/content/a.md → ${oldEntry.file}`);
     expect(run.stdout).toMatch(
       new RegExp(`previous take is kept at src/assets/herogen/history/${a}/[0-9TZ-]+\\.png`),
@@ -110,12 +98,12 @@ describe('herogen regenerate', () => {
     expect((await runCli(['verify'], { cwd: project.root, env: {} })).code).toBe(0);
     const again = await runCli(['generate'], { cwd: project.root, env: env() });
     expect(again.stdout).toContain('2 cached, 0 generated');
-    expect(mock.paidCalls()).toBe(5);
+    expect(api.mock.paidCalls()).toBe(5);
   });
 
   it('a failed new take keeps the current image and leaves no history behind', async () => {
     const { project, lock: before, a } = await generated();
-    mock.setFaults([
+    api.mock.setFaults([
       {
         route: 'openai.generations',
         prompt: 'lighthouse',
@@ -160,7 +148,7 @@ describe('herogen regenerate', () => {
     });
     expect(budget.code).toBe(3);
     expect(budget.stderr).toContain('refusing to start');
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
     expect(await project.read('herogen.lock.json')).toBe(lockText);
     expect(Object.keys(before.images)).toHaveLength(2);
   });
@@ -170,10 +158,10 @@ describe('herogen regenerate', () => {
     await rm(path.join(project.root, before.images[a]!.file));
     const generate = await runCli(['generate'], { cwd: project.root, env: env() });
     expect(generate.code).toBe(1); // never silently pays again
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
     const run = await runCli(['regenerate', 'src/content/a.md'], { cwd: project.root, env: env() });
     expect(run.code).toBe(0);
-    expect(mock.paidCalls()).toBe(3);
+    expect(api.mock.paidCalls()).toBe(3);
     expect(run.stderr).toContain('is gone');
     expect((await runCli(['check'], { cwd: project.root, env: {} })).code).toBe(0);
   });
@@ -186,6 +174,6 @@ describe('herogen regenerate', () => {
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no hero found for "src/content/nope.md"');
-    expect(mock.paidCalls()).toBe(2);
+    expect(api.mock.paidCalls()).toBe(2);
   });
 });

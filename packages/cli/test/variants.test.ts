@@ -1,38 +1,27 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, runCli } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
 
 const KEY = 'sk-test-VARIANTS-0000';
 const POST =
   '---\ntitle: T\nhero:\n  prompt: A lighthouse at dusk\n  alt: A lighthouse\n---\n\nBody.\n';
 
-let mock: MockApi;
-let cleanup: (() => Promise<void>) | undefined;
-beforeAll(async () => {
-  mock = await createMockApi({ latencyMs: [0, 20] });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  await cleanup?.();
-  cleanup = undefined;
-});
+const api = useMockApi({ latencyMs: [0, 20] });
 
 interface LockJson {
   images: Record<string, { file: string; sha256: string; placeholder?: boolean }>;
   history?: Record<string, { file: string; sha256: string; reason: string }[]>;
 }
 
-const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: mock.openaiBaseURL });
+const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: api.mock.openaiBaseURL });
 
 async function project(config?: Record<string, unknown>) {
   const created = await createProject({
     'src/content/post.md': POST,
     ...(config ? { 'herogen.config.json': JSON.stringify(config) } : {}),
   });
-  cleanup = created.cleanup;
+  api.track(created);
   return created;
 }
 
@@ -40,14 +29,14 @@ describe('herogen variants', () => {
   it('makes exactly n paid calls, stores candidates beside the original, and caches them', async () => {
     const site = await project();
     expect((await runCli(['generate'], { cwd: site.root, env: env() })).code).toBe(0);
-    expect(mock.paidCalls()).toBe(1);
+    expect(api.mock.paidCalls()).toBe(1);
 
     const run = await runCli(['variants', 'src/content/post.md', '-n', '3'], {
       cwd: site.root,
       env: env(),
     });
     expect(run.code).toBe(0);
-    expect(mock.paidCalls()).toBe(4);
+    expect(api.mock.paidCalls()).toBe(4);
     expect(run.stdout).toContain('candidates for src/content/post.md (openai gpt-image-2)');
     expect(run.stdout).toMatch(/^1\*?\s+src\/assets\/herogen\/variants\/[0-9a-f]{20}\.png/m);
     expect(run.stdout).toMatch(/^3\*?\s+src\/assets\/herogen\/variants\//m);
@@ -63,7 +52,7 @@ describe('herogen variants', () => {
       env: env(),
     });
     expect(more.code).toBe(0);
-    expect(mock.paidCalls()).toBe(5);
+    expect(api.mock.paidCalls()).toBe(5);
     const json = JSON.parse(more.stdout);
     expect(json.generated).toBe(1);
     expect(json.candidates.map((c: { n: number }) => c.n)).toEqual([1, 2, 3, 4]);
@@ -72,7 +61,7 @@ describe('herogen variants', () => {
     // A normal build still pays nothing and check passes.
     const build = await runCli(['generate'], { cwd: site.root, env: env() });
     expect(build.stdout).toContain('1 cached, 0 generated');
-    expect(mock.paidCalls()).toBe(5);
+    expect(api.mock.paidCalls()).toBe(5);
     expect((await runCli(['check'], { cwd: site.root, env: {} })).code).toBe(0);
   });
 
@@ -80,7 +69,7 @@ describe('herogen variants', () => {
     const site = await project({ provider: 'openai' });
     const noKey = await runCli(['variants', 'src/content/post.md'], {
       cwd: site.root,
-      env: { OPENAI_BASE_URL: mock.openaiBaseURL },
+      env: { OPENAI_BASE_URL: api.mock.openaiBaseURL },
     });
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toContain('no API key for openai');
@@ -95,7 +84,7 @@ describe('herogen variants', () => {
       env: env(),
     });
     expect(tooMany.code).toBe(2);
-    expect(mock.requests).toHaveLength(0);
+    expect(api.mock.requests).toHaveLength(0);
   });
 });
 
