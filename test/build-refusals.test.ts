@@ -88,6 +88,19 @@ describe('astro build: site configuration errors fail the build', () => {
     expect(mock.paidCalls()).toBe(0);
   });
 
+  it('hiapi: a model it does not list (answered 400) fails the build too', async () => {
+    const env = { HIAPI_API_KEY: RIGHT_KEY, HIAPI_BASE_URL: mock.hiapiBaseURL };
+    const failed = await buildSite(root, {
+      herogen: { env, provider: 'hiapi', model: 'gpt-image-3' },
+    });
+    expect(failed.error).toBeInstanceOf(Error);
+    const message = messageOf(failed.error);
+    expect(message).toContain("the API refused this site's configuration");
+    expect(message).toContain('gpt-image-3');
+    expect(message).toContain('HTTP 400');
+    expect(mock.paidCalls()).toBe(0);
+  });
+
   it('one refused prompt stays a placeholder and a warning; the rest of the site is built', async () => {
     mock.setFaults([
       { route: 'openai.generations', prompt: 'red kite', fault: faults.moderationBlocked() },

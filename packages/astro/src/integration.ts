@@ -89,7 +89,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
           });
         report(summary, logger, dev && session.registry.defaultId !== 'local');
         // The dev server's run is frozen: only strict mode can stop it, never the API.
-        const verdict = judgeRun(summary, session.config);
+        const verdict = judgeRun(summary, session.config, session.registry);
         for (const warning of verdict.warnings) logger.warn(warning);
         if (verdict.error) throw toAstroError(verdict.error);
       },

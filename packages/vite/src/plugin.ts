@@ -206,7 +206,7 @@ export function herogen(options: HerogenViteOptions = {}): HerogenPlugin {
       lastSummary = summary;
       logger().info(formatSummary(summary));
       // Same judgement as the Astro integration: a refused configuration stops the build.
-      const verdict = judgeRun(summary, s.config);
+      const verdict = judgeRun(summary, s.config, s.registry);
       for (const warning of verdict.warnings) logger().warn(warning);
       if (verdict.error) throw verdict.error;
       return summary;

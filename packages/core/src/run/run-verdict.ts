@@ -4,8 +4,9 @@
  */
 import type { ResolvedConfig } from '../config/schema.js';
 import { formatError, HerogenError } from '../errors.js';
+import { isKnownModel } from '../plan/model-notes.js';
 import { agree, plural } from '../text/plural.js';
-import type { JobResult, RunSummary } from '../types.js';
+import type { JobResult, ProviderRegistry, RunSummary } from '../types.js';
 
 export interface RunVerdict {
   /** Set when the build must stop. */
@@ -16,25 +17,31 @@ export interface RunVerdict {
 
 /**
  * An answer that no other image of this run can get past: the key rejected (401), no
- * permission for the model (403), the model unknown (404). Told apart by the HTTP status the
- * API answered with; a hiapi task that vanished has no status and stays a per-image failure.
+ * permission for the model (403), the model unknown (404, or a 400 for a model the provider
+ * does not list: hiapi answers so). Told apart by the HTTP status the API answered with; a
+ * hiapi task that vanished has no status and stays a per-image failure.
  */
-export function isSiteConfigError(error: unknown): error is HerogenError {
+export function isSiteConfigError(error: unknown, unknownModel = false): error is HerogenError {
   if (!HerogenError.is(error)) return false;
   if (error.code === 'PROVIDER_AUTH') return error.status === 401 || error.status === 403;
+  if (error.code === 'PROVIDER_INVALID_REQUEST') return unknownModel && error.status === 400;
   return error.code === 'PROVIDER_NOT_FOUND' && error.status === 404;
 }
 
 const isQuota = (error: unknown) => HerogenError.is(error) && error.code === 'PROVIDER_QUOTA';
 
+/** `registry` tells which models each provider lists (a 400 for an unlisted one is the model). */
 export function judgeRun(
   summary: RunSummary,
   config: Pick<ResolvedConfig, 'strict' | 'onError'>,
+  registry?: ProviderRegistry,
 ): RunVerdict {
   const failed = summary.results.filter((result) => result.status === 'failed');
   const total = summary.results.length;
   const warnings: string[] = [];
-  const site = failed.filter((result) => isSiteConfigError(result.error));
+  const unknownModel = ({ request }: JobResult['job']) =>
+    registry !== undefined && !isKnownModel(registry.get(request.provider), request.model);
+  const site = failed.filter((result) => isSiteConfigError(result.error, unknownModel(result.job)));
   if (site.length > 0) {
     if (config.onError !== 'placeholder')
       return { error: siteConfigFailure(site, total), warnings };
