@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { faults } from '@herogen/mock-api';
 import { describe, expect, it } from 'vitest';
 import { createProject, runCli, useMockApi } from './helpers.js';
 
@@ -140,5 +141,20 @@ describe('strict', () => {
     const images = await lockImages(project);
     expect(images).toHaveLength(1);
     expect(images[0]?.placeholder).toBeUndefined();
+  });
+});
+
+describe('an empty balance', () => {
+  it('stores placeholders, exits 1 and says it is the account’s billing state, not a mistake', async () => {
+    const project = await blog();
+    api.mock.setFaults([{ route: 'openai.generations', fault: faults.insufficientQuota() }]);
+    const run = await runCli(['generate'], { cwd: project.root, env: openai() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      "note: 2 images are offline placeholders: openai reports no credit left. That is the account's billing state (an outage for this site), not a configuration mistake",
+    );
+    // An empty balance does not fill up by waiting: one call per image, no retries.
+    expect(api.mock.requests.filter((r) => r.route === 'openai.generations')).toHaveLength(2);
+    expect((await lockImages(project)).every((entry) => entry.placeholder)).toBe(true);
   });
 });

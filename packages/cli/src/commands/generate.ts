@@ -1,4 +1,4 @@
-import { formatSummary, HerogenError, plural } from '@herogen/core';
+import { formatSummary, HerogenError, judgeRun, plural } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { runWithProgress } from '../output/run-with-progress.js';
@@ -57,6 +57,11 @@ export async function generateCommand(flags: GlobalFlags, io: CliIO): Promise<Ex
       );
     }
     out.write(`${formatSummary(summary).replaceAll(' · ', ', ')}\n`);
+    // The builds' judgement, for its notes (an empty balance is billing, not a mistake); the
+    // exit code below already fails on every failed image.
+    for (const note of judgeRun(summary, { strict: false, onError: 'fail' }).warnings) {
+      out.write(`note: ${note}\n`);
+    }
     if (summary.interrupted) return EXIT.INTERRUPTED;
     const capped = summary.results.filter(
       (result) =>
