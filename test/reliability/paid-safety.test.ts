@@ -206,6 +206,14 @@ describe('answers billed but refused', () => {
       expect(spent!.costConfidence).toBe('exact');
       expect(spent!.reason).toMatch(/^IMAGE_INVALID: /);
       expect(spent!.reason).toMatch(why);
+      // The report shows it apart from what the shown images cost.
+      const report = await spawnHerogen(['report'], { cwd: site.root, env: openaiEnv() }).result;
+      expect(report.stdout).toMatch(/\$0\.\d{4} billed for answers not stored/);
+      const json = JSON.parse(
+        (await spawnHerogen(['report', '--json'], { cwd: site.root, env: openaiEnv() }).result)
+          .stdout,
+      );
+      expect(json.totals.refusedCostUsd).toBe(spent!.costUsd);
     });
   }
 

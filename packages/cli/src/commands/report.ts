@@ -46,7 +46,7 @@ export async function reportCommand(flags: ReportFlags, io: CliIO): Promise<Exit
       t.corrupt > 0 ? `${t.corrupt} corrupt` : '',
     ].filter(Boolean);
     io.stdout.write(
-      `wrote ${path.relative(io.cwd, target) || target}: ${plural(t.images, 'image')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent\n`,
+      `wrote ${path.relative(io.cwd, target) || target}: ${plural(t.images, 'image')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent${t.refusedCostUsd > 0 ? `, ${formatUsd(t.refusedCostUsd)} billed for answers not stored` : ''}\n`,
     );
     return EXIT.OK;
   } finally {

@@ -75,7 +75,7 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
   return {
     project: path.basename(root),
     generatedAt: (options.now ?? new Date()).toISOString(),
-    totals: totalsOf(images),
+    totals: totalsOf(images, lock),
     images,
   };
 }
@@ -192,7 +192,7 @@ function imageOf(
   return image;
 }
 
-function totalsOf(images: readonly ReportImage[]): ReportTotals {
+function totalsOf(images: readonly ReportImage[], lock: Lock): ReportTotals {
   const totals: ReportTotals = {
     images: images.length,
     ok: 0,
@@ -203,6 +203,8 @@ function totalsOf(images: readonly ReportImage[]): ReportTotals {
     costUsd: 0,
     costIsEstimate: false,
     takesCostUsd: 0,
+    // Refused or unwritable answers the API billed: money spent with nothing to show for it.
+    refusedCostUsd: (lock.spent ?? []).reduce((sum, record) => sum + (record.costUsd ?? 0), 0),
   };
   for (const image of images) {
     totals[image.status] += 1;

@@ -44,6 +44,7 @@ export function renderReportHtml(data: ReportData): string {
     ${t.corrupt > 0 ? total('corrupt', t.corrupt, 'corrupt') : ''}
     <div class="total spent"><dt>spent on what is shown</dt><dd>${esc(usd(t.costUsd, t.costIsEstimate))}</dd></div>
     ${t.takesCostUsd > 0 ? `<div class="total spent"><dt>earlier takes &amp; candidates</dt><dd>${esc(usd(t.takesCostUsd, false))}</dd></div>` : ''}
+    ${t.refusedCostUsd > 0 ? `<div class="total spent"><dt>billed, not stored</dt><dd>${esc(usd(t.refusedCostUsd, false))}</dd></div>` : ''}
   </dl>
 </header>
 <nav class="controls" aria-label="Filter and sort">

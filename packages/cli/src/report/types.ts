@@ -68,6 +68,8 @@ export interface ReportTotals {
   costIsEstimate: boolean;
   /** Paid for earlier takes and candidates, shown apart. */
   takesCostUsd: number;
+  /** Billed for answers that were not stored (the lock's `spent` log), shown apart. */
+  refusedCostUsd: number;
 }
 
 export interface ReportData {
