@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { PlanResult } from '@herogen/core';
+import type { Job, PlanResult, RunSummary } from '@herogen/core';
 
 /** One content file's hero, as the plugin needs it: which original, described how. */
 export interface HeroEntry {
@@ -23,7 +23,7 @@ export interface HeroEntry {
  * fields gives the one of the field listed first (`fields`, in config order).
  */
 export function collectEntries(
-  plan: PlanResult,
+  plan: Pick<PlanResult, 'jobs'>,
   root: string,
   fields: readonly string[] = [],
 ): Map<string, HeroEntry> {
@@ -56,4 +56,25 @@ export function collectEntries(
     }
   }
   return entries;
+}
+
+/**
+ * Pure: the jobs a fresh plan would find after `summary`'s run, from the run's own results, so a
+ * build plans once. Undefined when a result leaves the lock in a state only a new plan can tell
+ * (a failure, an interrupted run, a stand-in that could not be stored): then plan again.
+ */
+export function jobsAfterRun(summary: RunSummary): Job[] | undefined {
+  if (summary.interrupted) return undefined;
+  const jobs: Job[] = [];
+  for (const { status, job, entry } of summary.results) {
+    if (!entry) return undefined;
+    // Stored and valid: what the lock records now (this run's image, or another run's).
+    if (status === 'cached' || status === 'generated')
+      jobs.push({ ...job, status: 'cached', entry });
+    // A stand-in recorded in the lock (now or before).
+    else if (status === 'placeholder' && entry.placeholder === true)
+      jobs.push({ ...job, status: 'placeholder', entry });
+    else return undefined;
+  }
+  return jobs;
 }

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatError, formatSummary } from '@herogen/core';
+import type { ViteDevServer } from 'vite';
+import { createDebounceRunner, type DebounceRunner } from './debounce-runner.js';
+import { createDevMiddleware, devUrlOf } from './dev-middleware.js';
+import { createDevPlan } from './dev-plan.js';
+import type { HeroEntry } from './entries.js';
+import { missingOriginal } from './errors.js';
+import type { HeroImage, HeroMap } from './hero.js';
+import { toHeroImage } from './hero-image.js';
+import { CONTENT_EXTENSIONS, RESOLVED_VIRTUAL_ID } from './ids.js';
+import type { PluginState } from './plugin-state.js';
+
+/** Quiet time after a save before a changed prompt is generated in the dev server. */
+const DEV_DEBOUNCE_MS = 400;
+
+/** What `hotUpdate` needs of a module graph. */
+export interface ModuleLookup<M> {
+  getModuleById(id: string): M | undefined;
+}
+
+/**
+ * The dev server: offline placeholders for what is missing, background generation of edited
+ * prompts, derivatives served on demand, and a plan reused until content or the lock changes.
+ */
+export interface DevSession {
+  configureServer(server: ViteDevServer): void;
+  /** The site's heroes (or only these files'), with placeholders stored for what is missing. */
+  entries(only?: string[]): Promise<Map<string, HeroEntry>>;
+  hero(entry: HeroEntry): Promise<HeroImage>;
+  /** `plugin.api.heroes()` in dev: every hero of the site. */
+  heroes(): Promise<HeroMap>;
+  /** HMR of a saved file: a content edit also updates the map of every hero. */
+  contentUpdated<M>(file: string, modules: M[], graph: ModuleLookup<M>): M[] | undefined;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Reload the modules with these ids, in every environment (Vite 5: its one module graph). */
+async function reloadModules(server: ViteDevServer, ids: string[]): Promise<void> {
+  const legacy = server as Partial<Pick<ViteDevServer, 'environments'>>;
+  if (!legacy.environments) {
+    for (const id of ids) {
+      const module = server.moduleGraph.getModuleById(id);
+      if (module) await server.reloadModule(module);
+    }
+    return;
+  }
+  for (const environment of Object.values(server.environments)) {
+    for (const id of ids) {
+      const module = environment.moduleGraph.getModuleById(id);
+      if (module) await environment.reloadModule(module);
+    }
+  }
+}
+
+export function createDevSession(state: PluginState): DevSession {
+  let server: ViteDevServer | undefined;
+  let runner: DebounceRunner | undefined;
+  const plan = createDevPlan(state);
+  const { knownKeys } = plan;
+
+  function isContent(file: string): boolean {
+    return CONTENT_EXTENSIONS.test(file) || knownKeys.has(file);
+  }
+
+  async function hero(entry: HeroEntry): Promise<HeroImage> {
+    if (!entry.stored || !existsSync(entry.original)) throw missingOriginal(entry);
+    const deriver = state.getDeriver();
+    const set = await deriver.plan(entry.original, state.deriveOptionsFor(entry));
+    const base = state.config?.base ?? '/';
+    return toHeroImage(
+      entry,
+      set,
+      state.heroContext((image) => devUrlOf(base, deriver.cacheDir, image.path)),
+    );
+  }
+
+  async function generateInBackground(file: string): Promise<void> {
+    const s = await state.getSession();
+    try {
+      const summary = await plan.queue.run([file], () =>
+        s.generate({ only: [file], signal: state.abort.signal }),
+      );
+      plan.invalidate();
+      state.lastSummary = summary;
+      state.logger().info(`${file}: ${formatSummary(summary)}`);
+      // Reload the modules that show the file's hero.
+      const ids = [`${resolve(state.root, file)}?hero`, RESOLVED_VIRTUAL_ID];
+      if (server) await reloadModules(server, ids);
+    } catch (error) {
+      state.logger().error(`${file}: ${formatError(error)}`);
+    }
+  }
+
+  /** A content file was saved: generate its hero in the background if the prompt is new. */
+  async function onContentSaved(absolute: string): Promise<void> {
+    const file = state.toRelative(absolute);
+    const session = state.currentSession();
+    if (session && absolute === (await session.catch(() => undefined))?.lockPath) {
+      plan.invalidate(); // e.g. `herogen generate` in another terminal
+      return;
+    }
+    if (!isContent(file)) return;
+    plan.invalidate();
+    try {
+      await plan.start();
+      const s = await state.getSession();
+      const entry = (await plan.current()).get(file);
+      const previous = knownKeys.get(file);
+      if (!entry) {
+        knownKeys.delete(file);
+        return;
+      }
+      knownKeys.set(file, entry.key);
+      const changed = entry.key !== previous;
+      if (changed && entry.pending && entry.provider !== 'local' && s.config.dev === 'generate') {
+        runner?.schedule(file);
+      }
+    } catch (error) {
+      state.logger().error(formatError(error));
+    }
+  }
+
+  return {
+    configureServer(devServer) {
+      server = devServer;
+      runner = createDebounceRunner(DEV_DEBOUNCE_MS, generateInBackground);
+      devServer.middlewares.use(
+        createDevMiddleware(devServer.config.base, state.getDeriver(), (error) =>
+          state.logger().error(formatError(error)),
+        ),
+      );
+      const onFile = (path: string) => void onContentSaved(path);
+      devServer.watcher.on('change', onFile);
+      devServer.watcher.on('add', onFile);
+      devServer.watcher.on('unlink', (path: string) => {
+        if (isContent(state.toRelative(path))) plan.invalidate();
+      });
+    },
+    entries: plan.entries,
+    hero,
+    async heroes() {
+      const all = await plan.entries();
+      const sorted = [...all.values()].sort((a, b) => (a.file < b.file ? -1 : 1));
+      const heroes: HeroMap = {};
+      for (const entry of sorted) heroes[entry.file] = await hero(entry);
+      return heroes;
+    },
+    contentUpdated(file, modules, graph) {
+      if (!isContent(state.toRelative(file))) return undefined;
+      // Runs before the page refetches: the next load must plan the edited file afresh.
+      plan.invalidate();
+      const virtual = graph.getModuleById(RESOLVED_VIRTUAL_ID);
+      return virtual ? [...modules, virtual] : undefined;
+    },
+    idle: () => runner?.idle() ?? Promise.resolve(),
+    async close() {
+      runner?.cancel();
+      state.abort.abort();
+      await (await state.currentSession()?.catch(() => undefined))?.close();
+    },
+  };
+}
