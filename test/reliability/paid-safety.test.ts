@@ -179,12 +179,16 @@ describe('a full disk', () => {
 });
 
 describe('answers billed but refused', () => {
+  // Refused by the store (IMAGE_INVALID) or already by the provider's answer check
+  // (PROVIDER_BAD_RESPONSE): the answer carried its usage either way, so it was billed.
   const refusals = [
-    ['wrong size', faults.wrongDimensions(), /1024x640/],
-    ['truncated PNG', faults.truncatedImage(), /truncated/],
-    ['SVG', faults.svgImage(), /svg/],
+    ['wrong size', faults.wrongDimensions(), /1024x640/, 'IMAGE_INVALID'],
+    ['truncated PNG', faults.truncatedImage(), /truncated/, 'IMAGE_INVALID'],
+    ['SVG', faults.svgImage(), /svg/, 'IMAGE_INVALID'],
+    ['invalid base64', faults.invalidBase64(), /not valid base64/, 'PROVIDER_BAD_RESPONSE'],
+    ['bytes that are not an image', faults.nonImage(), /does not decode/, 'PROVIDER_BAD_RESPONSE'],
   ] as const;
-  for (const [name, fault, why] of refusals) {
+  for (const [name, fault, why, code] of refusals) {
     it(`${name}: counted as spent in the summary and in the lock's spent log, with the reason`, async () => {
       mock = await createMockApi();
       mock.setFaults([{ route: 'openai.generations', fault }]);
@@ -204,7 +208,7 @@ describe('answers billed but refused', () => {
       const [spent] = lock.spent!;
       expect(spent!.costUsd).toBeGreaterThan(0);
       expect(spent!.costConfidence).toBe('exact');
-      expect(spent!.reason).toMatch(/^IMAGE_INVALID: /);
+      expect(spent!.reason.startsWith(`${code}: `), spent!.reason).toBe(true);
       expect(spent!.reason).toMatch(why);
       // The report shows it apart from what the shown images cost.
       const report = await spawnHerogen(['report'], { cwd: site.root, env: openaiEnv() }).result;

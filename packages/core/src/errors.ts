@@ -55,6 +55,15 @@ export interface HerogenErrorOptions {
   /** A POST that failed in a way where the provider may still have billed the call. */
   mayHaveBilled?: boolean;
   status?: number;
+  /** An answer the provider billed (its cost is known) but that cannot be used or stored. */
+  billed?: BilledAnswer;
+}
+
+/** What an unusable answer cost, as its provider reported or priced it. */
+export interface BilledAnswer {
+  costUsd: number | null;
+  costConfidence: 'exact' | 'estimate' | 'unknown';
+  requestId?: string;
 }
 
 const MARKER = Symbol.for('herogen.error');
@@ -68,6 +77,7 @@ export class HerogenError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly mayHaveBilled: boolean;
   readonly status: number | undefined;
+  readonly billed: BilledAnswer | undefined;
   readonly [MARKER] = true;
 
   constructor(code: HerogenErrorCode, message: string, options: HerogenErrorOptions = {}) {
@@ -81,12 +91,28 @@ export class HerogenError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.mayHaveBilled = options.mayHaveBilled ?? false;
     this.status = options.status;
+    this.billed = options.billed;
   }
 
   /** Works across duplicate installs of @herogen/core, unlike `instanceof`. */
   static is(value: unknown): value is HerogenError {
     return typeof value === 'object' && value !== null && MARKER in value;
   }
+}
+
+/** Everything an error carries but its code and message, to restate it in other words. */
+export function errorOptions(error: HerogenError): HerogenErrorOptions {
+  return {
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    ...(error.cause !== undefined ? { cause: error.cause } : {}),
+    retryable: error.retryable,
+    ...(error.location ? { location: error.location } : {}),
+    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    mayHaveBilled: error.mayHaveBilled,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(error.billed ? { billed: error.billed } : {}),
+  };
 }
 
 /** `file:line field: message` — the one-line form used in logs and CLI output. */

@@ -68,12 +68,9 @@ export async function sendApiRequest(
 export function parseJsonResponse(call: CallContext, response: HttpResponse): unknown {
   const value = tryParseJson(response.body);
   if (value === undefined) {
-    throw badResponse(
-      call,
-      'the body is not valid JSON',
-      response.headers['x-request-id'],
-      response.status,
-    );
+    throw badResponse(call, 'the body is not valid JSON', response.headers['x-request-id'], {
+      status: response.status,
+    });
   }
   return value;
 }

@@ -3,7 +3,7 @@
  * message names the provider, model, request or task id, the API's own words, and the next
  * step. Every string that leaves here passes through `cleanExternalText`.
  */
-import { HerogenError, type HerogenErrorCode } from '../errors.js';
+import { type BilledAnswer, HerogenError, type HerogenErrorCode } from '../errors.js';
 import type { TransportError } from './client.js';
 import { cleanExternalText, sanitizeCause } from './redact.js';
 import {
@@ -261,12 +261,14 @@ export function badResponse(
   call: CallContext,
   problem: string,
   requestId?: string,
-  status?: number,
+  answer: { status?: number; billed?: BilledAnswer } = {},
 ): HerogenError {
+  const { status, billed } = answer;
   const message = `${call.provider} ${call.model}: ${call.operation} returned an unusable response${ids(status, undefined, call, requestId)}: ${problem}. Try again; if it persists, report it with the request id.`;
   return new HerogenError('PROVIDER_BAD_RESPONSE', cleanExternalText(message, call.secrets), {
     requestId: requestId ?? call.taskId,
     status,
+    ...(billed ? { billed } : {}),
   });
 }
 

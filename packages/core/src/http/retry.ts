@@ -3,7 +3,7 @@
  * how long to wait, and the loop that does it. Providers map responses to `HerogenError`s
  * (setting `retryable` from the functions below); `withRetry` only looks at those errors.
  */
-import { HerogenError } from '../errors.js';
+import { errorOptions, HerogenError } from '../errors.js';
 import type { TransportErrorKind } from './client.js';
 import type { RateGate, RateOutcome } from './rate-gate.js';
 
@@ -225,13 +225,7 @@ async function acquireGate(
 function exhausted(error: HerogenError, attempts: number): HerogenError {
   if (attempts <= 1) return error;
   return new HerogenError(error.code, `${error.message} (gave up after ${attempts} attempts)`, {
-    hint: error.hint,
-    cause: error.cause,
+    ...errorOptions(error),
     retryable: false,
-    location: error.location,
-    requestId: error.requestId,
-    retryAfterMs: error.retryAfterMs,
-    mayHaveBilled: error.mayHaveBilled,
-    status: error.status,
   });
 }

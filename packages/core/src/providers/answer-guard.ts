@@ -5,7 +5,7 @@
  * `cleanExternalText` (terminal controls stripped, secrets redacted) here, before anything stores,
  * prints or renders it. The registry puts every provider behind it: built-in, AI SDK and custom.
  */
-import { HerogenError } from '../errors.js';
+import { errorOptions, HerogenError } from '../errors.js';
 import { cleanExternalText } from '../http/redact.js';
 import type { GeneratedImage, HeroProvider, Logger, ProviderContext } from '../types.js';
 
@@ -65,15 +65,14 @@ function cleanImage(image: GeneratedImage, clean: Clean): GeneratedImage {
 
 function cleanError(error: unknown, clean: Clean): Error {
   if (HerogenError.is(error)) {
+    const billed = error.billed;
     return new HerogenError(error.code, clean(error.message), {
+      ...errorOptions(error),
       ...(error.hint !== undefined ? { hint: clean(error.hint) } : {}),
-      ...(error.cause !== undefined ? { cause: error.cause } : {}),
-      retryable: error.retryable,
-      ...(error.location ? { location: error.location } : {}),
       ...(error.requestId !== undefined ? { requestId: clean(error.requestId) } : {}),
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-      mayHaveBilled: error.mayHaveBilled,
-      ...(error.status !== undefined ? { status: error.status } : {}),
+      ...(billed?.requestId !== undefined
+        ? { billed: { ...billed, requestId: clean(billed.requestId) } }
+        : {}),
     });
   }
   const clone = new Error(clean(error instanceof Error ? error.message : String(error)));

@@ -295,15 +295,26 @@ function readImage(
   if (!parsed.success) {
     throw badResponse(call, 'the JSON has no `data` array of images', requestId);
   }
+  // An answer with its `data` array is billed, usable or not: its cost travels with the error.
+  const usage = parsed.data.usage;
+  const exact = usage ? costFromUsage(usage) : undefined;
+  const fallback = exact === undefined ? estimateOpenAICost(request) : undefined;
+  const costUsd = exact ?? fallback?.usd ?? null;
+  const costConfidence = exact !== undefined ? 'exact' : (fallback?.confidence ?? 'unknown');
+  const billed = { costUsd, costConfidence, ...(requestId ? { requestId } : {}) } as const;
   const first = parsed.data.data[0]!;
   if (typeof first.b64_json !== 'string') {
-    throw badResponse(call, '`data[0].b64_json` is missing', requestId);
+    throw badResponse(call, '`data[0].b64_json` is missing', requestId, { billed });
   }
   const bytes = decodeBase64Strict(first.b64_json);
-  if (!bytes) throw badResponse(call, '`data[0].b64_json` is not valid base64', requestId);
+  if (!bytes) {
+    throw badResponse(call, '`data[0].b64_json` is not valid base64', requestId, { billed });
+  }
   const sniffed = sniffImageType(bytes);
   if (!sniffed) {
-    throw badResponse(call, '`data[0].b64_json` does not decode to an image', requestId);
+    throw badResponse(call, '`data[0].b64_json` does not decode to an image', requestId, {
+      billed,
+    });
   }
   const warnings: string[] = [];
   if (sniffed.extension !== request.format) {
@@ -311,14 +322,11 @@ function readImage(
       `openai returned ${sniffed.extension} although ${request.format} was asked for (request ${requestId ?? 'unknown'})`,
     );
   }
-  const usage = parsed.data.usage;
-  const exact = usage ? costFromUsage(usage) : undefined;
-  const fallback = exact === undefined ? estimateOpenAICost(request) : undefined;
   const image: GeneratedImage = {
     bytes,
     mediaType: sniffed.mediaType,
-    costUsd: exact ?? fallback?.usd ?? undefined,
-    costConfidence: exact !== undefined ? 'exact' : (fallback?.confidence ?? 'unknown'),
+    costUsd: costUsd ?? undefined,
+    costConfidence,
   };
   if (usage) image.usage = usage as Record<string, unknown>;
   if (requestId) image.requestId = requestId;

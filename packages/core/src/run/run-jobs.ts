@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ResolvedConfig } from '../config/schema.js';
-import { HerogenError } from '../errors.js';
+import { type BilledAnswer, errorOptions, HerogenError } from '../errors.js';
 import { isInside } from '../fs/path-safety.js';
 import { createHttpClient, type HttpClient } from '../http/client.js';
 import { createRateGate, type RateGate } from '../http/rate-gate.js';
@@ -221,8 +221,10 @@ export async function runJobs(
       }
       const spent = spentBy.get(job);
       // A paid image that could not be written (disk full): its bytes are in the journal or the
-      // temp dir, and a stand-in must not take its place in the lock or on disk.
-      const unwritten = spent !== undefined && failure.code !== 'IMAGE_INVALID';
+      // temp dir, and a stand-in must not take its place in the lock or on disk. An answer that
+      // was refused (not an image, wrong size) has nothing to keep: a stand-in takes its place.
+      const refusedAnswer = failure.code === 'IMAGE_INVALID' || failure.billed !== undefined;
+      const unwritten = spent !== undefined && !refusedAnswer;
       if (config.strict || renew.has(job.key) || unwritten) {
         emit({ type: 'failed', job, error: failure, placeholder: undefined, spent });
         results.push({ key: job.key, status: 'failed', job, error: failure, spent });
@@ -563,8 +565,10 @@ async function generateOne(
     const fail = async (error: unknown): Promise<never> => {
       const failure = asHerogenError(error);
       // Billed, but not stored: recorded as spent, in the lock too when it can still be written.
-      if (provider.paid && answer) {
-        const record = spentRecord(job, answer.image, answer.at, failure);
+      // An answer billed but unusable (not base64, not an image) carries its cost in the error.
+      const billed = answer?.image ?? failure.billed;
+      if (provider.paid && billed) {
+        const record = spentRecord(job, billed, answer?.at ?? new Date().toISOString(), failure);
         onSpent(record);
         await recordSpent(lockPath, record).catch((lockError: unknown) =>
           context.logger.warn(
@@ -574,7 +578,8 @@ async function generateOne(
       }
       // A call that may have been billed counts as spent (by its estimate) toward the cap.
       if (provider.paid && !settledCost) {
-        if (failure.mayHaveBilled) tracker.settle(job, null);
+        if (failure.billed) tracker.settle(job, failure.billed.costUsd);
+        else if (failure.mayHaveBilled) tracker.settle(job, null);
         else tracker.release(job);
       }
       await archived?.undo().catch(() => undefined);
@@ -719,7 +724,7 @@ function summarize(results: JobResult[], interrupted: boolean): RunSummary {
 /** What a billed answer that was not stored cost, and why it was not stored. */
 function spentRecord(
   job: Job,
-  image: GeneratedImage,
+  image: Pick<GeneratedImage, 'costUsd' | 'costConfidence' | 'requestId'> | BilledAnswer,
   at: string,
   failure: HerogenError,
 ): SpentRecord {
@@ -743,13 +748,9 @@ function located(job: Job, error: HerogenError): HerogenError {
   const first = job.sources[0];
   const files = job.sources.map((source) => printablePath(source.file)).join(', ');
   return new HerogenError(error.code, `${error.message} (used by ${files})`, {
-    ...(error.hint ? { hint: error.hint } : {}),
+    ...errorOptions(error),
     cause: error.cause ?? error,
-    retryable: error.retryable,
     ...(first ? { location: { file: first.file, line: first.line, field: first.field } } : {}),
-    ...(error.requestId ? { requestId: error.requestId } : {}),
-    mayHaveBilled: error.mayHaveBilled,
-    ...(error.status !== undefined ? { status: error.status } : {}),
   });
 }
 
