@@ -1,0 +1,60 @@
+import type { HerogenError } from '../errors.js';
+import { withKeyClaim } from '../lock/claim.js';
+import { readLock } from '../lock/read-lock.js';
+import { fieldsOfJob } from '../plan/job-fields.js';
+import { renderPlaceholder } from '../providers/local.js';
+import { checkStoredFile } from '../store/check-stored.js';
+import { storeOriginal } from '../store/store-original.js';
+import type { Job, JobResult, LockEntry, SpentRecord } from '../types.js';
+import { asHerogenError } from './job-error.js';
+import type { RunState } from './run-state.js';
+
+/** Store offline art under the job's key so the site still builds, and report the failure. */
+export async function standIn(
+  job: Job,
+  error: HerogenError,
+  { context, emit }: RunState,
+  options: { recordInLock: boolean; quiet?: boolean; spent?: SpentRecord | undefined },
+): Promise<JobResult> {
+  const spent = options.spent ? { spent: options.spent } : {};
+  let entry: LockEntry | undefined;
+  try {
+    // Under the key's claim and against the lock as it is now: another run may have paid for
+    // this image meanwhile, and a stand-in must never replace a real image.
+    const kept = await withKeyClaim(context.root, job.key, {}, async () => {
+      const lock = await readLock(context.lockPath);
+      const current = lock.images[job.key];
+      if (current && !current.placeholder) {
+        const state = await checkStoredFile(context.root, context.outDir, job.key, current);
+        if (state === 'ok') return current;
+      }
+      const image = await renderPlaceholder(job.request);
+      entry = await storeOriginal({
+        root: context.root,
+        outDir: context.outDir,
+        key: job.key,
+        request: job.request,
+        image,
+        lockPath: context.lockPath,
+        placeholder: { reason: `${error.code}: ${error.message}` },
+        recordInLock: options.recordInLock,
+        fields: fieldsOfJob(job, context.config.field),
+      });
+      return undefined;
+    });
+    if (kept) {
+      emit({ type: 'skipped', job, reason: 'stored by another run' });
+      return { key: job.key, status: 'cached', job, entry: kept };
+    }
+  } catch (storeError) {
+    context.logger.warn(
+      `could not store a placeholder for ${job.file}: ${asHerogenError(storeError).message}`,
+    );
+  }
+  if (options.quiet) {
+    emit({ type: 'skipped', job, reason: error.message });
+    return { key: job.key, status: 'placeholder', job, ...(entry ? { entry } : {}), error };
+  }
+  emit({ type: 'failed', job, error, placeholder: entry, ...spent });
+  return { key: job.key, status: 'failed', job, ...(entry ? { entry } : {}), error, ...spent };
+}
