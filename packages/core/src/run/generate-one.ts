@@ -2,11 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BilledAnswer, HerogenError } from '../errors.js';
 import { isInside } from '../fs/path-safety.js';
-import { fieldsOfJob } from '../plan/job-fields.js';
 import { type ArchivedTake, archiveOriginal } from '../store/archive-original.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recordSpent } from '../store/spent-log.js';
-import { storeOriginal } from '../store/store-original.js';
 import type {
   GeneratedImage,
   HeroProvider,
@@ -20,6 +18,7 @@ import type {
 import { asHerogenError, located } from './job-error.js';
 import type { ReadyJob } from './prepare-one.js';
 import type { RunState } from './run-state.js';
+import { storeJobImage } from './store-job.js';
 
 /** One provider call for one job, and what the failure path must know about it. */
 interface Attempt {
@@ -108,15 +107,8 @@ async function storeAnswer(
   const { context, emit } = state;
   let entry: LockEntry;
   try {
-    entry = await storeOriginal({
-      root: context.root,
-      outDir: context.outDir,
-      key: job.key,
-      request: job.request,
-      image,
-      lockPath: context.lockPath,
+    entry = await storeJobImage(job, image, context, {
       logger: context.logger,
-      fields: fieldsOfJob(job, context.config.field),
       ...(provider.paid ? {} : { placeholder: { reason: 'offline art from the local provider' } }),
     });
   } catch (error) {

@@ -1,13 +1,12 @@
 import type { HerogenError } from '../errors.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
-import { fieldsOfJob } from '../plan/job-fields.js';
 import { renderPlaceholder } from '../providers/local.js';
 import { checkStoredFile } from '../store/check-stored.js';
-import { storeOriginal } from '../store/store-original.js';
 import type { Job, JobResult, LockEntry, SpentRecord } from '../types.js';
 import { asHerogenError } from './job-error.js';
 import type { RunState } from './run-state.js';
+import { storeJobImage } from './store-job.js';
 
 /** Store offline art under the job's key so the site still builds, and report the failure. */
 export async function standIn(
@@ -29,16 +28,9 @@ export async function standIn(
         if (state === 'ok') return current;
       }
       const image = await renderPlaceholder(job.request);
-      entry = await storeOriginal({
-        root: context.root,
-        outDir: context.outDir,
-        key: job.key,
-        request: job.request,
-        image,
-        lockPath: context.lockPath,
+      entry = await storeJobImage(job, image, context, {
         placeholder: { reason: `${error.code}: ${error.message}` },
         recordInLock: options.recordInLock,
-        fields: fieldsOfJob(job, context.config.field),
       });
       return undefined;
     });
