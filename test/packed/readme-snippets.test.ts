@@ -82,7 +82,7 @@ function buildEnv(): NodeJS.ProcessEnv {
   }
   return {
     ...env,
-    OPENAI_API_KEY: 'sk-readme-snippets-0000',
+    OPENAI_API_KEY: 'test-key-readme-snippets',
     OPENAI_BASE_URL: mock.openaiBaseURL,
     ASTRO_TELEMETRY_DISABLED: '1',
   };

@@ -30,8 +30,8 @@ import {
 } from './support/harness.js';
 
 const API_KEY = 'sk-test-TRUST-FILES-5d1e0a';
-/** What an outside file holds: it must never show up in anything herogen writes. */
-const OUTSIDE_SECRET = 'OPENAI_API_KEY=sk-outside-CANARY-93c1f7';
+/** What an outside file holds (a canary): it must never show up in anything herogen writes. */
+const OUTSIDE_SECRET = 'outside-file-canary-93c1f7';
 
 let mock: MockApi;
 let parent: string;
