@@ -5,13 +5,16 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import herogen from '@herogen/astro';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { dev } from 'astro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, copySite, removeSite, waitFor } from './fixtures/astro-support/harness.js';
-
-type DevServer = Awaited<ReturnType<typeof dev>>;
+import {
+  attr,
+  copySite,
+  type DevServer,
+  removeSite,
+  startDevServer,
+  waitFor,
+} from './fixtures/astro-support/harness.js';
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 /** beta.md with `prompt` and no alt, so every scan of it warns. */
@@ -43,22 +46,11 @@ describe('astro dev logs once per change', () => {
       };
     process.stdout.write = keep(writes.stdout, process.stdout) as typeof process.stdout.write;
     process.stderr.write = keep(writes.stderr, process.stderr) as typeof process.stderr.write;
-    const vitest = process.env.VITEST;
-    delete process.env.VITEST;
-    server = await dev({
-      root,
-      configFile: false,
-      site: 'https://fixture.example',
+    ({ server, base } = await startDevServer(root, {
+      apiKey: 'sk-test-herogen-dev-logs',
+      baseURL: mock.openaiBaseURL,
       logLevel: 'info',
-      server: { host: '127.0.0.1', port: 0 },
-      integrations: [
-        herogen({
-          env: { OPENAI_API_KEY: 'sk-test-herogen-dev-logs', OPENAI_BASE_URL: mock.openaiBaseURL },
-        }),
-      ],
-    });
-    process.env.VITEST = vitest;
-    base = `http://127.0.0.1:${server.address.port}`;
+    }));
   });
   afterAll(async () => {
     process.stdout.write = writes.stdout;

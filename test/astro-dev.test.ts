@@ -1,13 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import herogen from '@herogen/astro';
 import { createMockApi, type MockApi } from '@herogen/mock-api';
-import { dev } from 'astro';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, copySite, removeSite, waitFor } from './fixtures/astro-support/harness.js';
-
-type DevServer = Awaited<ReturnType<typeof dev>>;
+import {
+  attr,
+  copySite,
+  type DevServer,
+  removeSite,
+  startDevServer,
+  waitFor,
+} from './fixtures/astro-support/harness.js';
 
 const heroSrc = (html: string) => html.match(/<img src="([^"]+)"/)?.[1]?.replaceAll('&#38;', '&');
 
@@ -20,23 +23,11 @@ describe('astro dev', () => {
   beforeAll(async () => {
     mock = await createMockApi({ latencyMs: 300 });
     root = await copySite('astro-basic');
-    // Astro skips its page middleware when it thinks it runs inside Vitest's own Vite server.
-    const vitest = process.env.VITEST;
-    delete process.env.VITEST;
-    server = await dev({
-      root,
-      configFile: false,
-      site: 'https://fixture.example',
+    ({ server, base } = await startDevServer(root, {
+      apiKey: 'sk-test-herogen-astro-dev',
+      baseURL: mock.openaiBaseURL,
       logLevel: 'warn',
-      server: { host: '127.0.0.1', port: 0 },
-      integrations: [
-        herogen({
-          env: { OPENAI_API_KEY: 'sk-test-herogen-astro-dev', OPENAI_BASE_URL: mock.openaiBaseURL },
-        }),
-      ],
-    });
-    process.env.VITEST = vitest;
-    base = `http://127.0.0.1:${server.address.port}`;
+    }));
   });
   afterAll(async () => {
     await server?.stop();
