@@ -14,6 +14,11 @@ import type { PluginState } from './plugin-state.js';
 
 /** Quiet time after a save before a changed prompt is generated in the dev server. */
 const DEV_DEBOUNCE_MS = 400;
+/**
+ * Quiet time after a file event before the file is read: a save that truncates then writes
+ * can fire its only event (the watcher throttles the rest) while the file is still empty.
+ */
+const SAVE_SETTLE_MS = 100;
 
 /** What `hotUpdate` needs of a module graph. */
 export interface ModuleLookup<M> {
@@ -58,6 +63,7 @@ async function reloadModules(server: ViteDevServer, ids: string[]): Promise<void
 export function createDevSession(state: PluginState): DevSession {
   let server: ViteDevServer | undefined;
   let runner: DebounceRunner | undefined;
+  let saves: DebounceRunner | undefined;
   const plan = createDevPlan(state);
   const { knownKeys } = plan;
 
@@ -127,12 +133,13 @@ export function createDevSession(state: PluginState): DevSession {
     configureServer(devServer) {
       server = devServer;
       runner = createDebounceRunner(DEV_DEBOUNCE_MS, generateInBackground);
+      saves = createDebounceRunner(SAVE_SETTLE_MS, onContentSaved);
       devServer.middlewares.use(
         createDevMiddleware(devServer.config.base, state.getDeriver(), (error) =>
           state.logger().error(formatError(error)),
         ),
       );
-      const onFile = (path: string) => void onContentSaved(path);
+      const onFile = (path: string) => saves?.schedule(path);
       devServer.watcher.on('change', onFile);
       devServer.watcher.on('add', onFile);
       devServer.watcher.on('unlink', (path: string) => {
@@ -155,8 +162,12 @@ export function createDevSession(state: PluginState): DevSession {
       const virtual = graph.getModuleById(RESOLVED_VIRTUAL_ID);
       return virtual ? [...modules, virtual] : undefined;
     },
-    idle: () => runner?.idle() ?? Promise.resolve(),
+    async idle() {
+      await saves?.idle();
+      await runner?.idle();
+    },
     async close() {
+      saves?.cancel();
       runner?.cancel();
       state.abort.abort();
       await (await state.currentSession()?.catch(() => undefined))?.close();
