@@ -13,7 +13,7 @@ import ts from 'typescript';
  * in packages/core/README.md ("Layers") the same.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['text/'],
+  ['text/', 'contracts/'],
   ['types.ts', 'errors.ts'],
   ['fs/', 'key/', 'pricing/', 'http/', 'image/'],
   ['config/', 'lock/'],

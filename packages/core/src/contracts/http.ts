@@ -1,0 +1,48 @@
+/** Transport contracts: one HTTP call and the rate gate (implemented in http/). */
+import type { FormData } from 'undici';
+
+/** One HTTP call as the run's client sends it (implemented in http/client.ts). */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | FormData;
+  signal?: AbortSignal;
+  /** Deadline for this request, headers and body together. Defaults to the client's. */
+  timeoutMs?: number;
+  /** Largest body accepted; more aborts the request. @default DEFAULT_MAX_JSON_BYTES */
+  maxBodyBytes?: number;
+  /**
+   * Connect only to public IP addresses (checked after DNS, on the address connected to), except
+   * for `exceptHost`, which may be private: the API's own host, e.g. a local mock. A refused
+   * address fails with a `refused` TransportError before anything is sent.
+   */
+  publicOnly?: { exceptHost?: string };
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-cased names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * The rate gate shared by a run's paid calls (implemented in http/rate-gate.ts). After a 429 it
+ * stays shut for the wait the server asked for, then lets calls through one at a time.
+ */
+export interface RateGate {
+  /** Wait for permission to send a paid call; call the returned function with its outcome. */
+  acquire(signal?: AbortSignal): Promise<(outcome: RateOutcome) => void>;
+  /** The server asked everyone to wait `ms` (a 429). */
+  backoff(ms: number): void;
+  /** True while calls go one at a time after a 429. */
+  readonly probing: boolean;
+}
+
+export type RateOutcome = 'ok' | 'rate-limited' | 'other';
