@@ -65,3 +65,28 @@ describe('vite build after the lock was lost', () => {
     }
   });
 });
+
+describe('vite build on a checkout that did not fetch Git LFS objects', () => {
+  it('stops with `git lfs pull`, pays nothing and leaves every pointer as it is', async () => {
+    if (mock.paidCalls() === 0) await buildFixture(root);
+    const paid = mock.paidCalls();
+    const lock = await readLock();
+    const pointers = new Map<string, string>();
+    for (const entry of Object.values(lock.images)) {
+      const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${entry.sha256}\nsize 1\n`;
+      pointers.set(entry.file, pointer);
+      await writeFile(path.join(root, entry.file), pointer);
+    }
+
+    const failure = await buildFixture(root).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(/paid originals? (is a Git LFS pointer|are Git LFS pointers)/);
+    expect(failure?.message).toContain('git lfs pull');
+    expect(mock.paidCalls()).toBe(paid);
+    for (const [file, pointer] of pointers) {
+      expect(await readFile(path.join(root, file), 'utf8')).toBe(pointer);
+    }
+  });
+});

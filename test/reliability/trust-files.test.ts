@@ -360,3 +360,46 @@ describe('an emptied or deleted lock never makes herogen pay again or overwrite 
     expect(output(result)).toContain(kept[0]);
   });
 });
+
+describe('an original that is still a Git LFS pointer', () => {
+  const pointerFor = (bytes: Buffer) =>
+    `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\nsize ${bytes.length}\n`;
+
+  it('generate names the pointer and `git lfs pull`, pays nothing and leaves the pointer as it is', async () => {
+    const { run, stored } = await setup(2);
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    const pointer = pointerFor(original.bytes);
+    await writeFile(original.absolute, pointer);
+    const paid = mock.paidCalls();
+
+    const result = await run(['generate']);
+    const text = output(result);
+    expect(result.code, text).toBe(1);
+    expect(mock.paidCalls()).toBe(paid);
+    expect(text).toContain(`the paid original ${original.file} is a Git LFS pointer`);
+    expect(text).toContain('git lfs pull');
+    expect(text).not.toMatch(/\n\s+at /);
+    expect(await readFile(original.absolute, 'utf8')).toBe(pointer);
+
+    const verify = await run(['verify']);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(new RegExp(`lfs +${original.file.replace(/[.]/g, '\\.')}`));
+    expect(verify.stdout).toContain('1 file is a Git LFS pointer: run `git lfs pull`');
+
+    // Once pulled, the build is whole again without a paid call.
+    await writeFile(original.absolute, original.bytes);
+    expect((await run(['generate'])).code).toBe(0);
+    expect(mock.paidCalls()).toBe(paid);
+  });
+
+  it('a text file that only looks alike is not taken for a pointer', async () => {
+    const { run, stored } = await setup();
+    expect((await run(['generate'])).code).toBe(0);
+    const original = await stored();
+    await writeFile(original.absolute, 'version https://example.com/spec/v1\nsize 12\n');
+    const text = output(await run(['generate']));
+    expect(text).not.toContain('LFS');
+    expect(text).toContain('does not match the lock');
+  });
+});

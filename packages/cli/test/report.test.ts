@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The page functions below run in Chromium, so they use DOM types.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -110,6 +110,17 @@ describe('herogen report', () => {
     expect(byFile('src/content/desert.md').status).toBe('missing');
     expect(data.totals).toMatchObject({ images: 5, ok: 2, failed: 1, placeholder: 1, missing: 1 });
     expect(data.totals.costUsd).toBeGreaterThan(0);
+    // What the originals weigh in git: the sum of the files the lock lists, takes apart.
+    const lock = JSON.parse(await readFile(path.join(site.root, 'herogen.lock.json'), 'utf8'));
+    const onDisk = async (entries: { file: string }[]) => {
+      let sum = 0;
+      for (const entry of entries) sum += (await stat(path.join(site.root, entry.file))).size;
+      return sum;
+    };
+    expect(data.totals.originalsBytes).toBe(await onDisk(Object.values(lock.images)));
+    expect(data.totals.originalsBytes).toBeGreaterThan(10_000);
+    expect(data.totals.historyBytes).toBe(await onDisk(Object.values(lock.history).flat() as []));
+    expect(data.totals.historyBytes).toBeGreaterThan(0);
     expect(run.stdout).not.toContain('data:image');
   });
 
@@ -119,12 +130,16 @@ describe('herogen report', () => {
     expect(run.stdout).toContain(
       'wrote herogen-report.html: 5 images (1 placeholder, 1 failed, 1 missing)',
     );
+    expect(run.stdout).toMatch(
+      /; originals \d+\.\d (KB|MB) \(\+ \d+\.\d (KB|MB) of earlier takes\)\n$/,
+    );
     const file = path.join(site.root, 'herogen-report.html');
     const html = await readFile(file, 'utf8');
     // Nothing to fetch: every image is inline, and user text is escaped.
     expect(html).not.toMatch(/(src|href)="(?!data:)/);
     expect(html).not.toContain('<b>bold</b>');
     expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    expect(html).toContain('<dt>originals in the repo</dt>');
 
     browser = await chromium.launch({
       executablePath: chromiumPath(),

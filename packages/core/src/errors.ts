@@ -17,6 +17,8 @@ export type HerogenErrorCode =
   | 'PATH_OUTSIDE_ROOT'
   /** A lock entry names a file that is not herogen's own original (hand-edited lock, symlink). */
   | 'ORIGINAL_UNTRUSTED'
+  /** An original is still a Git LFS pointer: the checkout did not fetch it. */
+  | 'ORIGINAL_NOT_PULLED'
   | 'REQUEST_INVALID'
   | 'BUDGET_EXCEEDED'
   | 'FROZEN'

@@ -114,6 +114,7 @@ export {
 export { type CreateHerogenOptions, createHerogen } from './session.js';
 export { checkStoredFiles, type VerifyResult, verifyOriginals } from './store/check-stored.js';
 export { inspectImage } from './store/inspect-image.js';
+export { LFS_PULL_HINT } from './store/lfs-pointer.js';
 export {
   type OriginalKind,
   type OriginalState,

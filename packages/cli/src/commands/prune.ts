@@ -15,6 +15,7 @@ import {
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { noHeroesError } from '../no-heroes.js';
+import { formatBytes } from '../output/format-bytes.js';
 import { formatTable } from '../output/table.js';
 
 export interface PruneFlags extends GlobalFlags {
@@ -147,10 +148,4 @@ function writeTampered(out: CliIO['stdout'], tampered: readonly TamperedItem[]):
 
 function total(items: readonly PruneItem[]): number {
   return items.reduce((sum, item) => sum + item.bytes, 0);
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

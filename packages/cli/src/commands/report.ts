@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatUsd, plural, readLock, writeFileAtomic } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
+import { formatBytes } from '../output/format-bytes.js';
 import { collectReport } from '../report/collect.js';
 import { renderReportHtml } from '../report/render-html.js';
 
@@ -46,7 +47,7 @@ export async function reportCommand(flags: ReportFlags, io: CliIO): Promise<Exit
       t.corrupt > 0 ? `${t.corrupt} corrupt` : '',
     ].filter(Boolean);
     io.stdout.write(
-      `wrote ${path.relative(io.cwd, target) || target}: ${plural(t.images, 'image')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent${t.refusedCostUsd > 0 ? `, ${formatUsd(t.refusedCostUsd)} billed for answers not stored` : ''}\n`,
+      `wrote ${path.relative(io.cwd, target) || target}: ${plural(t.images, 'image')}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}, ${formatUsd(t.costUsd, t.costIsEstimate)} spent${t.refusedCostUsd > 0 ? `, ${formatUsd(t.refusedCostUsd)} billed for answers not stored` : ''}; originals ${formatBytes(t.originalsBytes)}${t.historyBytes > 0 ? ` (+ ${formatBytes(t.historyBytes)} of earlier takes)` : ''}\n`,
     );
     return EXIT.OK;
   } finally {

@@ -1,4 +1,11 @@
-import { agree, plural, readLock, verifyOriginals } from '@herogen/core';
+import {
+  agree,
+  LFS_PULL_HINT,
+  plural,
+  readLock,
+  type VerifyResult,
+  verifyOriginals,
+} from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 
@@ -17,10 +24,10 @@ export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<Exit
     );
   } else {
     for (const result of bad) {
-      const label = result.tampered ? 'tampered' : result.state;
+      const label = result.tampered ? 'tampered' : result.lfsPointer ? 'lfs' : result.state;
       const take = result.kind === 'history' ? 'earlier take of ' : '';
       io.stdout.write(
-        `${label.padEnd(8)} ${result.file} (${take}${result.key})${result.tampered ? `: ${result.tampered}; not read` : ''}\n`,
+        `${label.padEnd(8)} ${result.file} (${take}${result.key})${result.tampered ? `: ${result.tampered}; not read` : result.lfsPointer ? ': a Git LFS pointer, not the image' : ''}\n`,
       );
     }
     const takes = results.filter((result) => result.kind === 'history').length;
@@ -28,8 +35,23 @@ export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<Exit
     io.stdout.write(
       bad.length === 0
         ? `ok: ${what} ${agree(results.length, 'matches its', 'match their')} sha256 in the lock\n`
-        : `${bad.length} of ${what} ${agree(bad.length, 'does', 'do')} not match the lock; restore them from git (git checkout -- <file>)${bad.some((result) => result.tampered) ? ', and fix the lock entries marked tampered' : ''}\n`,
+        : `${bad.length} of ${what} ${agree(bad.length, 'does', 'do')} not match the lock; ${restoreAdvice(bad)}\n`,
     );
   }
   return bad.length === 0 ? EXIT.OK : EXIT.FAILED;
+}
+
+/** What to do about the files that do not match: pull LFS pointers first, then restore the rest. */
+function restoreAdvice(bad: readonly VerifyResult[]): string {
+  const pointers = bad.filter((result) => result.lfsPointer).length;
+  const advice = [
+    ...(pointers > 0
+      ? [
+          `${plural(pointers, 'file')} ${agree(pointers, 'is a Git LFS pointer', 'are Git LFS pointers')}: ${LFS_PULL_HINT}`,
+        ]
+      : []),
+    ...(pointers < bad.length ? ['restore them from git (git checkout -- <file>)'] : []),
+    ...(bad.some((result) => result.tampered) ? ['fix the lock entries marked tampered'] : []),
+  ];
+  return advice.join('; ');
 }

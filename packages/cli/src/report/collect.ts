@@ -205,6 +205,8 @@ function totalsOf(images: readonly ReportImage[], lock: Lock): ReportTotals {
     takesCostUsd: 0,
     // Refused or unwritable answers the API billed: money spent with nothing to show for it.
     refusedCostUsd: (lock.spent ?? []).reduce((sum, record) => sum + (record.costUsd ?? 0), 0),
+    originalsBytes: sumBytes(Object.values(lock.images)),
+    historyBytes: sumBytes(Object.values(lock.history ?? {}).flat()),
   };
   for (const image of images) {
     totals[image.status] += 1;
@@ -217,3 +219,6 @@ function totalsOf(images: readonly ReportImage[], lock: Lock): ReportTotals {
   }
   return totals;
 }
+
+const sumBytes = (entries: readonly { bytes: number }[]) =>
+  entries.reduce((sum, entry) => sum + entry.bytes, 0);

@@ -4,6 +4,7 @@
  * from disk. Pure: data in, text out. Every user string is escaped.
  */
 import { plural } from '@herogen/core';
+import { formatBytes } from '../output/format-bytes.js';
 import type { ReportData, ReportImage, ReportStatus, ReportTake } from './types.js';
 
 const STATUS_LABEL: Record<ReportStatus, string> = {
@@ -45,6 +46,7 @@ export function renderReportHtml(data: ReportData): string {
     <div class="total spent"><dt>spent on what is shown</dt><dd>${esc(usd(t.costUsd, t.costIsEstimate))}</dd></div>
     ${t.takesCostUsd > 0 ? `<div class="total spent"><dt>earlier takes &amp; candidates</dt><dd>${esc(usd(t.takesCostUsd, false))}</dd></div>` : ''}
     ${t.refusedCostUsd > 0 ? `<div class="total spent"><dt>billed, not stored</dt><dd>${esc(usd(t.refusedCostUsd, false))}</dd></div>` : ''}
+    <div class="total size"><dt>originals in the repo</dt><dd>${esc(formatBytes(t.originalsBytes))}${t.historyBytes > 0 ? ` <small>+ ${esc(formatBytes(t.historyBytes))} earlier takes</small>` : ''}</dd></div>
   </dl>
 </header>
 <nav class="controls" aria-label="Filter and sort">

@@ -70,6 +70,10 @@ export interface ReportTotals {
   takesCostUsd: number;
   /** Billed for answers that were not stored (the lock's `spent` log), shown apart. */
   refusedCostUsd: number;
+  /** What the originals in the lock weigh in the repository, as the lock records them. */
+  originalsBytes: number;
+  /** What the earlier takes kept in `history/` weigh. */
+  historyBytes: number;
 }
 
 export interface ReportData {

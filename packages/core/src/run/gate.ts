@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { HerogenError } from '../errors.js';
+import { isLfsPointerFile, LFS_PULL_HINT } from '../store/lfs-pointer.js';
 import { agree, plural } from '../text/plural.js';
 import type { HeroProvider, Job, RunEvent, RunOptions } from '../types.js';
 import { checkBudget } from './budget.js';
@@ -93,6 +95,19 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     !job.entry.placeholder &&
     (job.status === 'missing' || job.status === 'corrupt')
   ) {
+    if (job.status === 'corrupt' && isLfsPointerFile(resolve(context.root, job.entry.file))) {
+      return {
+        kind: 'lost',
+        error: located(
+          job,
+          new HerogenError(
+            'ORIGINAL_NOT_PULLED',
+            `the paid original ${job.entry.file} is a Git LFS pointer, not the image (run \`git lfs pull\`); not paying for it again`,
+            { hint: LFS_PULL_HINT },
+          ),
+        ),
+      };
+    }
     const what =
       job.status === 'missing' ? 'is missing' : 'does not match the lock (damaged or replaced)';
     return {

@@ -90,6 +90,11 @@ async function settleJob(job: Job, decision: Decision, state: RunState): Promise
     return { key: job.key, status: 'cached', job, ...(job.entry ? { entry: job.entry } : {}) };
   }
   if (decision.kind === 'lost') {
+    if (decision.error.code === 'ORIGINAL_NOT_PULLED') {
+      // The pointer stays as it is: art written over it would stop `git lfs pull` restoring it.
+      state.emit({ type: 'failed', job, error: decision.error, placeholder: undefined });
+      return { key: job.key, status: 'failed', job, error: decision.error };
+    }
     return standIn(job, decision.error, state, { recordInLock: false });
   }
   if (decision.kind === 'placeholder') {

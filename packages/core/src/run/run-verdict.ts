@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { formatError, HerogenError } from '../errors.js';
 import { isKnownModel } from '../plan/model-notes.js';
+import { LFS_PULL_HINT } from '../store/lfs-pointer.js';
 import { agree, plural } from '../text/plural.js';
 import type { JobResult, ProviderRegistry, RunSummary } from '../types.js';
 
@@ -49,6 +50,11 @@ export function judgeRun(
       `${plural(site.length, 'image')} ${agree(site.length, 'is an offline placeholder', 'are offline placeholders')} because the API refused the site's configuration (onError: 'placeholder'); fix it (see the warnings above) and build again to replace them`,
     );
   }
+  const notPulled = failed.filter(
+    (result) => HerogenError.is(result.error) && result.error.code === 'ORIGINAL_NOT_PULLED',
+  );
+  // Never shipped as placeholders: the images exist, the checkout only lacks them.
+  if (notPulled.length > 0) return { error: notPulledFailure(notPulled), warnings };
   const quota = failed.filter((result) => isQuota(result.error));
   if (quota.length > 0) {
     const providers = [...new Set(quota.map((result) => result.job.request.provider))].join(', ');
@@ -91,5 +97,14 @@ function strictFailure(failed: readonly JobResult[]): HerogenError {
     HerogenError.is(first) ? first.code : 'INTERNAL',
     `${plural(failed.length, 'hero image')} failed and strict mode is on:\n${lines.join('\n')}`,
     { hint: 'fix the cause above, or set `strict: false` to build with offline placeholders' },
+  );
+}
+
+function notPulledFailure(notPulled: readonly JobResult[]): HerogenError {
+  const files = notPulled.map((result) => `  - ${result.job.entry?.file ?? result.key}`);
+  return new HerogenError(
+    'ORIGINAL_NOT_PULLED',
+    `${plural(notPulled.length, 'paid original')} ${agree(notPulled.length, 'is a Git LFS pointer', 'are Git LFS pointers')}, not ${agree(notPulled.length, 'an image', 'images')}; nothing was paid for again:\n${files.join('\n')}`,
+    { hint: LFS_PULL_HINT },
   );
 }

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { sha256File } from '../fs/file-hash.js';
 import { loadSharp } from '../image/load-sharp.js';
 import type { Lock, LockEntry, StoredFileState } from '../types.js';
+import { isLfsPointerFile } from './lfs-pointer.js';
 import {
   type OriginalKind,
   type OriginalState,
@@ -26,6 +27,8 @@ export interface VerifyResult {
   state: StoredFileState;
   /** Set when the lock entry names a file herogen does not trust as its own: why. */
   tampered?: string;
+  /** Set when the file is a Git LFS pointer not yet pulled, not the image. */
+  lfsPointer?: true;
   expectedSha256: string;
   /** Undefined when the file is missing, unreadable or not trusted. */
   actualSha256: string | undefined;
@@ -36,6 +39,7 @@ export interface VerifyResult {
 interface Inspection {
   state: StoredFileState;
   tampered?: string;
+  lfsPointer?: true;
   actualBytes: number | undefined;
   actualSha256: string | undefined;
 }
@@ -71,7 +75,13 @@ async function inspectStored(
   const sized = sizeInspection(found, entry);
   if (found.state !== 'ok' || !hash) return sized;
   const actualSha256 = await sha256File(found.path).catch(() => undefined);
-  if (sized.state !== 'ok') return { ...sized, actualSha256 };
+  if (sized.state !== 'ok') {
+    return {
+      ...sized,
+      actualSha256,
+      ...(isLfsPointerFile(found.path) ? { lfsPointer: true } : {}),
+    };
+  }
   // A hand-edited lock can vouch for any bytes: the file must also be the image it describes.
   const ok = actualSha256 === entry.sha256 && (await headerMatches(found.path, entry));
   return { state: ok ? 'ok' : 'corrupt', actualBytes: found.size, actualSha256 };
@@ -165,6 +175,7 @@ export async function verifyOriginals(
           file: entry.file,
           state: found.state,
           ...(found.tampered ? { tampered: found.tampered } : {}),
+          ...(found.lfsPointer ? { lfsPointer: true } : {}),
           expectedSha256: entry.sha256,
           actualSha256: found.actualSha256,
           expectedBytes: entry.bytes,
