@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { BatchStore, BatchTimings } from './batch-handler.js';
 import type { ResolvedHiapiTask } from './hiapi-validate.js';
 import type { OpenAIQuality } from './openai-validate.js';
 import type { Fault, MockRoute } from './types.js';
@@ -46,6 +47,7 @@ export interface ResolvedMockApiOptions {
   rateWindowMs: number;
   maxBodyBytes: number;
   outputTokensPerMegapixel: Record<OpenAIQuality, number>;
+  batch: BatchTimings;
 }
 
 export interface ServerState {
@@ -53,6 +55,8 @@ export interface ServerState {
   /** Filled in once the server listens. */
   baseUrl: string;
   tasks: Map<string, MockTask>;
+  /** Uploaded and output files, and batches (OpenAI Files + Batch API). */
+  batch: BatchStore;
 }
 
 export interface HandlerContext {
@@ -63,6 +67,8 @@ export interface HandlerContext {
   key: string | undefined;
   fault: Fault | undefined;
   state: ServerState;
+  /** The scripted fault for one batch line (route `openai.batch-line`), counted as used. */
+  lineFault: (prompt: string | undefined) => Fault | undefined;
   /** The task a get/download refers to, if it exists. */
   task: MockTask | undefined;
 }

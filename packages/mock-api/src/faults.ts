@@ -146,12 +146,12 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   reset: 'all',
   slowHeaders: 'all',
   truncatedBody: 'all',
-  invalidBase64: ['openai.generations', 'openai.edits'],
-  nonImage: ['openai.generations', 'openai.edits', 'hiapi.download'],
-  wrongDimensions: ['openai.generations', 'openai.edits', 'hiapi.download'],
-  truncatedImage: ['openai.generations', 'openai.edits'],
-  svgImage: ['openai.generations', 'openai.edits'],
-  decompressionBomb: ['openai.generations', 'openai.edits', 'hiapi.download'],
+  invalidBase64: ['openai.generations', 'openai.edits', 'openai.batch-line'],
+  nonImage: ['openai.generations', 'openai.edits', 'openai.batch-line', 'hiapi.download'],
+  wrongDimensions: ['openai.generations', 'openai.edits', 'openai.batch-line', 'hiapi.download'],
+  truncatedImage: ['openai.generations', 'openai.edits', 'openai.batch-line'],
+  svgImage: ['openai.generations', 'openai.edits', 'openai.batch-line'],
+  decompressionBomb: ['openai.generations', 'openai.edits', 'openai.batch-line', 'hiapi.download'],
   echoKey: ['openai.generations', 'openai.edits', 'hiapi.create'],
   taskFail: ['hiapi.create'],
   taskStuck: ['hiapi.create'],
@@ -165,7 +165,9 @@ const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
 
 export function faultAppliesTo(fault: Fault, route: MockRoute): boolean {
   const routes = APPLIES[fault.type];
-  return routes === 'all' || routes.includes(route);
+  // A batch line has no socket of its own: of the transport faults only `status` means something.
+  if (routes === 'all') return route !== 'openai.batch-line' || fault.type === 'status';
+  return routes.includes(route);
 }
 
 /** Holds the script and how often each rule fired. */

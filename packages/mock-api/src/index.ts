@@ -1,3 +1,4 @@
+export { BATCH_ENDPOINTS } from './batch-handler.js';
 export {
   formatBanner,
   MOCK_API_USAGE,
@@ -28,6 +29,7 @@ export type {
   FaultRule,
   MockApi,
   MockApiOptions,
+  MockBatchOptions,
   MockRoute,
   RecordedRequest,
   StatusFault,

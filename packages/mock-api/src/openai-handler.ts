@@ -108,6 +108,15 @@ export async function handleEdits(ctx: HandlerContext): Promise<HandlerResult> {
   return { produce: () => produceImages(ctx, resolved.value, sizes, inputDigest) };
 }
 
+/** A batch line's answer: what `POST /v1/images/generations` answers for the same body. */
+export function renderLineImage(
+  ctx: HandlerContext,
+  request: ResolvedOpenAIRequest,
+  fault: HandlerContext['fault'],
+): Promise<Reply> {
+  return produceImages({ ...ctx, route: 'openai.generations', fault }, request, []);
+}
+
 async function produceImages(
   ctx: HandlerContext,
   request: ResolvedOpenAIRequest,

@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import {
+  createBatchStore,
+  handleBatchCancel,
+  handleBatchCreate,
+  handleBatchGet,
+  handleFileContent,
+  handleFileCreate,
+} from './batch-handler.js';
 import { parseBody, promptOf, summarizeBody } from './body.js';
 import type {
   HandlerContext,
@@ -54,13 +62,27 @@ export function resolveMockApiOptions(options: MockApiOptions = {}): ResolvedMoc
       ...OUTPUT_TOKENS_PER_MEGAPIXEL,
       ...options.outputTokensPerMegapixel,
     },
+    batch: {
+      validatingMs: options.batch?.validatingMs ?? 100,
+      processingMs: options.batch?.processingMs ?? 1000,
+      finalizingMs: options.batch?.finalizingMs ?? 100,
+      windowMs: options.batch?.windowMs ?? 86_400_000,
+      outputTtlMs: options.batch?.outputTtlMs,
+      maxRequestsPerFile: options.batch?.maxRequestsPerFile ?? 50_000,
+      maxFileBytes: options.batch?.maxFileBytes ?? 200 * 1000 * 1000,
+    },
   };
 }
 
 /** Start the mock OpenAI Images + hiapi server on a loopback port. */
 export async function createMockApi(options: MockApiOptions = {}): Promise<MockApi> {
   const resolved = resolveMockApiOptions(options);
-  const state: ServerState = { options: resolved, baseUrl: '', tasks: new Map() };
+  const state: ServerState = {
+    options: resolved,
+    baseUrl: '',
+    tasks: new Map(),
+    batch: createBatchStore(),
+  };
   const requests: RecordedRequest[] = [];
   const script = createFaultScript(options.faults);
   const limiter = createRateLimiter(resolved.imagesPerMinute, resolved.rateWindowMs);
@@ -185,7 +207,13 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
       return;
     }
 
-    const ctx: HandlerContext = { req, url, route, body, key, fault, state, task };
+    const lineFault = (linePrompt: string | undefined) => {
+      const lineKey = `openai.batch-line\u0000${linePrompt ?? ''}`;
+      const lineAttempt = (attempts.get(lineKey) ?? 0) + 1;
+      attempts.set(lineKey, lineAttempt);
+      return script.take('openai.batch-line', linePrompt, lineAttempt);
+    };
+    const ctx: HandlerContext = { req, url, route, body, key, fault, state, task, lineFault };
     const result = await dispatch(ctx);
     if ('reply' in result) return finish(result.reply, fault);
 
@@ -238,12 +266,14 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     port: address.port,
     requests,
     paidCalls: () => requests.filter((r) => r.billed).length,
+    billedBatchLines: () => state.batch.billedLines,
     setFaults(rules) {
       script.set(rules);
     },
     reset() {
       requests.length = 0;
       state.tasks.clear();
+      state.batch = createBatchStore();
       attempts.clear();
       limiter.clear();
       script.resetCounters();
@@ -272,6 +302,19 @@ function dispatch(ctx: HandlerContext): HandlerResult | Promise<HandlerResult> {
       return handleTaskGet(ctx);
     case 'hiapi.download':
       return handleDownload(ctx);
+    case 'openai.files.create':
+      return handleFileCreate(ctx);
+    case 'openai.files.content':
+      return handleFileContent(ctx, pathId(ctx.url, 3));
+    case 'openai.batches.create':
+      return handleBatchCreate(ctx);
+    case 'openai.batches.get':
+    case 'openai.batches.cancel':
+      return (ctx.route === 'openai.batches.get' ? handleBatchGet : handleBatchCancel)(
+        ctx,
+        pathId(ctx.url, 3),
+      );
+    case 'openai.batch-line':
     case 'unknown':
       throw new Error('unknown route reached dispatch');
   }
@@ -285,7 +328,21 @@ export function classifyRoute(method: string, pathname: string): MockRoute {
   if (method === 'POST' && path === '/v1/tasks') return 'hiapi.create';
   if (method === 'GET' && /^\/v1\/tasks\/[^/]+$/.test(path)) return 'hiapi.get';
   if (method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(path)) return 'hiapi.download';
+  if (method === 'POST' && path === '/v1/files') return 'openai.files.create';
+  if (method === 'GET' && /^\/v1\/files\/[^/]+\/content$/.test(path)) {
+    return 'openai.files.content';
+  }
+  if (method === 'POST' && path === '/v1/batches') return 'openai.batches.create';
+  if (method === 'GET' && /^\/v1\/batches\/[^/]+$/.test(path)) return 'openai.batches.get';
+  if (method === 'POST' && /^\/v1\/batches\/[^/]+\/cancel$/.test(path)) {
+    return 'openai.batches.cancel';
+  }
   return 'unknown';
+}
+
+/** The `index`th segment of the path (`/v1/batches/<id>` → 3), decoded. */
+function pathId(url: URL, index: number): string {
+  return decodeSegment(url.pathname.split('/')[index] ?? '');
 }
 
 /** A path segment as sent (`encodeURIComponent`d by clients), or as is when not decodable. */

@@ -1,7 +1,18 @@
-/** Which endpoint a request hit. Downloads are the `output[].url` files of hiapi tasks. */
+/**
+ * Which endpoint a request hit. Downloads are the `output[].url` files of hiapi tasks.
+ * `openai.batch-line` is no HTTP route: fault rules with it apply to one line of a batch (a
+ * `status` fault becomes that line's `response.status_code` and error body; image faults such
+ * as `nonImage` its `b64_json`), chosen when the batch is created.
+ */
 export type MockRoute =
   | 'openai.generations'
   | 'openai.edits'
+  | 'openai.files.create'
+  | 'openai.files.content'
+  | 'openai.batches.create'
+  | 'openai.batches.get'
+  | 'openai.batches.cancel'
+  | 'openai.batch-line'
   | 'hiapi.create'
   | 'hiapi.get'
   | 'hiapi.download'
@@ -148,6 +159,29 @@ export interface MockApiOptions {
    * @default low 200, medium 1760, high 7040, xhigh 14080, max 28160
    */
   outputTokensPerMegapixel?: Partial<Record<'low' | 'medium' | 'high' | 'xhigh' | 'max', number>>;
+  /** OpenAI Batch API timing and limits (see README "Batch API"). */
+  batch?: MockBatchOptions;
+}
+
+/** How long each batch state lasts, and the input file limits. */
+export interface MockBatchOptions {
+  /** Time in `validating`. @default 100 */
+  validatingMs?: number;
+  /** Time in `in_progress`; lines finish evenly spread over it, in input order. @default 1000 */
+  processingMs?: number;
+  /** Time in `finalizing` (or `cancelling`) at least. @default 100 */
+  finalizingMs?: number;
+  /**
+   * The completion window: a batch whose processing would end later expires at this point, with
+   * the lines finished by then in its output and the rest in its error file. @default 86_400_000 (24 h)
+   */
+  windowMs?: number;
+  /** Output and error files answer 404 this long after they are written. @default never */
+  outputTtlMs?: number;
+  /** Requests one input file may hold. @default 50_000 */
+  maxRequestsPerFile?: number;
+  /** Bytes one `purpose: batch` upload may have. @default 200 MB */
+  maxFileBytes?: number;
 }
 
 export interface MockApi {
@@ -160,8 +194,10 @@ export interface MockApi {
   port: number;
   /** Every request, in arrival order. */
   requests: RecordedRequest[];
-  /** Requests the real APIs would have billed. */
+  /** Requests the real APIs would have billed (synchronous calls; batch lines are counted apart). */
   paidCalls(): number;
+  /** Batch lines the real API would have billed (those answered 200), at the batch price. */
+  billedBatchLines(): number;
   /** Replace the fault script. */
   setFaults(faults: FaultRule[]): void;
   /** Clear recorded requests, tasks, attempt and rule counters and the rate-limit window. */
