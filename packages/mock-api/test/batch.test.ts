@@ -1,26 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockApi, faults, type MockApi, type MockApiOptions } from '../src/index.js';
-import { decode, getWithKey, json, KEY, postJson, sleep } from './helpers.js';
+import { decode, getWithKey, json, KEY, postJson, sleep, specValidator } from './helpers.js';
 
-// ajv is a devDependency of @herogen/core; borrowing it keeps this package's dependencies unchanged.
-const requireFromCore = createRequire(new URL('../../core/package.json', import.meta.url));
-const AjvModule = requireFromCore('ajv') as { default: new (o: object) => AjvLike };
-interface AjvLike {
-  addSchema(schema: object, key: string): void;
-  getSchema(ref: string): ((data: unknown) => boolean) & { errors?: unknown };
-}
 // The Files + Batch subset of OpenAI's published spec (commit f85dbe22).
-const spec = JSON.parse(
-  readFileSync(new URL('./fixtures/openai-batch-openapi.json', import.meta.url), 'utf8'),
-);
-const ajv = new AjvModule.default({ strict: false, validateFormats: false });
-ajv.addSchema(spec, 'batch');
-function valid(name: string, data: unknown): unknown {
-  const check = ajv.getSchema(`batch#/components/schemas/${name}`);
-  return check(data) ? true : check.errors;
-}
+const valid = specValidator('openai-batch-openapi.json');
 
 const TIMING = { validatingMs: 30, processingMs: 150, finalizingMs: 20 };
 let api: MockApi;

@@ -1,33 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockApi, faults, type MockApi } from '../src/index.js';
-import { json, postJson } from './helpers.js';
-
-// ajv is a devDependency of @herogen/core; borrowing it keeps this package's dependencies unchanged.
-const requireFromCore = createRequire(new URL('../../core/package.json', import.meta.url));
-const AjvModule = requireFromCore('ajv') as { default: new (o: object) => AjvLike };
-interface AjvLike {
-  addSchema(schema: object, key: string): void;
-  getSchema(ref: string): ((data: unknown) => boolean) & { errors?: unknown };
-}
-
-// The response and error schemas from the project's openai-images-openapi.json.
-const spec = JSON.parse(
-  readFileSync(new URL('./fixtures/openai-images-schemas.json', import.meta.url), 'utf8'),
-);
+import { json, postJson, specValidator } from './helpers.js';
 
 let api: MockApi;
 let validate: (name: string, data: unknown) => unknown;
 beforeAll(async () => {
   api = await createMockApi();
-  // OpenAPI extras (nullable, x-oai*, format: binary/unixtime) are not JSON Schema keywords.
-  const ajv = new AjvModule.default({ strict: false, validateFormats: false });
-  ajv.addSchema(spec, 'openai');
-  validate = (name, data) => {
-    const check = ajv.getSchema(`openai#/components/schemas/${name}`);
-    return check(data) ? true : check.errors;
-  };
+  // The response and error schemas from the project's openai-images-openapi.json.
+  validate = specValidator('openai-images-schemas.json');
 });
 afterAll(() => api.close());
 
