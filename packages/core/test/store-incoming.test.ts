@@ -45,6 +45,10 @@ async function paidImage(): Promise<GeneratedImage> {
   };
 }
 
+/** Journal an image received for KEY, as storing does first. */
+const journal = (image: GeneratedImage) =>
+  writeIncoming(root, { key: KEY, request: sampleRequest(), image, receivedAt: RECEIVED });
+
 const recover = (extra: { keys?: string[]; claim?: boolean } = {}) =>
   recoverIncoming({ root, lockPath, outDir, ...extra });
 
@@ -84,7 +88,7 @@ describe('the write-ahead journal of received images', () => {
 
   it('completes a record whose original was never written (killed right after receiving)', async () => {
     const image = await paidImage();
-    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    journal(image);
     const [result] = await recover();
     expect(result?.outcome).toBe('recorded');
     const stored = (await readLock(lockPath)).images[KEY]!;
@@ -105,7 +109,7 @@ describe('the write-ahead journal of received images', () => {
       image,
       lockPath,
     });
-    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    journal(image);
     const lockBefore = await readFile(lockPath, 'utf8');
     const [result] = await recover();
     expect(result).toEqual({ key: KEY, outcome: 'already-stored', entry });
@@ -117,7 +121,7 @@ describe('the write-ahead journal of received images', () => {
     await updateLock(lockPath, (lock) => {
       lock.images[KEY] = sampleEntry(KEY, 1, { placeholder: true, provider: 'local' });
     });
-    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    journal(await paidImage());
     const [result] = await recover();
     expect(result?.outcome).toBe('recorded');
     expect((await readLock(lockPath)).images[KEY]?.placeholder).toBeUndefined();
@@ -128,7 +132,7 @@ describe('the write-ahead journal of received images', () => {
       lock.images[KEY] = sampleEntry(KEY, 7);
     });
     const lockBefore = await readFile(lockPath, 'utf8');
-    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    journal(await paidImage());
     expect(await recover()).toEqual([]);
     expect(await readFile(lockPath, 'utf8')).toBe(lockBefore);
     expect(await listIncoming(root)).toEqual([]);
@@ -148,7 +152,7 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('detects bytes that do not match their recorded hash', async () => {
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED).durable;
+    await journal(await paidImage()).durable;
     const record = await readFile(incomingPath(root, KEY));
     // Flip one byte of the image, keeping the length.
     record[record.length - 20] = record[record.length - 20]! ^ 0xff;
@@ -157,7 +161,7 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('detects a record cut off before its last byte', async () => {
-    await writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED).durable;
+    await journal(await paidImage()).durable;
     const record = await readFile(incomingPath(root, KEY));
     await writeFile(incomingPath(root, KEY), record.subarray(0, record.length - 1));
     expect(await readIncoming(root, KEY)).toBe('invalid');
@@ -165,7 +169,7 @@ describe('the write-ahead journal of received images', () => {
 
   it('holds a JSON header line and then the bytes exactly as received, not base64', async () => {
     const image = await paidImage();
-    const { path, durable } = writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    const { path, durable } = journal(image);
     // On disk (for a kill) before the fsyncs have run.
     const record = await readFile(path);
     const newline = record.indexOf(0x0a);
@@ -188,7 +192,7 @@ describe('the write-ahead journal of received images', () => {
 
   it('keeps unusable bytes in the rejected folder and records nothing', async () => {
     const image = { ...(await paidImage()), bytes: new TextEncoder().encode('<html>oops</html>') };
-    writeIncoming(root, KEY, sampleRequest(), image, RECEIVED);
+    journal(image);
     const [result] = await recover();
     expect(result?.outcome).toBe('rejected');
     expect((await readLock(lockPath)).images).toEqual({});
@@ -197,7 +201,7 @@ describe('the write-ahead journal of received images', () => {
   });
 
   it('leaves a record alone while a live process holds its claim', async () => {
-    writeIncoming(root, KEY, sampleRequest(), await paidImage(), RECEIVED);
+    journal(await paidImage());
     const claim = await claimKey(root, KEY);
     expect(await recover()).toEqual([]);
     expect(await listIncoming(root)).toEqual([KEY]);

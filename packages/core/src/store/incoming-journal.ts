@@ -66,11 +66,9 @@ export interface IncomingImage {
  */
 export function writeIncoming(
   root: string,
-  key: string,
-  request: GenerationRequest,
-  image: GeneratedImage,
-  receivedAt: Date,
+  received: { key: string; request: GenerationRequest; image: GeneratedImage; receivedAt: Date },
 ): { path: string; durable: Promise<void>; sha256: string } {
+  const { key, request, image, receivedAt } = received;
   const path = incomingPath(root, key);
   mkdirSync(resolveIncomingDir(root), { recursive: true });
   const header: JournalHeader = {

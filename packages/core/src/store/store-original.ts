@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HerogenError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -9,67 +9,18 @@ import {
   resolveInsideRoot,
   toRootRelative,
 } from '../fs/path-safety.js';
-import { cachePath } from '../fs/project-layout.js';
 import { loadSharp } from '../image/load-sharp.js';
-import { hasPlaceholderMarker } from '../image/placeholder-marker.js';
-import { imageExtension, isCacheKey, originalFileName } from '../key/cache-key.js';
-import { readLock } from '../lock/read-lock.js';
-import { type UpdateLockOptions, updateLock } from '../lock/update-lock.js';
-import type {
-  GeneratedImage,
-  GenerationRequest,
-  ImageFormat,
-  LockEntry,
-  Logger,
-} from '../types.js';
-import { pickRequest, recoveredEntry } from './entry-fields.js';
-import {
-  type ExpectedDimensions,
-  maxPixelsFor,
-  resolveExpectedDimensions,
-} from './expected-size.js';
-import { incomingPath, removeIncoming, writeIncoming } from './incoming-journal.js';
+import { isCacheKey, originalFileName } from '../key/cache-key.js';
+import { updateLock } from '../lock/update-lock.js';
+import type { ImageFormat, LockEntry } from '../types.js';
+import { pickRequest } from './entry-fields.js';
+import { maxPixelsFor, resolveExpectedDimensions } from './expected-size.js';
+import { removeIncoming, writeIncoming } from './incoming-journal.js';
 import { inspectImage } from './inspect-image.js';
-import { keepTake } from './keep-take.js';
-import { rescueDir, rescuePaidImage } from './rescue-paid.js';
+import { keepRejected, keepWhatIsThere, keptElsewhere, paidButNotWritten } from './keep-aside.js';
+import { type CheckedImage, type StoreOriginalOptions, storeIoError } from './store-options.js';
 
-export interface StoreOriginalOptions {
-  /** Absolute project root; nothing is written outside it. */
-  root: string;
-  /** Originals directory, root-relative or absolute (inside the root). */
-  outDir: string;
-  key: string;
-  request: GenerationRequest;
-  image: GeneratedImage;
-  /** `herogen.lock.json`, root-relative or absolute (inside the root). */
-  lockPath: string;
-  /** Size the image must have; default: from the request's `size` (exact) or `aspect` (±2%). */
-  expected?: ExpectedDimensions;
-  /** Store as a stand-in, not a real generation (offline art, or after a failure). */
-  placeholder?: { reason?: string };
-  /** The frontmatter fields that asked for this image (kept with any the lock already has). */
-  fields?: Readonly<Record<string, 'hero' | 'image'>>;
-  /** Receives notes such as a format conversion. */
-  logger?: Logger;
-  now?: () => Date;
-  /**
-   * Rejected bytes are kept here so nothing paid for is thrown away unseen; `false` keeps
-   * nothing. @default `<root>/node_modules/.cache/herogen/rejected`
-   */
-  rejectedDir?: string | false;
-  lock?: UpdateLockOptions;
-  /**
-   * Record the entry in the lock. `false` writes the file only (a stand-in the lock should not
-   * remember, e.g. in frozen mode) and returns the entry it would have recorded. @default true
-   */
-  recordInLock?: boolean;
-  /**
-   * Write the received bytes to the write-ahead journal before anything else, so a crash
-   * before the lock is updated loses nothing (the next run records them). @default true for
-   * real images recorded in the lock; `false` for stand-ins and when recovering a journal.
-   */
-  journal?: boolean;
-}
+export type { StoreOriginalOptions } from './store-options.js';
 
 /**
  * Store a generated image: journal the bytes as received (write-ahead, see
@@ -91,13 +42,12 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   let journalSha256: string | undefined;
   if (journaled) {
     try {
-      const { durable, sha256 } = writeIncoming(
-        root,
+      const { durable, sha256 } = writeIncoming(root, {
         key,
         request,
-        options.image,
-        options.now?.() ?? new Date(),
-      );
+        image: options.image,
+        receivedAt: options.now?.() ?? new Date(),
+      });
       journalSha256 = sha256;
       journalSynced = durable.catch((error: unknown) => {
         options.logger?.warn(
@@ -167,7 +117,12 @@ async function storeJournaled(
       throw storeIoError(`Cannot write ${target}`, error);
     }
   } catch (error) {
-    throw await paidButNotWritten(options, checked, toRootRelative(root, target), error, journaled);
+    throw await paidButNotWritten(options, {
+      checked,
+      file: toRootRelative(root, target),
+      error,
+      journaled,
+    });
   }
 
   const entry = buildEntry(options, {
@@ -212,13 +167,6 @@ async function storeJournaled(
   }
   if (journalSha256) await removeIncoming(root, key).catch(() => {});
   return recorded;
-}
-
-interface CheckedImage {
-  bytes: Uint8Array;
-  format: ImageFormat;
-  width: number;
-  height: number;
 }
 
 /** Decode, convert to the requested format when needed, and check the size. */
@@ -266,172 +214,6 @@ async function convert(
   if (format === 'png') return pipeline.png().toBuffer();
   if (format === 'webp') return pipeline.webp({ lossless: true }).toBuffer();
   return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 95 }).toBuffer();
-}
-
-/**
- * Never overwrite an image without a copy: whatever file sits at the original's place, unless
- * it holds the bytes being written or is a stand-in (recorded as one, or herogen's offline
- * art), is kept first: as an earlier take in `history/` (reason `replaced`, once, see
- * `keepTake`) when it is an image, in the rejected folder when it is not. The caller holds the
- * key's claim. Only runs when the place is taken, which is rare (a redo, a lost lock entry).
- */
-async function keepWhatIsThere(
-  options: StoreOriginalOptions,
-  target: string,
-  bytes: Uint8Array,
-): Promise<void> {
-  const { root, key } = options;
-  if (!(await lstat(target).catch(() => undefined))?.isFile()) return;
-  const present = new Uint8Array(await readFile(target));
-  if (Buffer.from(present).equals(Buffer.from(bytes))) return;
-  const sha256 = sha256Hex(present);
-  const lockPath = resolveInsideRoot(root, options.lockPath, 'lockFile');
-  const current = (await readLock(lockPath)).images[key];
-  if (current?.placeholder && current.sha256 === sha256) return;
-  const file = toRootRelative(root, target);
-  let info: Awaited<ReturnType<typeof inspectImage>>;
-  try {
-    info = await inspectImage(present);
-  } catch {
-    const kept = await keepRejected(options, present, `${key}-replaced-${sha256.slice(0, 16)}.bin`);
-    if (!kept) {
-      throw new HerogenError(
-        'STORE_IO',
-        `${file} holds a file that is not an image and it could not be copied aside; herogen does not overwrite it.`,
-        { hint: `Move ${file} away and run again.` },
-      );
-    }
-    options.logger?.warn(`${file} was not a readable image; its bytes were kept at ${kept}.`);
-    return;
-  }
-  if (await hasPlaceholderMarker(present)) return;
-  const record =
-    current?.sha256 === sha256
-      ? current
-      : recoveredEntry(options.request, {
-          file,
-          sha256,
-          bytes: present.byteLength,
-          ...info,
-          modified: (await stat(target)).mtime,
-        });
-  const take = await keepTake({
-    root,
-    outDir: options.outDir,
-    lockPath,
-    key,
-    bytes: present,
-    record,
-    reason: 'replaced',
-  }).catch((error: unknown) => {
-    throw storeIoError(`Cannot keep a copy of ${file} before replacing it`, error);
-  });
-  if (take.added) {
-    options.logger?.warn(
-      `${file} held an image the lock did not record as this one; it was kept as an earlier take at ${toRootRelative(root, take.path)} before being replaced.`,
-    );
-  }
-}
-
-/**
- * Save bytes that cannot be stored, so a paid response is never silently discarded: as
- * received (`.bin`) when they failed the checks, or as the checked image under a name from its
- * hash (so a rerun hitting the same wall keeps one copy) when the place to store it is refused.
- */
-async function keepRejected(
-  options: StoreOriginalOptions,
-  bytes: Uint8Array,
-  name: string,
-): Promise<string | undefined> {
-  if (options.rejectedDir === false) return undefined;
-  try {
-    const dir = resolveInsideRoot(
-      options.root,
-      options.rejectedDir ?? cachePath(options.root, 'rejected'),
-      'rejectedDir',
-    );
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, name);
-    await writeFileAtomic(path, bytes);
-    return path;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Name of a checked image kept aside: from its hash, so a rerun hitting the same wall keeps one copy. */
-function keptName(key: string, checked: CheckedImage): string {
-  return `${key}-${sha256Hex(checked.bytes).slice(0, 16)}.${imageExtension(checked.format)}`;
-}
-
-/**
- * The original's place turned out to lead out of the project (a symlink swapped in) after the
- * image was paid for: keep a copy where the user can open it, and say where.
- */
-async function keptElsewhere(
-  options: StoreOriginalOptions,
-  checked: CheckedImage,
-  error: unknown,
-  journaled: boolean,
-): Promise<unknown> {
-  if (!HerogenError.is(error) || error.code !== 'PATH_OUTSIDE_ROOT' || options.placeholder) {
-    return error;
-  }
-  const kept = await keepRejected(options, checked.bytes, keptName(options.key, checked));
-  const where = kept
-    ? `The paid image was kept at ${kept}`
-    : 'The paid image could not be copied elsewhere';
-  return new HerogenError(
-    'PATH_OUTSIDE_ROOT',
-    `${error.message} ${where}${journaled ? ', and in the write-ahead journal' : ''}.`,
-    {
-      cause: error,
-      hint: `${error.hint ?? 'Remove the symlink.'}${journaled ? ' The next run then records the image from the write-ahead journal without paying again.' : ''}`,
-    },
-  );
-}
-
-/**
- * A paid image that passed every check could not be written into the project (disk full,
- * read-only): say what was paid, where its bytes are now (the journal, else a folder in the OS
- * temp dir, see `rescue-paid.ts`) and how a rerun records them without paying again. A
- * stand-in, or a place refused as leading out of the project, keeps its own error.
- */
-async function paidButNotWritten(
-  options: StoreOriginalOptions,
-  checked: CheckedImage,
-  file: string,
-  error: unknown,
-  journaled: boolean,
-): Promise<unknown> {
-  if (options.placeholder || !HerogenError.is(error) || error.code !== 'STORE_IO') return error;
-  const { image, request, key } = options;
-  const cost =
-    typeof image.costUsd === 'number' && Number.isFinite(image.costUsd)
-      ? `, $${image.costUsd.toFixed(4)}`
-      : '';
-  const paid = `${request.provider} (${request.model}) answered and billed image ${key}${image.requestId ? ` (request ${image.requestId}${cost})` : cost ? ` (${cost.slice(2)})` : ''}`;
-  const why = `${paid}, but it could not be stored: ${error.message}`;
-  if (journaled) {
-    return new HerogenError(
-      'STORE_IO',
-      `${why} Its bytes are safe in the write-ahead journal (${incomingPath(options.root, key)}): free some disk space and run herogen again, it records the image from there without paying for it again.`,
-      { cause: error },
-    );
-  }
-  const rescued = await rescuePaidImage(key, checked.bytes, checked.format);
-  if ('path' in rescued) {
-    return new HerogenError(
-      'STORE_IO',
-      `${why} The journal could not be written either, so the image (${checked.width}×${checked.height} ${checked.format}) was saved outside the project, at ${rescued.path} : free some disk space and run herogen again, it finds the image there and records it without paying for it again (or copy it to ${file} yourself).`,
-      { cause: error },
-    );
-  }
-  return new HerogenError(
-    'STORE_IO',
-    `${why} Neither the journal nor ${rescueDir()} could be written (${rescued.failed}): the image is lost, and a rerun pays for it again; free some disk space first.`,
-    { cause: error },
-  );
 }
 
 /**
@@ -501,12 +283,4 @@ function buildEntry(
     entry.fields = { ...options.fields };
   }
   return entry;
-}
-
-function storeIoError(what: string, error: unknown): HerogenError {
-  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new HerogenError('STORE_IO', `${what} (${code}).`, {
-    cause: error,
-    hint: 'Check that the originals directory is writable and the disk is not full.',
-  });
 }

@@ -22,11 +22,10 @@ export function createGrainTile(random: Random, amplitude: number): Int8Array {
 /** Adds the tile's noise to the colour channels of interleaved 8-bit pixels, in place. */
 export function applyGrain(
   pixels: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
+  frame: { width: number; height: number; channels: number },
   tile: Int8Array,
 ): void {
+  const { width, height, channels } = frame;
   // A clamped view saturates at 0 and 255 on assignment, so the hot loop needs no branches.
   const out = new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   const colours = Math.min(channels, 3);

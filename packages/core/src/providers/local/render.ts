@@ -65,7 +65,7 @@ export async function renderArt(spec: ArtSpec): Promise<RenderedArt> {
     .toBuffer({ resolveWithObject: true });
   throwIfAborted(signal);
 
-  if (spec.grain > 0) applyGrain(data, info.width, info.height, info.channels, grain);
+  if (spec.grain > 0) applyGrain(data, info, grain);
   const image = sharp(data, {
     raw: { width: info.width, height: info.height, channels: info.channels },
   })

@@ -3,6 +3,18 @@
  * gradient) under one of a few flowing compositions. No text and no fonts, so it renders the
  * same on any machine with librsvg.
  */
+import {
+  blobPoints,
+  closedPathThrough,
+  f,
+  f3,
+  flowFrame,
+  gradientLine,
+  type Point,
+  pathThrough,
+  smoothCurve,
+  svg,
+} from './geometry.js';
 import type { Palette } from './palette.js';
 import type { Random } from './random.js';
 
@@ -27,8 +39,6 @@ export interface Scene {
 
 /** The backdrop canvas is at most this many pixels on its longest side. */
 const BACKDROP_EDGE = 400;
-
-type Point = [number, number];
 
 export interface Layer {
   defs: string[];
@@ -81,12 +91,12 @@ export function composeScene(
     width,
     height,
     backdrop: svg(
-      Math.max(1, Math.round(width * backdropScale)),
-      Math.max(1, Math.round(height * backdropScale)),
-      width,
-      height,
-      back.defs,
-      back.body,
+      {
+        width: Math.max(1, Math.round(width * backdropScale)),
+        height: Math.max(1, Math.round(height * backdropScale)),
+      },
+      { width, height },
+      back,
     ),
     backdropScale,
     backdropBlur: Math.max(0.3, Math.round(blur * 10) / 10),
@@ -97,23 +107,16 @@ export function composeScene(
 /** The full-size SVG: the rendered backdrop (a data URI) stretched under the foreground. */
 export function frameSvg(scene: Scene, backdropHref: string): string {
   const { width, height, foreground } = scene;
-  return svg(width, height, width, height, foreground.defs, [
-    `<image width="${width}" height="${height}" preserveAspectRatio="none" href="${backdropHref}"/>`,
-    ...foreground.body,
-  ]);
-}
-
-function svg(
-  pixelWidth: number,
-  pixelHeight: number,
-  width: number,
-  height: number,
-  defs: string[],
-  body: string[],
-): string {
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${pixelWidth}" height="${pixelHeight}" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none">` +
-    `<defs>${defs.join('')}</defs>${body.join('')}</svg>`
+  return svg(
+    { width, height },
+    { width, height },
+    {
+      defs: foreground.defs,
+      body: [
+        `<image width="${width}" height="${height}" preserveAspectRatio="none" href="${backdropHref}"/>`,
+        ...foreground.body,
+      ],
+    },
   );
 }
 
@@ -162,7 +165,12 @@ function drawWaves({ random, palette, width, height, unit, back, front, id }: Dr
   for (let i = 0; i < layers; i++) {
     const baseline = height * (top + ((1 - top) * (i + 0.15)) / (layers + 0.4));
     const amplitude = unit * random.range(0.04, 0.09) * (1 + i * 0.25);
-    const curve = smoothCurve(random, width, baseline, amplitude, 0.1);
+    const curve = smoothCurve(random, {
+      span: width,
+      baseline: baseline,
+      amplitude: amplitude,
+      overscan: 0.1,
+    });
     const gid = id('w');
     const color = palette.shapes[i % palette.shapes.length] ?? palette.highlight;
     const next = palette.shapes[(i + 1) % palette.shapes.length] ?? color;
@@ -188,8 +196,18 @@ function drawSilk({ random, palette, width, height, unit, back, front, id }: Dra
   const { span, start, transform } = flowFrame(random, width, height, 20);
   for (let b = 0; b < bundles; b++) {
     const centre = height * random.range(0.35, 0.65);
-    const a = smoothCurve(random, span, centre, unit * random.range(0.15, 0.3), 0);
-    const c = smoothCurve(random, span, centre, unit * random.range(0.15, 0.3), 0);
+    const a = smoothCurve(random, {
+      span: span,
+      baseline: centre,
+      amplitude: unit * random.range(0.15, 0.3),
+      overscan: 0,
+    });
+    const c = smoothCurve(random, {
+      span: span,
+      baseline: centre,
+      amplitude: unit * random.range(0.15, 0.3),
+      overscan: 0,
+    });
     const lines = random.int(40, 72);
     const gid = id('s');
     const from = random.pick(palette.glows);
@@ -227,13 +245,12 @@ function drawRibbons({ random, palette, width, height, unit, front, id }: DrawCo
   const parts: string[] = [];
   const centre = height * random.range(0.35, 0.65);
   for (let i = 0; i < count; i++) {
-    const upper = smoothCurve(
-      random,
-      span,
-      centre + unit * random.range(-0.2, 0.2),
-      unit * random.range(0.15, 0.3),
-      0,
-    );
+    const upper = smoothCurve(random, {
+      span: span,
+      baseline: centre + unit * random.range(-0.2, 0.2),
+      amplitude: unit * random.range(0.15, 0.3),
+      overscan: 0,
+    });
     const thickness = unit * random.range(0.06, 0.18);
     const wobble = random.range(0, Math.PI * 2);
     const lower = upper.map(
@@ -317,123 +334,4 @@ function drawVignette({ palette, width, height, back }: DrawContext): void {
     `<radialGradient id="vignette" cx="0.5" cy="0.5" r="0.75"><stop offset="0.5" stop-color="#000" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="${strength}"/></radialGradient>`,
   );
   back.body.push(`<rect width="${width}" height="${height}" fill="url(#vignette)"/>`);
-}
-
-function blobPoints(random: Random, cx: number, cy: number, radius: number): Point[] {
-  const phase = [random.range(0, 6.3), random.range(0, 6.3)];
-  const amount = [random.range(0.1, 0.25), random.range(0.05, 0.15)];
-  const points: Point[] = [];
-  for (let j = 0; j < 12; j++) {
-    const angle = (j / 12) * Math.PI * 2;
-    const r =
-      radius *
-      (1 +
-        (amount[0] ?? 0) * Math.sin(2 * angle + (phase[0] ?? 0)) +
-        (amount[1] ?? 0) * Math.sin(3 * angle + (phase[1] ?? 0)));
-    points.push([cx + Math.cos(angle) * r, cy + Math.sin(angle) * r]);
-  }
-  return points;
-}
-
-/**
- * Where flowing shapes run: curves `span` long starting at x = `start`, turned by `transform`.
- * Landscape frames get a gentle tilt; portrait ones a steep diagonal so the flow follows the
- * long side.
- */
-function flowFrame(
-  random: Random,
-  width: number,
-  height: number,
-  tilt: number,
-): { span: number; start: number; transform: string } {
-  const span = 1.6 * Math.max(width, height);
-  const portrait = height > width * 1.1;
-  const angle = portrait ? random.pick([-1, 1]) * random.range(50, 70) : random.range(-tilt, tilt);
-  return {
-    span,
-    start: width / 2 - span / 2,
-    transform: `rotate(${f(angle)} ${f(width / 2)} ${f(height / 2)})`,
-  };
-}
-
-/** A smooth random curve across `span` (from x = 0): a few summed sines. */
-function smoothCurve(
-  random: Random,
-  span: number,
-  baseline: number,
-  amplitude: number,
-  overscan: number,
-): Point[] {
-  const waves = [1, 2, 3].map((k) => ({
-    frequency: random.range(0.6, 1.6) * k,
-    phase: random.range(0, Math.PI * 2),
-    weight: 1 / k ** random.range(0.9, 1.6),
-  }));
-  const total = waves.reduce((sum, wave) => sum + wave.weight, 0);
-  const steps = 24;
-  const points: Point[] = [];
-  for (let j = 0; j <= steps; j++) {
-    const t = -overscan + ((1 + 2 * overscan) * j) / steps;
-    const y = waves.reduce(
-      (sum, wave) => sum + wave.weight * Math.sin(wave.phase + wave.frequency * Math.PI * t),
-      0,
-    );
-    points.push([t * span, baseline + (amplitude * y) / total]);
-  }
-  return points;
-}
-
-/** Catmull-Rom spline through the points as cubic Béziers: smooth with no visible joins. */
-function pathThrough(points: readonly Point[]): string {
-  const first = points[0];
-  if (!first) return '';
-  let d = `M${f(first[0])},${f(first[1])}`;
-  for (let i = 0; i < points.length - 1; i++) {
-    d += segment(
-      points[Math.max(0, i - 1)] ?? first,
-      points[i] ?? first,
-      points[i + 1] ?? first,
-      points[Math.min(points.length - 1, i + 2)] ?? first,
-    );
-  }
-  return d;
-}
-
-/** Closed Catmull-Rom loop. */
-function closedPathThrough(points: readonly Point[]): string {
-  const n = points.length;
-  const at = (i: number) => points[((i % n) + n) % n] ?? [0, 0];
-  if (n === 0) return '';
-  let d = `M${f(at(0)[0])},${f(at(0)[1])}`;
-  for (let i = 0; i < n; i++) d += segment(at(i - 1), at(i), at(i + 1), at(i + 2));
-  return `${d} Z`;
-}
-
-function segment(p0: Point, p1: Point, p2: Point, p3: Point): string {
-  return ` C${f(p1[0] + (p2[0] - p0[0]) / 6)},${f(p1[1] + (p2[1] - p0[1]) / 6)} ${f(p2[0] - (p3[0] - p1[0]) / 6)},${f(p2[1] - (p3[1] - p1[1]) / 6)} ${f(p2[0])},${f(p2[1])}`;
-}
-
-/** End points of a gradient line through the centre that spans the frame at `angle`. */
-function gradientLine(
-  width: number,
-  height: number,
-  angle: number,
-): [number, number, number, number] {
-  const dx = Math.cos(angle);
-  const dy = Math.sin(angle);
-  const half = (Math.abs(dx) * width + Math.abs(dy) * height) / 2;
-  return [
-    width / 2 - dx * half,
-    height / 2 - dy * half,
-    width / 2 + dx * half,
-    height / 2 + dy * half,
-  ];
-}
-
-function f(value: number): string {
-  return (Math.round(value * 10) / 10).toString();
-}
-
-function f3(value: number): string {
-  return (Math.round(value * 1000) / 1000).toString();
 }
