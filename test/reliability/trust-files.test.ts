@@ -3,6 +3,7 @@
  * that lead out of the project, a lock emptied or deleted next to paid originals, and a
  * `regenerate` killed mid-way. Each case runs the built CLI against the mock API over HTTP.
  */
+import { execFileSync } from 'node:child_process';
 import {
   lstat,
   mkdir,
@@ -390,6 +391,50 @@ describe('an original that is still a Git LFS pointer', () => {
     // Once pulled, the build is whole again without a paid call.
     await writeFile(original.absolute, original.bytes);
     expect((await run(['generate'])).code).toBe(0);
+    expect(mock.paidCalls()).toBe(paid);
+  });
+
+  it('the README setup with real git-lfs: a clone without LFS stops, `git lfs pull` makes it whole, nothing is paid twice', async () => {
+    const { project, run } = await setup(2);
+    expect((await run(['generate'])).code).toBe(0);
+    const paid = mock.paidCalls();
+    const git = (cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+      execFileSync('git', ['-c', 'user.email=ci@herogen.test', '-c', 'user.name=ci', ...args], {
+        cwd,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+    git(project.root, ['init', '-q']);
+    git(project.root, ['lfs', 'install', '--local']);
+    git(project.root, ['lfs', 'track', 'src/assets/herogen/**']);
+    // The line the README shows is the one `git lfs track` writes.
+    expect(await readFile(path.join(project.root, '.gitattributes'), 'utf8')).toBe(
+      'src/assets/herogen/** filter=lfs diff=lfs merge=lfs -text\n',
+    );
+    await writeFile(path.join(project.root, '.gitignore'), 'node_modules/\n');
+    git(project.root, ['add', '-A']);
+    git(project.root, ['commit', '-qm', 'heroes']);
+
+    const clone = `${project.root}-clone`;
+    git(parent, ['clone', '-q', `file://${project.root}`, clone], { GIT_LFS_SKIP_SMUDGE: '1' });
+    const lock = JSON.parse(await readFile(path.join(clone, 'herogen.lock.json'), 'utf8'));
+    const files = Object.values(lock.images).map((entry) => (entry as { file: string }).file);
+    for (const file of files) {
+      expect(await readFile(path.join(clone, file), 'utf8')).toMatch(/^version https:\/\/git-lfs/);
+    }
+    const env = { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: mock.openaiBaseURL };
+    const stopped = await spawnHerogen(['generate'], { cwd: clone, env }).result;
+    expect(stopped.code, output(stopped)).toBe(1);
+    expect(output(stopped)).toContain('is a Git LFS pointer');
+    expect(mock.paidCalls()).toBe(paid);
+    // Nothing written over the pointers: git sees no change, so `git lfs pull` can restore them.
+    expect(git(clone, ['status', '--porcelain'])).toBe('');
+
+    git(clone, ['lfs', 'pull']);
+    const whole = await spawnHerogen(['generate'], { cwd: clone, env }).result;
+    expect(whole.code, output(whole)).toBe(0);
+    expect(output(whole)).toMatch(/2 cached/);
+    expect((await spawnHerogen(['verify'], { cwd: clone, env }).result).code).toBe(0);
     expect(mock.paidCalls()).toBe(paid);
   });
 

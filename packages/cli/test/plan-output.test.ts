@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_SIZE_NOTE_FROM } from '../src/output/plan-notes.js';
 import { MAX_CACHED_ROWS } from '../src/output/plan-rows.js';
 import { createProject, runBin, runCli } from './helpers.js';
 
@@ -146,5 +147,39 @@ describe('herogen plan flags a model its provider does not list', () => {
       'model "my-finetune" is not a known model for openai; it will be sent as is (known:',
     );
     expect(plan.stdout).not.toContain('did you mean');
+  });
+});
+
+describe('herogen plan says what new originals will weigh in the repository', () => {
+  const env = { OPENAI_API_KEY: 'sk-test-PLAN-SIZE-0000' };
+  const blog = async (count: number, config: string) => {
+    const files: Record<string, string> = { 'herogen.config.mjs': config };
+    for (let n = 1; n <= count; n++) files[`src/content/blog/post-${n}.md`] = post(n);
+    const project = await createProject(files);
+    cleanup = project.cleanup;
+    return project;
+  };
+
+  it('notes the PNG size and the WebP alternative from 100 new paid originals on', async () => {
+    const project = await blog(REPO_SIZE_NOTE_FROM, `export default { provider: 'openai' };\n`);
+    const plan = await runBin(['plan'], { cwd: project.root, env });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(
+      `note: ${REPO_SIZE_NOTE_FROM} new PNG originals will add about 262.0 MB to the repository; with \`format: 'webp'\` about 26.0 MB`,
+    );
+  });
+
+  it('says nothing below 100, for WebP, or for offline art', async () => {
+    const few = await blog(REPO_SIZE_NOTE_FROM - 1, `export default { provider: 'openai' };\n`);
+    expect((await runBin(['plan'], { cwd: few.root, env })).stdout).not.toContain('note:');
+    await few.cleanup();
+    const webp = await blog(
+      REPO_SIZE_NOTE_FROM,
+      `export default { provider: 'openai', format: 'webp' };\n`,
+    );
+    expect((await runBin(['plan'], { cwd: webp.root, env })).stdout).not.toContain('note:');
+    await webp.cleanup();
+    const offline = await blog(REPO_SIZE_NOTE_FROM, `export default { provider: 'local' };\n`);
+    expect((await runBin(['plan'], { cwd: offline.root, env: {} })).stdout).not.toContain('note:');
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { calibrationNotes } from '../output/plan-notes.js';
+import { calibrationNotes, repoSizeNote } from '../output/plan-notes.js';
 import { selectPlanRows } from '../output/plan-rows.js';
 import { formatTable } from '../output/table.js';
 
@@ -65,6 +65,8 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
   text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
   for (const note of calibrationNotes(plan.jobs)) text += `${note}\n`;
+  const sizeNote = repoSizeNote(plan.jobs);
+  if (sizeNote) text += `note: ${sizeNote}\n`;
   for (const warning of warnings) text += `warning: ${warning}\n`;
   io.stdout.write(text);
   return EXIT.OK;
