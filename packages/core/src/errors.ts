@@ -34,6 +34,7 @@ export type HerogenErrorCode =
   | 'TIMEOUT'
   | 'ABORTED'
   | 'MISSING_DEPENDENCY'
+  | 'BUSY'
   | 'INTERNAL';
 
 /** Where in the user's files a problem sits. `line` is 1-based. */

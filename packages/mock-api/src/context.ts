@@ -48,6 +48,7 @@ export interface ResolvedMockApiOptions {
   maxBodyBytes: number;
   outputTokensPerMegapixel: Record<OpenAIQuality, number>;
   batch: BatchTimings;
+  newTakes: boolean;
 }
 
 export interface ServerState {
@@ -57,6 +58,8 @@ export interface ServerState {
   tasks: Map<string, MockTask>;
   /** Uploaded and output files, and batches (OpenAI Files + Batch API). */
   batch: BatchStore;
+  /** OpenAI answers served so far (with `newTakes`, part of each picture's seed). */
+  takes: number;
 }
 
 export interface HandlerContext {

@@ -140,6 +140,7 @@ async function produceImages(
       request.variant,
       inputDigest,
       i,
+      ...(ctx.state.options.newTakes ? [++ctx.state.takes] : []),
     );
     if (fault?.type === 'invalidBase64') {
       data.push({ b64_json: `%%not-base64%%${seed.slice(0, 12)}!!` });

@@ -58,6 +58,7 @@ export function resolveMockApiOptions(options: MockApiOptions = {}): ResolvedMoc
     imagesPerMinute: options.imagesPerMinute,
     rateWindowMs: options.rateWindowMs ?? 60_000,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    newTakes: options.newTakes ?? false,
     outputTokensPerMegapixel: {
       ...OUTPUT_TOKENS_PER_MEGAPIXEL,
       ...options.outputTokensPerMegapixel,
@@ -82,6 +83,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     baseUrl: '',
     tasks: new Map(),
     batch: createBatchStore(),
+    takes: 0,
   };
   const requests: RecordedRequest[] = [];
   const script = createFaultScript(options.faults);

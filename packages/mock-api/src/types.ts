@@ -159,6 +159,12 @@ export interface MockApiOptions {
    * @default low 200, medium 1760, high 7040, xhigh 14080, max 28160
    */
   outputTokensPerMegapixel?: Partial<Record<'low' | 'medium' | 'high' | 'xhigh' | 'max', number>>;
+  /**
+   * Every OpenAI answer is a different picture, as a real API's is (a new take of the same
+   * prompt looks different). By default the same request always gets the same picture.
+   * @default false
+   */
+  newTakes?: boolean;
   /** OpenAI Batch API timing and limits (see README "Batch API"). */
   batch?: MockBatchOptions;
 }

@@ -1,7 +1,7 @@
-import { HerogenError, listCandidates, pickCandidate, readLock } from '@herogen/core';
+import { pickVariant, sourcesText } from '@herogen/core';
 import { type CliIO, createLogger, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { resolveTarget, sourcesText } from './regenerate.js';
+import { resolveTarget } from './regenerate.js';
 
 /**
  * `herogen pick <file> <n>`: make candidate n the hero's image. The frontmatter is not touched
@@ -25,25 +25,8 @@ export async function pickCommand(
   try {
     const plan = await session.plan();
     const main = resolveTarget(plan.jobs, target, session.root, io);
-    const lock = await readLock(session.lockPath);
-    const candidates = listCandidates(main, lock, session.config.outDir);
-    const candidate = candidates.find((c) => c.n === n);
-    if (!candidate) {
-      const known = candidates.map((c) => c.n).join(', ');
-      throw new HerogenError(
-        'CONTENT_INVALID',
-        n === main.request.variant
-          ? `candidate ${n} is the take ${sourcesText(main)} asks for already`
-          : `there is no candidate ${n} for ${sourcesText(main)}${known ? ` (stored: ${known})` : ''}`,
-        { hint: `generate candidates with \`herogen variants ${target} -n ${Math.max(n, 4)}\`` },
-      );
-    }
-    const result = await pickCandidate({
-      root: session.root,
-      outDir: session.outDir,
-      lockPath: session.lockPath,
-      main,
-      candidate,
+    const result = await pickVariant(session, main, n, {
+      target,
       logger: createLogger(io, flags.json === true),
     });
     if (flags.json) {
@@ -52,7 +35,7 @@ export async function pickCommand(
           {
             key: main.key,
             picked: n,
-            from: candidate.entry.file,
+            from: result.from,
             file: result.entry.file,
             sha256: result.entry.sha256,
             previous: result.archived ?? null,
@@ -63,7 +46,7 @@ export async function pickCommand(
       );
     } else {
       io.stdout.write(
-        `picked candidate ${n} for ${sourcesText(main)}: ${candidate.entry.file} → ${result.entry.file}${result.archived ? `; the previous take is kept at ${result.archived.file}` : ''}\n`,
+        `picked candidate ${n} for ${sourcesText(main)}: ${result.from} → ${result.entry.file}${result.archived ? `; the previous take is kept at ${result.archived.file}` : ''}\n`,
       );
     }
     return EXIT.OK;

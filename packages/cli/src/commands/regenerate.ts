@@ -3,12 +3,11 @@ import {
   formatSummary,
   formatUsd,
   HerogenError,
-  type HistoryEntry,
   type Job,
   type JobResult,
-  printablePath,
-  readLock,
+  renewHeroes,
   resolveReviewTarget,
+  sourcesText,
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
@@ -32,29 +31,12 @@ export async function regenerateCommand(
   const session = await openSession(flags, io);
   try {
     const plan = await session.plan();
-    const jobs = uniqueJobs(
-      targets.map((target) => resolveTarget(plan.jobs, target, session.root, io)),
+    const jobs = targets.map((target) => resolveTarget(plan.jobs, target, session.root, io));
+    const { summary, results: renewed } = await runWithProgress(flags, io, (options) =>
+      renewHeroes(session, jobs, options),
     );
-    const started = new Date().toISOString();
-    const summary = await runWithProgress(flags, io, (options) =>
-      session.generate({
-        ...options,
-        only: [...new Set(jobs.flatMap((job) => job.sources.map((source) => source.file)))],
-        renew: jobs.map((job) => job.key),
-      }),
-    );
-    const lock = await readLock(session.lockPath);
-    const replaced = new Map(jobs.map((job) => [job.key, job.entry?.sha256]));
-    // The take kept by this run, or, when the same bytes were kept before (a redo killed and
-    // started again keeps a take once), that one.
-    const previous = (key: string): HistoryEntry | undefined => {
-      const takes = lock.history?.[key] ?? [];
-      return (
-        takes.filter((take) => take.replacedAt >= started).at(-1) ??
-        takes.filter((take) => take.sha256 === replaced.get(key)).at(-1)
-      );
-    };
-    const results = summary.results.filter((result) => jobs.some((job) => job.key === result.key));
+    const previous = (key: string) => renewed.find((item) => item.result.key === key)?.previous;
+    const results = renewed.map((item) => item.result);
     if (flags.json) {
       io.stdout.write(
         `${JSON.stringify(
@@ -123,12 +105,4 @@ export function resultJson(result: JobResult) {
         }
       : {}),
   };
-}
-
-export function sourcesText(job: Job): string {
-  return job.sources.map((source) => printablePath(source.file)).join(', ');
-}
-
-function uniqueJobs(jobs: Job[]): Job[] {
-  return [...new Map(jobs.map((job) => [job.key, job])).values()];
 }

@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUsd, plural, readLock, writeFileAtomic } from '@herogen/core';
+import { collectReport, formatUsd, plural, readLock, writeFileAtomic } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { formatBytes } from '../output/format-bytes.js';
-import { collectReport } from '../report/collect.js';
 import { renderReportHtml } from '../report/render-html.js';
 
 export interface ReportFlags extends GlobalFlags {

@@ -7,11 +7,11 @@ import { createReporter } from './reporter.js';
  * the first Ctrl-C (or SIGTERM) stops starting new images and waits for running ones (they may
  * already be paid for, and what arrives is stored); a second aborts those too.
  */
-export async function runWithProgress(
+export async function runWithProgress<T = RunSummary>(
   flags: GlobalFlags,
   io: CliIO,
-  run: (options: Pick<RunOptions, 'signal' | 'cancelSignal' | 'onEvent'>) => Promise<RunSummary>,
-): Promise<RunSummary> {
+  run: (options: Pick<RunOptions, 'signal' | 'cancelSignal' | 'onEvent'>) => Promise<T>,
+): Promise<T> {
   const stream = flags.json ? io.stderr : io.stdout;
   const reporter = createReporter({
     stream,

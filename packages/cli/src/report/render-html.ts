@@ -3,9 +3,14 @@
  * URIs, a CSP that forbids every network fetch) that works offline, attached to a PR or opened
  * from disk. Pure: data in, text out. Every user string is escaped.
  */
-import { plural } from '@herogen/core';
+import {
+  plural,
+  type ReportData,
+  type ReportImage,
+  type ReportStatus,
+  type ReportTake,
+} from '@herogen/core';
 import { formatBytes } from '../output/format-bytes.js';
-import type { ReportData, ReportImage, ReportStatus, ReportTake } from './types.js';
 
 const STATUS_LABEL: Record<ReportStatus, string> = {
   ok: 'generated',

@@ -52,10 +52,11 @@ export interface HistoryEntry extends LockEntry {
   /** When it stopped being the current image. */
   replacedAt: string;
   /**
-   * What replaced it: a new take (`regenerate`), a chosen variant (`pick`), or a new paid image
-   * stored where an original the lock did not list was found (`replaced`).
+   * What replaced it: a new take (`regenerate`), a chosen variant (`pick`), an earlier take made
+   * current again (`restore`, from the browser review), or a new paid image stored where an
+   * original the lock did not list was found (`replaced`).
    */
-  reason: 'regenerate' | 'pick' | 'replaced';
+  reason: 'regenerate' | 'pick' | 'restore' | 'replaced';
   /** Set when the kept file was not the one the lock recorded (edited or damaged by hand). */
   note?: string;
 }

@@ -92,7 +92,7 @@ export const lockEntrySchema = z.strictObject({
 
 export const historyEntrySchema = lockEntrySchema.extend({
   replacedAt: dateTime,
-  reason: z.enum(['regenerate', 'pick', 'replaced']),
+  reason: z.enum(['regenerate', 'pick', 'restore', 'replaced']),
   note: z.string().optional(),
 });
 

@@ -2,7 +2,7 @@ import { HerogenError } from '../errors.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { archiveOriginal } from '../store/archive-original.js';
-import { originalsAt } from '../store/original-file.js';
+import { type OriginalKind, originalsAt } from '../store/original-file.js';
 import { storeOriginal } from '../store/store-original.js';
 import type { HistoryEntry, Job, LockEntry, Logger } from '../types.js';
 import type { StoredCandidate } from './candidates.js';
@@ -39,7 +39,7 @@ const MEDIA_TYPES: Record<string, string> = {
  * where it is, so picking another one later is just as cheap.
  */
 export async function pickCandidate(options: PickOptions): Promise<PickResult> {
-  const { root, main, candidate, lockPath } = options;
+  const { candidate } = options;
   if (candidate.entry.placeholder && candidate.entry.provider !== 'local') {
     throw new HerogenError(
       'IMAGE_INVALID',
@@ -47,22 +47,65 @@ export async function pickCandidate(options: PickOptions): Promise<PickResult> {
       { hint: 'run `herogen variants` again to generate it, or pick another candidate' },
     );
   }
+  return replaceWithStored(options, {
+    label: `candidate ${candidate.n}`,
+    key: candidate.key,
+    kind: 'image',
+    source: candidate.entry,
+    reason: 'pick',
+  });
+}
+
+export interface RestoreOptions extends Omit<PickOptions, 'candidate'> {
+  /** The earlier take (an entry of the lock's history of `main.key`). */
+  take: HistoryEntry;
+}
+
+/**
+ * Make an earlier take the hero's image again, the same way as a pick: the current original is
+ * kept in history, then the take's bytes are stored under the hero's own key and path.
+ */
+export async function restoreTake(options: RestoreOptions): Promise<PickResult> {
+  return replaceWithStored(options, {
+    label: `the earlier take ${options.take.file}`,
+    key: options.main.key,
+    kind: 'history',
+    source: options.take,
+    reason: 'restore',
+  });
+}
+
+interface StoredSource {
+  label: string;
+  /** Key and kind the file is read under (the checked reader). */
+  key: string;
+  kind: OriginalKind;
+  source: LockEntry;
+  reason: HistoryEntry['reason'];
+}
+
+async function replaceWithStored(
+  options: Omit<PickOptions, 'candidate'>,
+  from: StoredSource,
+): Promise<PickResult> {
+  const { root, main, lockPath } = options;
+  const { source, label } = from;
   // Through the checked reader: a hand-edited lock or a symlink must not feed it another file.
   const bytes = await originalsAt(root, options.outDir)
-    .read(candidate.entry.file, candidate.key, 'image')
+    .read(source.file, from.key, from.kind)
     .catch((error: unknown) => {
       if (HerogenError.is(error) && error.code === 'ORIGINAL_UNTRUSTED') throw error;
       throw new HerogenError(
         'IMAGE_INVALID',
-        `candidate ${candidate.n} (${candidate.entry.file}) cannot be read (${HerogenError.is(error) ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error))})`,
-        { hint: `restore it with \`git checkout -- ${candidate.entry.file}\`` },
+        `${label} (${source.file}) cannot be read (${HerogenError.is(error) ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error))})`,
+        { hint: `restore it with \`git checkout -- ${source.file}\`` },
       );
     });
-  if (sha256Hex(bytes) !== candidate.entry.sha256) {
+  if (sha256Hex(bytes) !== source.sha256) {
     throw new HerogenError(
       'IMAGE_INVALID',
-      `candidate ${candidate.n} (${candidate.entry.file}) does not match its sha256 in the lock; not picking a damaged file`,
-      { hint: `restore it with \`git checkout -- ${candidate.entry.file}\`` },
+      `${label} (${source.file}) does not match its sha256 in the lock; not using a damaged file`,
+      { hint: `restore it with \`git checkout -- ${source.file}\`` },
     );
   }
   return withKeyClaim(root, main.key, { signal: options.signal }, async () => {
@@ -71,10 +114,9 @@ export async function pickCandidate(options: PickOptions): Promise<PickResult> {
       outDir: options.outDir,
       lockPath,
       key: main.key,
-      reason: 'pick',
+      reason: from.reason,
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    const source = candidate.entry;
     try {
       const entry = await storeOriginal({
         root,

@@ -9,6 +9,8 @@ export interface FrontmatterBlock {
   text: string;
   /** File lines before `text` starts: a line of `text` plus this is a line of the file. */
   lineOffset: number;
+  /** Where `text` starts in the source string (a BOM and the opening fence come before it). */
+  offset: number;
 }
 
 const OPENING = /^(---|\+\+\+)[ \t]*\r?\n/;
@@ -49,5 +51,6 @@ export function splitFrontmatter(source: string, file: string): FrontmatterBlock
     format: fence === '---' ? 'yaml' : 'toml',
     text: text.slice(opening[0].length, end.index),
     lineOffset: 1,
+    offset: source.length - text.length + opening[0].length,
   };
 }

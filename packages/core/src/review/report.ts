@@ -1,16 +1,9 @@
 import path from 'node:path';
-import {
-  checkStoredFiles,
-  createScheduler,
-  createThumbnail,
-  type Job,
-  type Lock,
-  type LockEntry,
-  listCandidates,
-  type OriginalKind,
-  originalsAt,
-  type PlanResult,
-} from '@herogen/core';
+import { createScheduler } from '../run/scheduler.js';
+import { checkStoredFiles } from '../store/check-stored.js';
+import { type OriginalKind, originalsAt } from '../store/original-file.js';
+import type { Job, Lock, LockEntry, PlanResult } from '../types.js';
+import { listCandidates } from './candidates.js';
 import type {
   ReportData,
   ReportImage,
@@ -18,7 +11,8 @@ import type {
   ReportTake,
   ReportThumbnail,
   ReportTotals,
-} from './types.js';
+} from './report-types.js';
+import { createThumbnail } from './thumbnail.js';
 
 export interface CollectOptions {
   root: string;
@@ -26,8 +20,8 @@ export interface CollectOptions {
   outDir: string;
   plan: PlanResult;
   lock: Lock;
-  /** Embed thumbnails (the HTML page); `--json` leaves them out. */
-  thumbnails: boolean;
+  /** Embed thumbnails (the HTML page, or these widths); `--json` leaves them out. */
+  thumbnails: boolean | { hero: number; take: number };
   now?: Date;
 }
 
@@ -36,11 +30,10 @@ type Thumb = (
   file: string,
   key: string,
   kind: OriginalKind,
-  width: number,
+  size: keyof typeof WIDTHS,
 ) => Promise<ReportThumbnail | undefined>;
 
-const HERO_WIDTH = 320;
-const TAKE_WIDTH = 112;
+const WIDTHS = { hero: 320, take: 112 };
 
 /** Gather every hero of the current content with what the lock and disk say about it. */
 export async function collectReport(options: CollectOptions): Promise<ReportData> {
@@ -50,12 +43,13 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
   const queue = createScheduler({ concurrency: 4 });
   // Through the checked reader: a lock entry or symlink leading elsewhere shows no picture.
   const originals = originalsAt(root, options.outDir);
-  const thumb: Thumb = (file, key, kind, width) =>
+  const widths = typeof options.thumbnails === 'object' ? options.thumbnails : WIDTHS;
+  const thumb: Thumb = (file, key, kind, size) =>
     options.thumbnails
       ? queue.run(() =>
           originals
             .read(file, key, kind)
-            .then((bytes) => createThumbnail(bytes, { width }))
+            .then((bytes) => createThumbnail(bytes, { width: widths[size] }))
             .catch(() => undefined),
         )
       : Promise.resolve(undefined);
@@ -64,9 +58,9 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
     plan.jobs.map(async (job): Promise<ReportImage> => {
       const entry = lock.images[job.key];
       const state = entry ? (stored.get(job.key) ?? 'ok') : 'missing';
-      const status = statusOf(job, entry, state);
+      const status = reportStatusOf(job, entry, state);
       const [thumbnail, takes] = await Promise.all([
-        status === 'missing' ? undefined : thumb(entry!.file, job.key, 'image', HERO_WIDTH),
+        status === 'missing' ? undefined : thumb(entry!.file, job.key, 'image', 'hero'),
         collectTakes(job, lock, options.outDir, thumb),
       ]);
       return imageOf(job, entry, status, thumbnail ?? undefined, takes);
@@ -81,7 +75,7 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
 }
 
 /** Report status of a job. Pure. */
-export function statusOf(
+export function reportStatusOf(
   job: Job,
   entry: LockEntry | undefined,
   state: 'ok' | 'missing' | 'corrupt',
@@ -120,7 +114,7 @@ async function collectTakes(
       costUsd: take.costUsd,
       placeholder: take.placeholder === true,
       current: take.sha256 === currentSha,
-      ...withThumbnail(await thumb(take.file, job.key, 'history', TAKE_WIDTH)),
+      ...withThumbnail(await thumb(take.file, job.key, 'history', 'take')),
     }),
   );
   const candidates = listCandidates(job, lock, outDir).map(
@@ -132,7 +126,7 @@ async function collectTakes(
       costUsd: entry.costUsd,
       placeholder: entry.placeholder === true,
       current: entry.sha256 === currentSha,
-      ...withThumbnail(await thumb(entry.file, key, 'image', TAKE_WIDTH)),
+      ...withThumbnail(await thumb(entry.file, key, 'image', 'take')),
     }),
   );
   return Promise.all([...history, ...candidates]);
