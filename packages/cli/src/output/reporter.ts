@@ -77,17 +77,7 @@ export function createReporter(options: {
             `${plural(event.total, 'image')}: ${event.cached} cached, ${event.missing} to make (${cost})`,
           );
           if (options.interactive && !options.quiet && total > 0) {
-            const progressBars = loadProgress();
-            bars = new progressBars.MultiBar(
-              {
-                stream,
-                format: ' {bar} {value}/{total} · ETA {eta_formatted} · {cost}',
-                hideCursor: true,
-                clearOnComplete: true,
-                etaBuffer: 8,
-              },
-              progressBars.Presets.shades_classic,
-            );
+            bars = createBars(stream);
             bar = bars.create(total, 0, { cost: formatUsd(0) });
           }
           return;
@@ -137,6 +127,21 @@ export function createReporter(options: {
       }
     },
   };
+}
+
+/** The live bar's container: done/total, ETA and running cost. */
+function createBars(stream: NodeJS.WriteStream): cliProgress.MultiBar {
+  const progressBars = loadProgress();
+  return new progressBars.MultiBar(
+    {
+      stream,
+      format: ' {bar} {value}/{total} · ETA {eta_formatted} · {cost}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 8,
+    },
+    progressBars.Presets.shades_classic,
+  );
 }
 
 function sources(job: { sources: readonly { file: string }[] }): string {

@@ -101,7 +101,7 @@ export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
   const config = parsed.data;
   for (const field of ['outDir', 'lockFile'] as const) {
     const origin = origins.get(field);
-    config[field] = resolvePathSetting(root, config[field], field, origin, lines);
+    config[field] = resolvePathSetting(root, { field, value: config[field] }, origin, lines);
   }
   return config;
 }
@@ -227,11 +227,11 @@ function unwrap(schema: any): any {
 
 function resolvePathSetting(
   root: string,
-  value: string,
-  field: 'outDir' | 'lockFile',
+  setting: { field: 'outDir' | 'lockFile'; value: string },
   origin: Source | undefined,
   lineOf: LineFinder,
 ): string {
+  const { field, value } = setting;
   const where = origin ? ` in ${origin.label}` : '';
   const line = origin ? lineOf(origin, [field]) : undefined;
   const location: SourceLocation | undefined =

@@ -1,10 +1,3 @@
-/**
- * Runs derive plans against the disk cache: bounded sharp concurrency, in-flight dedupe, and
- * counters that prove a warm run encodes nothing.
- */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -12,14 +5,13 @@ import { HerogenError } from '../errors.js';
 import {
   type CacheManifest,
   originalDir,
-  readManifest,
   resolveCacheDir,
   verifyEntry,
   writeCacheFile,
-  writeManifest,
 } from './cache.js';
-import { DERIVE_VERSION } from './defaults.js';
-import { analyzeOriginal, configureSharp, encodeTransform } from './encode.js';
+import { configureSharp, encodeTransform } from './encode.js';
+import { inputHasher, labelOf, readInput } from './input.js';
+import { manifestStore } from './manifest-store.js';
 import {
   hashTransform,
   type PlannedTransform,
@@ -35,7 +27,6 @@ import type {
   DeriveInput,
   DeriveOptions,
   OriginalInfo,
-  ResolvedDeriveOptions,
 } from './types.js';
 
 export interface DeriverOptions {
@@ -81,8 +72,19 @@ interface Planned {
   planned: PlannedTransform;
 }
 
-function labelOf(input: DeriveInput): string {
-  return typeof input === 'string' ? input : 'an image buffer';
+function toImage(path: string, planned: PlannedTransform, bytes: number): DerivedImage {
+  const { width, height, format } = planned.transform;
+  return { width, height, format, path, bytes };
+}
+
+function toSet(
+  manifest: CacheManifest,
+  placeholder: string,
+  images: DerivedImage[],
+  og: DerivedImage,
+): DerivedSet {
+  const original: OriginalInfo = { ...manifest.original };
+  return { original, images, placeholder, dominantColor: manifest.dominantColor, og };
 }
 
 export function createDeriver(options: DeriverOptions = {}): Deriver {
@@ -95,12 +97,9 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
   const ioLimit: LimitFunction = pLimit(16);
   const counters: DeriveCounters = { encoded: 0, cacheHits: 0, rebuilt: 0 };
 
-  const hashes = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
-  const manifests = new Map<string, Promise<CacheManifest>>();
-  const saving = new Map<string, Promise<void>>();
   const inflight = new Map<string, Promise<DerivedImage>>();
-  const placeholderJobs = new Map<string, Promise<void>>();
   const plannedFiles = new Map<string, Planned>();
+  const hashInput = inputHasher(ioLimit);
   let sharpReady: Promise<void> | undefined;
 
   /** Run sharp work under the pipeline limit, with libvips configured first. */
@@ -112,104 +111,8 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
     });
   }
 
-  async function hashInput(input: DeriveInput): Promise<string> {
-    if (typeof input !== 'string') return createHash('sha256').update(input).digest('hex');
-    const path = resolve(input);
-    let info: { size: number; mtimeMs: number };
-    try {
-      info = await stat(path);
-    } catch (cause) {
-      throw new HerogenError('STORE_IO', `The original ${path} does not exist or cannot be read.`, {
-        hint: 'Run `herogen generate` to store it, or check the lock points at the right file.',
-        cause,
-      });
-    }
-    const known = hashes.get(path);
-    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.sha256;
-    const sha256 = await ioLimit(async () => {
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-      return hash.digest('hex');
-    });
-    hashes.set(path, { size: info.size, mtimeMs: info.mtimeMs, sha256 });
-    return sha256;
-  }
-
-  function readInput(input: DeriveInput): Promise<Uint8Array> {
-    return typeof input === 'string' ? readFile(input) : Promise.resolve(input);
-  }
-
-  function saveManifest(sha256: string, manifest: CacheManifest): Promise<void> {
-    // Serialized per original; each write takes the latest in-memory state.
-    const previous = saving.get(sha256) ?? Promise.resolve();
-    const next = previous
-      .catch(() => undefined)
-      .then(() => writeManifest(originalDir(cacheDir, sha256), manifest));
-    saving.set(sha256, next);
-    return next;
-  }
-
-  /** The manifest of an original with this placeholder in it, analysing the image if needed. */
-  async function loadManifest(
-    input: DeriveInput,
-    sha256: string,
-    resolved: ResolvedDeriveOptions,
-  ): Promise<CacheManifest> {
-    const placeholder = planPlaceholder(resolved);
-    const placeholderKey = hashTransform(placeholder);
-    let pending = manifests.get(sha256);
-    if (!pending) {
-      pending = (async () => {
-        const stored = await readManifest(originalDir(cacheDir, sha256), sha256);
-        if (stored) return stored;
-        const analysis = await runSharp(async () =>
-          analyzeOriginal(await readInput(input), placeholder, labelOf(input)),
-        );
-        counters.encoded += 1;
-        const manifest: CacheManifest = {
-          version: DERIVE_VERSION,
-          original: {
-            width: analysis.width,
-            height: analysis.height,
-            format: analysis.format,
-            sha256,
-          },
-          dominantColor: analysis.dominantColor,
-          placeholders: { [placeholderKey]: analysis.placeholder },
-          entries: {},
-        };
-        await saveManifest(sha256, manifest);
-        return manifest;
-      })();
-      manifests.set(sha256, pending);
-      pending.catch(() => manifests.delete(sha256));
-    }
-    const manifest = await pending;
-    if (manifest.placeholders[placeholderKey] === undefined) {
-      const flight = `${sha256}:${placeholderKey}`;
-      let job = placeholderJobs.get(flight);
-      if (!job) {
-        job = runSharp(async () => {
-          const analysis = await analyzeOriginal(
-            await readInput(input),
-            placeholder,
-            labelOf(input),
-          );
-          counters.encoded += 1;
-          manifest.placeholders[placeholderKey] = analysis.placeholder;
-          await saveManifest(sha256, manifest);
-        }).finally(() => placeholderJobs.delete(flight));
-        placeholderJobs.set(flight, job);
-      }
-      await job;
-    }
-    return manifest;
-  }
-
-  function toImage(path: string, planned: PlannedTransform, bytes: number): DerivedImage {
-    const { width, height, format } = planned.transform;
-    return { width, height, format, path, bytes };
-  }
+  const manifests = manifestStore(cacheDir, runSharp, counters);
+  const saveManifest = manifests.save;
 
   /** Verify one cached file; encode it when missing or damaged. Deduped by path. */
   function ensureEntry(
@@ -250,21 +153,11 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
   async function prepare(input: DeriveInput, options: DeriveOptions | undefined) {
     const resolved = resolveDeriveOptions(options);
     const sha256 = await hashInput(input);
-    const manifest = await loadManifest(input, sha256, resolved);
+    const manifest = await manifests.load(input, sha256, resolved);
     const variants = planVariants(manifest.original, resolved);
     const og = planOg(resolved);
     const placeholder = manifest.placeholders[hashTransform(planPlaceholder(resolved))] ?? '';
     return { sha256, manifest, variants, og, placeholder };
-  }
-
-  function toSet(
-    manifest: CacheManifest,
-    placeholder: string,
-    images: DerivedImage[],
-    og: DerivedImage,
-  ): DerivedSet {
-    const original: OriginalInfo = { ...manifest.original };
-    return { original, images, placeholder, dominantColor: manifest.dominantColor, og };
   }
 
   return {

@@ -16,6 +16,7 @@ import type {
   GenerationRequest,
   HeroIntent,
   HeroProvider,
+  Logger,
   ProviderContext,
   RequestIssue,
 } from '../types.js';
@@ -202,19 +203,7 @@ export function aiSdk(model: AiSdkImageModel, options: AiSdkProviderOptions = {}
       for (const reference of request.references) {
         images.push(await context.readReference(reference.path));
       }
-      const providerOptions: Record<string, Record<string, unknown>> = {
-        ...options.providerOptions,
-      };
-      if (isOpenAI) {
-        providerOptions.openai = {
-          ...(request.quality ? { quality: request.quality } : {}),
-          ...(request.background && request.background !== 'auto'
-            ? { background: request.background }
-            : {}),
-          outputFormat: request.format,
-          ...providerOptions.openai,
-        };
-      }
+      const providerOptions = providerOptionsFor(request, options, isOpenAI);
       const timeout = AbortSignal.timeout(context.timeoutMs);
       const call: Record<string, unknown> = {
         model,
@@ -232,50 +221,82 @@ export function aiSdk(model: AiSdkImageModel, options: AiSdkProviderOptions = {}
       try {
         result = await generateImage(call);
       } catch (error) {
-        throw mapSdkError(error, id, request.model, context, timeout, context.timeoutMs);
+        throw mapSdkError(error, { id, model: request.model }, context, timeout);
       }
-      const file = result.image ?? result.images?.[0];
-      const bytes =
-        file?.uint8Array ??
-        (file?.base64 ? new Uint8Array(Buffer.from(file.base64, 'base64')) : undefined);
-      const sniffed = bytes ? sniffImageType(bytes) : undefined;
-      if (!bytes || !sniffed) {
-        throw new HerogenError(
-          'PROVIDER_BAD_RESPONSE',
-          `${id} ${request.model}: the model returned ${bytes ? 'bytes that are not an image' : 'no image'}. Try again; if it persists, check the model's settings.`,
-        );
-      }
-      const warnings = (result.warnings ?? []).map(
-        (warning) => `${id} ${request.model}: ${redact(describeWarning(warning))}`,
-      );
-      for (const warning of warnings) context.logger.warn(warning);
-
-      const image: GeneratedImage = {
-        bytes,
-        mediaType: sniffed.mediaType,
-        costConfidence: options.pricePerImageUsd === undefined ? 'unknown' : 'estimate',
-      };
-      if (options.pricePerImageUsd !== undefined) image.costUsd = options.pricePerImageUsd;
-      const usage = result.usage;
-      if (usage && Object.values(usage).some((v) => typeof v === 'number'))
-        image.usage = { ...usage };
-      const requestId = result.responses?.[0]?.headers?.['x-request-id'];
-      if (requestId) image.requestId = requestId;
-      if (warnings.length > 0) image.warnings = warnings;
-      return image;
+      return imageFrom(result, { id, model: request.model }, options, context.logger);
     },
   };
+}
+
+/** The SDK's options for one request: the caller's, plus OpenAI's own for OpenAI models. */
+function providerOptionsFor(
+  request: GenerationRequest,
+  options: AiSdkProviderOptions,
+  isOpenAI: boolean,
+): Record<string, Record<string, unknown>> {
+  const providerOptions: Record<string, Record<string, unknown>> = {
+    ...options.providerOptions,
+  };
+  if (isOpenAI) {
+    providerOptions.openai = {
+      ...(request.quality ? { quality: request.quality } : {}),
+      ...(request.background && request.background !== 'auto'
+        ? { background: request.background }
+        : {}),
+      outputFormat: request.format,
+      ...providerOptions.openai,
+    };
+  }
+  return providerOptions;
+}
+
+/** The image in the SDK's answer, with its cost, usage and warnings (each also logged). */
+function imageFrom(
+  result: GenerateImageResultLike,
+  where: { id: string; model: string },
+  options: AiSdkProviderOptions,
+  logger: Logger,
+): GeneratedImage {
+  const { id, model } = where;
+  const file = result.image ?? result.images?.[0];
+  const bytes =
+    file?.uint8Array ??
+    (file?.base64 ? new Uint8Array(Buffer.from(file.base64, 'base64')) : undefined);
+  const sniffed = bytes ? sniffImageType(bytes) : undefined;
+  if (!bytes || !sniffed) {
+    throw new HerogenError(
+      'PROVIDER_BAD_RESPONSE',
+      `${id} ${model}: the model returned ${bytes ? 'bytes that are not an image' : 'no image'}. Try again; if it persists, check the model's settings.`,
+    );
+  }
+  const warnings = (result.warnings ?? []).map(
+    (warning) => `${id} ${model}: ${redact(describeWarning(warning))}`,
+  );
+  for (const warning of warnings) logger.warn(warning);
+
+  const image: GeneratedImage = {
+    bytes,
+    mediaType: sniffed.mediaType,
+    costConfidence: options.pricePerImageUsd === undefined ? 'unknown' : 'estimate',
+  };
+  if (options.pricePerImageUsd !== undefined) image.costUsd = options.pricePerImageUsd;
+  const usage = result.usage;
+  if (usage && Object.values(usage).some((v) => typeof v === 'number')) image.usage = { ...usage };
+  const requestId = result.responses?.[0]?.headers?.['x-request-id'];
+  if (requestId) image.requestId = requestId;
+  if (warnings.length > 0) image.warnings = warnings;
+  return image;
 }
 
 /** AI SDK errors (APICallError, RetryError, NoImageGeneratedError…) as HerogenErrors. */
 function mapSdkError(
   error: unknown,
-  id: string,
-  model: string,
+  where: { id: string; model: string },
   context: ProviderContext,
   timeout: AbortSignal,
-  timeoutMs: number,
 ): HerogenError {
+  const { id, model } = where;
+  const { timeoutMs } = context;
   if (HerogenError.is(error)) return error;
   const cause = sanitizeCause(error, []);
   if (context.signal.aborted) {

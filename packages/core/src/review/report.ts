@@ -63,7 +63,7 @@ export async function collectReport(options: CollectOptions): Promise<ReportData
         status === 'missing' ? undefined : thumb(entry!.file, job.key, 'image', 'hero'),
         collectTakes(job, lock, options.outDir, thumb),
       ]);
-      return imageOf(job, entry, status, thumbnail ?? undefined, takes);
+      return imageOf(job, entry, { status, thumbnail: thumbnail ?? undefined, takes });
     }),
   );
   return {
@@ -139,10 +139,9 @@ function withThumbnail(thumbnail: ReportThumbnail | undefined) {
 function imageOf(
   job: Job,
   entry: LockEntry | undefined,
-  status: ReportStatus,
-  thumbnail: ReportThumbnail | undefined,
-  takes: ReportTake[],
+  shown: { status: ReportStatus; thumbnail: ReportThumbnail | undefined; takes: ReportTake[] },
 ): ReportImage {
+  const { status, thumbnail, takes } = shown;
   const { request } = job;
   const asked = request.size ?? `${request.aspect ?? ''} ${request.resolution ?? ''}`.trim();
   const first = job.sources[0]?.spec;

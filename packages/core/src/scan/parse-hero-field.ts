@@ -72,7 +72,7 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
     const spec = expandString(value);
     const issue = spec.prompt === undefined ? undefined : promptProblem(spec.prompt);
     if (issue) return { errors: [problem([], issue)], warnings };
-    addAltFallback(spec, context, problem, errors, warnings);
+    addAltFallback(spec, context, problem, { errors, warnings });
     return { spec, errors, warnings };
   }
 
@@ -115,7 +115,7 @@ export function parseHeroField(value: unknown, context: HeroFieldContext): HeroF
 
   const spec = buildSpec(parsed.data, problem, errors);
   if (errors.length > 0 || !spec) return { errors, warnings };
-  addAltFallback(spec, context, problem, errors, warnings);
+  addAltFallback(spec, context, problem, { errors, warnings });
   return errors.length > 0 ? { errors, warnings } : { spec, errors, warnings };
 }
 
@@ -211,10 +211,10 @@ function addAltFallback(
   spec: HeroSpec,
   context: HeroFieldContext,
   problem: Problem,
-  errors: HerogenError[],
-  warnings: HerogenError[],
+  found: { errors: HerogenError[]; warnings: HerogenError[] },
 ): void {
   if (spec.alt !== undefined || spec.decorative) return;
+  const { errors, warnings } = found;
   const message = context.strictAlt
     ? `${context.field} has no alt text (strictAlt is on)`
     : spec.prompt === undefined

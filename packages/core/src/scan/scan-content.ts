@@ -108,7 +108,7 @@ export async function scanContent(options: ScanOptions): Promise<ScanResult> {
         continue;
       }
       const problems = errors.length + warnings.length;
-      const found = scanFile(root, file, fields, strictAlt, errors, warnings);
+      const found = scanFile(root, file, { fields, strictAlt }, { errors, warnings });
       candidates.push(...found);
       const clean = errors.length + warnings.length === problems;
       if (stats && clean && !found.some((candidate) => candidate.hero.spec.references?.length)) {
@@ -251,11 +251,11 @@ function confineToRoot(
 function scanFile(
   root: string,
   file: string,
-  fields: readonly HeroField[],
-  strictAlt: boolean,
-  errors: HerogenError[],
-  warnings: HerogenError[],
+  settings: { fields: readonly HeroField[]; strictAlt: boolean },
+  problems: { errors: HerogenError[]; warnings: HerogenError[] },
 ): Candidate[] {
+  const { fields, strictAlt } = settings;
+  const { errors, warnings } = problems;
   // Plain concatenation: path.resolve per file shows up in profiles of large sites.
   const absolute = `${root}/${file}`;
   let source = readFrontmatterHead(absolute);

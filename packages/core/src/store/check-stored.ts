@@ -68,9 +68,9 @@ async function inspectStored(
   originals: Originals,
   key: string,
   entry: LockEntry,
-  kind: OriginalKind,
-  hash: boolean,
+  how: { kind: OriginalKind; hash: boolean },
 ): Promise<Inspection> {
+  const { kind, hash } = how;
   const found = await originals.locate(entry.file, key, kind);
   const sized = sizeInspection(found, entry);
   if (found.state !== 'ok' || !hash) return sized;
@@ -138,7 +138,9 @@ export async function checkStoredFiles(
   }
   const limit = pLimit(options.concurrency ?? 32);
   const states = await Promise.all(
-    keys.map((key) => limit(() => inspectStored(originals, key, lock.images[key]!, 'image', true))),
+    keys.map((key) =>
+      limit(() => inspectStored(originals, key, lock.images[key]!, { kind: 'image', hash: true })),
+    ),
   );
   return new Map(keys.map((key, index) => [key, states[index]!.state]));
 }
@@ -168,7 +170,7 @@ export async function verifyOriginals(
   return Promise.all(
     targets.map(({ key, entry, kind }) =>
       limit(async (): Promise<VerifyResult> => {
-        const found = await inspectStored(originals, key, entry, kind, true);
+        const found = await inspectStored(originals, key, entry, { kind, hash: true });
         return {
           key,
           kind,

@@ -60,9 +60,9 @@ export async function keepTake(options: KeepTakeOptions): Promise<KeptTake> {
   const replacedAt = (options.now?.() ?? new Date()).toISOString();
   const ext = path.extname(options.record.file) || `.${options.record.format}`;
   const listed = new Set(takes.map((take) => take.file));
-  let target = await copyLeftBehind(originals, dir, key, sha256, listed);
+  let target = await copyLeftBehind(originals, dir, { key, sha256 }, listed);
   if (!target) {
-    target = await freeName(dir, historyStamp(new Date(replacedAt)), ext, listed, root);
+    target = await freeName(dir, { stamp: historyStamp(new Date(replacedAt)), ext }, listed, root);
     await writeFileAtomic(target, bytes);
   }
   const entry: HistoryEntry = {
@@ -87,10 +87,10 @@ export async function keepTake(options: KeepTakeOptions): Promise<KeptTake> {
 async function copyLeftBehind(
   originals: Originals,
   dir: string,
-  key: string,
-  sha256: string,
+  bytes: { key: string; sha256: string },
   listed: ReadonlySet<string>,
 ): Promise<string | undefined> {
+  const { key, sha256 } = bytes;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const file = toRootRelative(originals.root, path.join(dir, name));
     if (listed.has(file)) continue;
@@ -103,11 +103,11 @@ async function copyLeftBehind(
 /** A take file name not used on disk or in the lock (two takes in one millisecond). */
 async function freeName(
   dir: string,
-  stamp: string,
-  ext: string,
+  name: { stamp: string; ext: string },
   listed: ReadonlySet<string>,
   root: string,
 ): Promise<string> {
+  const { stamp, ext } = name;
   const taken = new Set(await readdir(dir).catch(() => [] as string[]));
   for (let n = 0; ; n++) {
     const name = `${stamp}${n === 0 ? '' : `-${n}`}${ext}`;

@@ -112,27 +112,8 @@ export function originalsAt(root: string, outDir: string): Originals {
     if (problem) return { state: 'tampered', why: problem } as const;
     return resolveInsideRoot(absoluteRoot, file, 'lock entry file');
   };
-  const judge = (
-    real: string,
-    outReal: string | undefined,
-    isFile: boolean,
-    size: number,
-  ): OriginalState => {
-    // The originals folder itself may be a symlink, but only to a folder inside the project.
-    if (!outReal || !realRoot || !isInside(outReal, real) || !isInside(realRoot, real)) {
-      return {
-        state: 'tampered',
-        why: `it leads (through a symlink) to ${real}, outside the originals folder ${outDirRel}`,
-      };
-    }
-    if (!isFile) return { state: 'tampered', why: 'it is not a plain file' };
-    return { state: 'ok', path: real, size };
-  };
-  const missingOr = (error: unknown): OriginalState => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing' };
-    return { state: 'tampered', why: `it cannot be inspected (${code ?? String(error)})` };
-  };
+  const judge = (real: string, outReal: string | undefined, stats: FoundFile): OriginalState =>
+    judgeOriginal(real, { outReal, realRoot, outDirRel }, stats);
 
   // Real path of each folder holding originals, worked out once: the real path of a plain file
   // is its folder's plus its name, so only a symlinked file needs a realpath of its own.
@@ -163,7 +144,7 @@ export function originalsAt(root: string, outDir: string): Originals {
         const outReal =
           realOutDir ?? realOut(await realpath(absoluteOutDir).catch(() => undefined));
         const stats = await stat(real);
-        return judge(real, outReal, stats.isFile(), stats.size);
+        return judge(real, outReal, stats);
       } catch (error) {
         return missingOr(error);
       }
@@ -183,7 +164,7 @@ export function originalsAt(root: string, outDir: string): Originals {
           if (dir === undefined) return { state: 'missing' };
           real = path.join(dir, path.basename(checked));
         }
-        return judge(real, outRealSync(), stats.isFile(), stats.size);
+        return judge(real, outRealSync(), stats);
       } catch (error) {
         return missingOr(error);
       }
@@ -224,6 +205,39 @@ export function originalsAt(root: string, outDir: string): Originals {
     },
   };
   return originals;
+}
+
+/** What `judgeOriginal` needs of a file's stats. */
+interface FoundFile {
+  isFile(): boolean;
+  size: number;
+}
+
+/**
+ * A file found at `real`: herogen's own only when it is a plain file inside the real originals
+ * folder and the real project root (the originals folder itself may be a symlink, but only to a
+ * folder inside the project).
+ */
+function judgeOriginal(
+  real: string,
+  dirs: { outReal: string | undefined; realRoot: string | undefined; outDirRel: string },
+  stats: FoundFile,
+): OriginalState {
+  const { outReal, realRoot, outDirRel } = dirs;
+  if (!outReal || !realRoot || !isInside(outReal, real) || !isInside(realRoot, real)) {
+    return {
+      state: 'tampered',
+      why: `it leads (through a symlink) to ${real}, outside the originals folder ${outDirRel}`,
+    };
+  }
+  if (!stats.isFile()) return { state: 'tampered', why: 'it is not a plain file' };
+  return { state: 'ok', path: real, size: stats.size };
+}
+
+function missingOr(error: unknown): OriginalState {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing' };
+  return { state: 'tampered', why: `it cannot be inspected (${code ?? String(error)})` };
 }
 
 /** The error for an original that cannot be read as herogen's own. */

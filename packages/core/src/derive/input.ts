@@ -1,0 +1,46 @@
+/** An original given to the deriver (a path or bytes): its hash, bytes and name in messages. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { LimitFunction } from 'p-limit';
+import { HerogenError } from '../errors.js';
+import type { DeriveInput } from './types.js';
+
+export function labelOf(input: DeriveInput): string {
+  return typeof input === 'string' ? input : 'an image buffer';
+}
+
+export function readInput(input: DeriveInput): Promise<Uint8Array> {
+  return typeof input === 'string' ? readFile(input) : Promise.resolve(input);
+}
+
+/**
+ * sha256 of an original, streamed under `ioLimit`; a path's hash is reused while its size and
+ * mtime are unchanged.
+ */
+export function inputHasher(ioLimit: LimitFunction): (input: DeriveInput) => Promise<string> {
+  const hashes = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+  return async function hashInput(input: DeriveInput): Promise<string> {
+    if (typeof input !== 'string') return createHash('sha256').update(input).digest('hex');
+    const path = resolve(input);
+    let info: { size: number; mtimeMs: number };
+    try {
+      info = await stat(path);
+    } catch (cause) {
+      throw new HerogenError('STORE_IO', `The original ${path} does not exist or cannot be read.`, {
+        hint: 'Run `herogen generate` to store it, or check the lock points at the right file.',
+        cause,
+      });
+    }
+    const known = hashes.get(path);
+    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.sha256;
+    const sha256 = await ioLimit(async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    });
+    hashes.set(path, { size: info.size, mtimeMs: info.mtimeMs, sha256 });
+    return sha256;
+  };
+}
