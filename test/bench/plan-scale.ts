@@ -1,10 +1,10 @@
 /**
- * Benchmark 2 — plan/scan at scale: `herogen plan` over 500 / 5,000 / 20,000 content files, all
+ * Benchmark 2 — plan/scan at scale: `herogen plan` over 500 / 5,000 / 20,000 / 50,000 content files, all
  * already generated (the lock and the originals are seeded, see lib/seed-lock.ts). Reports the
  * process wall time of the real CLI (`herogen plan`, which counts the cached images, and
  * `herogen plan --all`, which lists every one), an in-process breakdown, and the time per file.
  *
- *   node test/bench/plan-scale.ts [--sizes 500,5000,20000] [--runs 5]
+ *   node test/bench/plan-scale.ts [--sizes 500,5000,20000,50000] [--runs 5]
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -37,7 +37,7 @@ import {
 import { seedLock } from './lib/seed-lock.ts';
 
 const SITE_VERSION = 'plan-scale-v1';
-const sizes = readFlag('sizes', '500,5000,20000').split(',').map(Number);
+const sizes = readFlag('sizes', '500,5000,20000,50000').split(',').map(Number);
 const runs = Number(readFlag('runs', '5'));
 const TARGET_MS = 1000;
 // A key makes the run plan against one provider, as on a developer's machine. No call is made.

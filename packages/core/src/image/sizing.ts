@@ -37,6 +37,24 @@ export const RESOLUTION_PIXELS: Readonly<Record<Resolution, number>> = {
   '4K': OPENAI_SIZE_LIMITS.maxPixels,
 };
 
+/**
+ * Results of the pure size functions, per argument string: a plan of 20,000 heroes asks the
+ * same few questions 20,000 times. Bounded, so a long dev session cannot grow them for ever.
+ */
+const REMEMBERED_MAX = 512;
+const SIZES = new Map<string, string>();
+const SIZE_ISSUES = new Map<string, readonly RequestIssue[]>();
+const HIAPI_ASPECTS = new Map<string, string>();
+
+function remembered<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const value = compute(); // a throw is not remembered: bad input is told every time
+  if (cache.size >= REMEMBERED_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 const ASPECT_RE = /^(\d{1,5}):(\d{1,5})$/;
 const SIZE_RE = /^(\d{1,5})x(\d{1,5})$/;
 const { multiple: M, maxRatio, maxEdge, minPixels, maxPixels } = OPENAI_SIZE_LIMITS;
@@ -92,6 +110,11 @@ export function isValidOpenAISize(width: number, height: number): boolean {
  * sizes that would work. Empty when the size is fine.
  */
 export function validateOpenAISize(size: string, field = 'size'): RequestIssue[] {
+  // Every hero of a site usually asks for the same size: worked out once per size and field.
+  return [...remembered(SIZE_ISSUES, `${size}\n${field}`, () => sizeIssues(size, field))];
+}
+
+function sizeIssues(size: string, field: string): RequestIssue[] {
   const parsed = tryParseSize(size);
   if (!parsed) {
     return [
@@ -142,6 +165,12 @@ export function validateOpenAISize(size: string, field = 'size'): RequestIssue[]
  * 2880x2880 for 1:1.
  */
 export function sizeForAspect(aspect: string, resolution: Resolution): string {
+  return remembered(SIZES, `${aspect}\n${resolution}`, () =>
+    computeSizeForAspect(aspect, resolution),
+  );
+}
+
+function computeSizeForAspect(aspect: string, resolution: Resolution): string {
   const ratio = parseAspect(aspect);
   const long = Math.max(ratio.w, ratio.h);
   const short = Math.min(ratio.w, ratio.h);
@@ -202,6 +231,12 @@ export function hiapiAspects(model: string): readonly string[] {
  * to the earlier list entry). `auto` stays `auto` where the model allows it, else becomes 1:1.
  */
 export function nearestHiapiAspect(aspect: string, model: string): string {
+  return remembered(HIAPI_ASPECTS, `${aspect}\n${model}`, () =>
+    computeNearestHiapiAspect(aspect, model),
+  );
+}
+
+function computeNearestHiapiAspect(aspect: string, model: string): string {
   const allowed = hiapiAspects(model);
   if (aspect.trim() === 'auto') return allowed.includes('auto') ? 'auto' : '1:1';
   const wanted = parseAspect(aspect);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { HerogenError } from '../errors.js';
 import { sha256File } from '../fs/file-hash.js';
 import { isInside, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
+import { isCacheKey } from '../key/cache-key.js';
 
 /** Folder of earlier takes inside the originals directory. */
 export const HISTORY_DIR = 'history';
@@ -27,12 +28,14 @@ export type OriginalState =
   | { state: 'missing' }
   | { state: 'tampered'; why: string };
 
-const EXTENSION = '(?:png|webp|jpg|jpeg)';
-const TAKE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const TAKE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|webp|jpg|jpeg)$/;
+/** `<key>.<ext>` or `variants/<key>.<ext>`; the key is captured and compared, not compiled in. */
+const ORIGINAL_NAME = new RegExp(`^(?:${VARIANTS_DIR}/)?([^/]+)\\.(?:png|webp|jpg|jpeg)$`);
 
 /**
  * Why `file` (root-relative POSIX, from a lock entry of `key`) is not named like an original in
- * `outDir` (root-relative POSIX); undefined when it is. Pure.
+ * `outDir` (root-relative POSIX); undefined when it is. Pure; runs once per lock entry on every
+ * plan, so it builds no regular expression.
  */
 export function originalNameProblem(
   file: string,
@@ -45,18 +48,13 @@ export function originalNameProblem(
   if (!file.startsWith(prefix)) return `it is not inside the originals folder ${base || '.'}`;
   const rest = file.slice(prefix.length);
   if (kind === 'image') {
-    const named = new RegExp(`^(?:${VARIANTS_DIR}/)?${key}\\.${EXTENSION}$`);
-    return named.test(rest)
+    return ORIGINAL_NAME.exec(rest)?.[1] === key
       ? undefined
       : `it is not named like an original (${prefix}${key}.<ext> or ${prefix}${VARIANTS_DIR}/${key}.<ext>)`;
   }
   const parts = rest.split('/');
   const ok =
-    parts.length === 3 &&
-    parts[0] === HISTORY_DIR &&
-    parts[1] === key &&
-    TAKE_NAME.test(parts[2]!) &&
-    new RegExp(`\\.${EXTENSION}$`).test(parts[2]!);
+    parts.length === 3 && parts[0] === HISTORY_DIR && parts[1] === key && TAKE_NAME.test(parts[2]!);
   return ok
     ? undefined
     : `it is not named like an earlier take (${prefix}${HISTORY_DIR}/${key}/<name>.<ext>)`;
@@ -110,6 +108,9 @@ export function originalsAt(root: string, outDir: string): Originals {
   const precheck = (file: string, key: string, kind: OriginalKind) => {
     const problem = originalNameProblem(file, key, outDirRel, kind);
     if (problem) return { state: 'tampered', why: problem } as const;
+    // Named like an original of a well-formed key inside the (checked) originals folder: no
+    // segment can climb out, so a join is enough (this runs per lock entry on every plan).
+    if (isCacheKey(key)) return path.join(absoluteRoot, file);
     return resolveInsideRoot(absoluteRoot, file, 'lock entry file');
   };
   const judge = (real: string, outReal: string | undefined, stats: FoundFile): OriginalState =>
