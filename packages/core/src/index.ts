@@ -60,6 +60,13 @@ export {
   KEY_VERSION,
   originalFileName,
 } from './key/cache-key.js';
+export {
+  BATCHES_FILE_NAME,
+  batchesPathFor,
+  openBatchKeys,
+  parseBatchesFile,
+  readBatchesFile,
+} from './lock/batches-file.js';
 export { type ClaimOptions, claimKey, type KeyClaim, withKeyClaim } from './lock/claim.js';
 export { clearDeadHolder } from './lock/file-lock.js';
 export { parseLock, readLock } from './lock/read-lock.js';
@@ -92,6 +99,20 @@ export type { OpenAIProviderOptions } from './providers/openai.js';
 export { createOpenAIProvider } from './providers/openai.js';
 export { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 export * from './review/index.js';
+export type {
+  BatchCollectResult,
+  BatchLineFailure,
+  BatchLoss,
+  BatchView,
+} from './run/batch-collect.js';
+export type { BatchCommands } from './run/batch-commands.js';
+export {
+  type BatchSubmitOptions,
+  type BatchSubmitResult,
+  batchPriced,
+  type NotBatchable,
+  sortForBatch,
+} from './run/batch-submit.js';
 export { type Budget, checkBudget } from './run/budget.js';
 export { formatSummary, formatUsd } from './run/format-summary.js';
 export { type RunContext, runJobs } from './run/run-jobs.js';

@@ -16,6 +16,7 @@ import { resolveEntryHero } from './plan/entry-hero.js';
 import { planHero, planJobs } from './plan/plan-jobs.js';
 import { collectRecordedCosts } from './pricing/calibrate.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
+import { type BatchCommands, createBatchCommands } from './run/batch-commands.js';
 import { sumEstimates } from './run/budget.js';
 import { runJobs } from './run/run-jobs.js';
 import { createWarningFilter } from './scan/said-warnings.js';
@@ -45,6 +46,8 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     readonly registry: ProviderRegistry;
     /** Where the configuration came from (`describeConfigSource` prints it). */
     readonly configSource: ConfigSource;
+    /** OpenAI Batch API backfills: submit, status, collect, cancel. */
+    readonly batch: BatchCommands;
   }
 > {
   await checkRoot(path.resolve(options.root));
@@ -91,23 +94,32 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     };
   }
 
+  async function recover(): Promise<void> {
+    // Images a killed run received but did not record go into the lock before planning, so
+    // they count as stored and are never paid for again.
+    await recoverIncoming({ root, lockPath, outDir, logger }).catch((error: unknown) => {
+      logger.warn(
+        `could not recover images left by an interrupted run: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+
   return {
     root,
     lockPath,
     outDir,
     layout,
+    batch: createBatchCommands(
+      { root, config, registry, lockPath, outDir, logger },
+      () => plan(),
+      recover,
+    ),
     config,
     registry,
     configSource: source,
     plan,
     async generate(runOptions: RunOptions = {}): Promise<RunSummary> {
-      // Images a killed run received but did not record go into the lock before planning, so
-      // they count as stored and are never paid for again.
-      await recoverIncoming({ root, lockPath, outDir, logger }).catch((error: unknown) => {
-        logger.warn(
-          `could not recover images left by an interrupted run: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      });
+      await recover();
       const planned = await plan(runOptions.only ? { only: runOptions.only } : {});
       // Temp files of a writer that was killed mid-write are never valid images: clear them.
       for (const dir of new Set([outDir, path.dirname(lockPath)])) {

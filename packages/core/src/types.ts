@@ -3,6 +3,7 @@
  * group lives in its own file under `contracts/`; this file re-exports them all, so a module
  * imports every contract from `types.js`.
  */
+export * from './contracts/batch.js';
 export * from './contracts/http.js';
 export * from './contracts/lock.js';
 export * from './contracts/provider.js';

@@ -543,9 +543,14 @@ async function writeOutcome(
   let completed = 0;
   let failed = 0;
   const stopped = batch.cancelledAt !== undefined ? 'batch_cancelled' : 'batch_expired';
+  // Lines are answered a few at a time (sharp encodes off the main thread), in input order.
+  const answers = await mapConcurrent(batch.lines.slice(0, done), 4, (line) =>
+    answerLine(line, ctx),
+  );
   for (const [i, line] of batch.lines.entries()) {
     const id = `batch_req_${randomBytes(12).toString('hex')}`;
-    if (i >= done) {
+    const answer = answers[i];
+    if (answer === undefined) {
       failed++;
       errors.push(
         JSON.stringify({
@@ -563,7 +568,6 @@ async function writeOutcome(
       );
       continue;
     }
-    const answer = await answerLine(line, ctx);
     const record = JSON.stringify({
       id,
       custom_id: line.customId,
@@ -684,6 +688,23 @@ function batchObject(batch: MockBatch, ctx: HandlerContext) {
 
 function willSucceed(line: BatchLine): boolean {
   return line.fault?.type !== 'status' && resolveOpenAIRequest(line.body, 'generations', false).ok;
+}
+
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
 /** The provider contract: what an image API takes, returns and needs from the run. */
+import type { BatchApi } from './batch.js';
 import type { HttpClient, RateGate } from './http.js';
 import type { CostConfidence, CostEstimate, GenerationRequest, HeroIntent } from './request.js';
 
@@ -88,6 +89,8 @@ export interface HeroProvider {
   /** True when credentials are present (checked when a build starts, not at import). */
   isConfigured(): boolean;
   generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage>;
+  /** The provider's batch API (half price, results within a day), when it has one. */
+  readonly batch?: BatchApi;
 }
 
 /** The providers of one project, and which one a hero without an override uses. */

@@ -24,9 +24,14 @@ import type {
   ProviderContext,
   RequestIssue,
 } from '../types.js';
+import { createOpenAIBatchApi } from './openai/batch.js';
 import { OPENAI_KNOWN_MODELS, openAIModelInfo, retiredOpenAIModel } from './openai/models.js';
-import { type OpenAIProviderOptions, resolveOpenAISettings } from './openai/options.js';
-import { costFromUsage, estimateOpenAICost } from './openai/pricing.js';
+import {
+  type OpenAIProviderOptions,
+  openAIHeaders,
+  resolveOpenAISettings,
+} from './openai/options.js';
+import { costFromUsage, estimateOpenAICost, roundUsd } from './openai/pricing.js';
 import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
 import { assertValidRequest, requireApiKey } from './preflight.js';
 
@@ -35,7 +40,7 @@ export type { OpenAIProviderOptions } from './openai/options.js';
 export const OPENAI_MAX_PROMPT_LENGTH = 32_000;
 export const OPENAI_MAX_REFERENCES = 16;
 
-const ADVICE = {
+export const ADVICE = {
   auth: 'Check OPENAI_API_KEY (or `openai.apiKey`), and that the key may call the Images API.',
   forbidden:
     'The organization may need verification for this model (https://platform.openai.com/settings/organization/general; access can take 15 minutes after verifying), or the region is not supported.',
@@ -48,7 +53,7 @@ const ADVICE = {
 };
 
 /** Reads `{ error: { message, code, type, param } }`, or the raw text of a non-JSON answer. */
-function readOpenAIError(body: unknown, text: string): ApiErrorDetails {
+export function readOpenAIError(body: unknown, text: string): ApiErrorDetails {
   const parsed = openAIErrorBodySchema.safeParse(body);
   if (parsed.success) return parsed.data.error;
   return { message: text.slice(0, 300) };
@@ -150,6 +155,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
       return resolveOpenAISettings(options).apiKey !== undefined;
     },
 
+    batch: createOpenAIBatchApi(options, {
+      body: (request) => buildGenerationBody(request, options.moderation),
+      readImage,
+      readError: readOpenAIError,
+      advice: ADVICE,
+    }),
+
     async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
       const settings = resolveOpenAISettings(options);
       assertValidRequest(
@@ -168,12 +180,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
         secrets,
         advice: ADVICE,
       };
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${apiKey}`,
-        'user-agent': 'herogen',
-      };
-      if (settings.organization) headers['openai-organization'] = settings.organization;
-      if (settings.project) headers['openai-project'] = settings.project;
+      const headers = openAIHeaders(settings, apiKey);
 
       // Read references once, before the first attempt, so a bad file costs nothing.
       const references = edit ? await readReferences(request, context) : [];
@@ -284,11 +291,16 @@ async function buildEditForm(
   return form;
 }
 
-function readImage(
+/**
+ * Read an `ImagesResponse` (a sync answer, or the `body` of a batch output line). `priceFactor`
+ * scales its cost: 0.5 for a batch line, which OpenAI bills at half the synchronous price.
+ */
+export function readImage(
   call: CallContext,
   request: GenerationRequest,
   headers: Record<string, string>,
   json: unknown,
+  priceFactor = 1,
 ): GeneratedImage {
   const requestId = headers['x-request-id'];
   const parsed = openAIImagesResponseSchema.safeParse(json);
@@ -297,9 +309,11 @@ function readImage(
   }
   // An answer with its `data` array is billed, usable or not: its cost travels with the error.
   const usage = parsed.data.usage;
-  const exact = usage ? costFromUsage(usage) : undefined;
+  const fromUsage = usage ? costFromUsage(usage) : undefined;
+  const exact = fromUsage === undefined ? undefined : roundUsd(fromUsage * priceFactor);
   const fallback = exact === undefined ? estimateOpenAICost(request) : undefined;
-  const costUsd = exact ?? fallback?.usd ?? null;
+  const fallbackUsd = fallback?.usd == null ? null : roundUsd(fallback.usd * priceFactor);
+  const costUsd = exact ?? fallbackUsd;
   const costConfidence = exact !== undefined ? 'exact' : (fallback?.confidence ?? 'unknown');
   const billed = { costUsd, costConfidence, ...(requestId ? { requestId } : {}) } as const;
   const first = parsed.data.data[0]!;

@@ -51,3 +51,14 @@ export function resolveOpenAISettings(options: OpenAIProviderOptions): OpenAISet
     project: nonEmpty(options.project) ?? nonEmpty(env.OPENAI_PROJECT_ID),
   };
 }
+
+/** The headers of every OpenAI call: the key, and the organization and project when set. */
+export function openAIHeaders(settings: OpenAISettings, apiKey: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${apiKey}`,
+    'user-agent': 'herogen',
+  };
+  if (settings.organization) headers['openai-organization'] = settings.organization;
+  if (settings.project) headers['openai-project'] = settings.project;
+  return headers;
+}

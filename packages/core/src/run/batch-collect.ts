@@ -1,0 +1,405 @@
+/**
+ * `herogen batch collect` (and `status`, `cancel`): ask the API where each open batch of
+ * `herogen.batches.json` is; for a finished one, download its output and error files and store
+ * every image through the same path as a synchronous generation (journal, decode check, atomic
+ * write, lock entry with the line's real cost at the batch price and its request id).
+ *
+ * Idempotent and crash-safe: a key the lock already holds is skipped, and a batch is marked
+ * collected only after every line was handled, so a collect killed halfway downloads the output
+ * again next time (the journal of the last images received is completed before that).
+ */
+import pLimit from 'p-limit';
+import { HerogenError } from '../errors.js';
+import { batchesPathFor, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
+import { readLock } from '../lock/read-lock.js';
+import { recordSpent } from '../store/spent-log.js';
+import { storeOriginal } from '../store/store-original.js';
+import type {
+  BatchCallContext,
+  BatchRecord,
+  BatchSource,
+  Job,
+  LockEntry,
+  RemoteBatch,
+  RemoteBatchStatus,
+} from '../types.js';
+import { asHerogenError } from './job-error.js';
+import type { RunContext } from './run-state.js';
+import { storeJobImage } from './store-job.js';
+
+/** Images stored at once: storing waits on the disk (fsyncs), not on an API. */
+const STORE_CONCURRENCY = 8;
+
+const FINISHED: ReadonlySet<RemoteBatchStatus> = new Set([
+  'completed',
+  'expired',
+  'cancelled',
+  'failed',
+]);
+
+/** A line that produced no image, and where its hero was written. */
+export interface BatchLineFailure {
+  batchId: string;
+  key: string;
+  sources: BatchSource[];
+  message: string;
+  status?: number;
+  code?: string;
+  requestId?: string;
+}
+
+/** Paid for, but its image cannot be had any more. */
+export interface BatchLoss {
+  batchId: string;
+  /** Absent when the whole output file is gone (which lines completed is then unknown). */
+  key?: string;
+  sources: BatchSource[];
+  requestId?: string;
+  message: string;
+}
+
+export interface BatchView {
+  record: BatchRecord;
+  /** Undefined when the API could not be asked (see `error`). */
+  remote?: RemoteBatch;
+  error?: HerogenError;
+  /** Estimated cost of the batch at the batch price; null when unknown. */
+  estimateUsd: number | null;
+}
+
+export interface BatchCollectResult {
+  batches: BatchView[];
+  /** Images stored now. */
+  stored: Array<{ key: string; entry: LockEntry }>;
+  /** Keys the lock already held (collected before): nothing stored twice. */
+  alreadyStored: number;
+  failed: BatchLineFailure[];
+  lost: BatchLoss[];
+  /** Batches still running. */
+  pending: BatchView[];
+  /** Sum of the stored images' costs. */
+  costUsd: number;
+}
+
+export interface BatchCollectOptions {
+  /** Only these batch ids (default: every open batch). */
+  ids?: readonly string[];
+  signal?: AbortSignal;
+  /** The current plan's jobs, so stored entries record the fields that asked for them. */
+  jobs?: readonly Job[];
+}
+
+function callContext(context: RunContext, signal: AbortSignal | undefined): BatchCallContext {
+  return {
+    logger: context.logger,
+    timeoutMs: context.config.timeoutMs,
+    maxRetries: context.config.maxRetries,
+    ...(signal ? { signal } : {}),
+  };
+}
+
+function estimateOf(record: BatchRecord): number | null {
+  let total = 0;
+  for (const request of Object.values(record.requests)) {
+    if (request.estimateUsd === null) return null;
+    total += request.estimateUsd;
+  }
+  return total;
+}
+
+function apiOf(context: RunContext, record: BatchRecord) {
+  const api = context.registry.get(record.provider)?.batch;
+  if (!api) {
+    throw new HerogenError(
+      'CONFIG_INVALID',
+      `batch ${record.id} was submitted to ${record.provider}, which has no batch API here`,
+      { hint: `configure the ${record.provider} provider (and its key) to collect it` },
+    );
+  }
+  return api;
+}
+
+/** Open batches (or those named), each with what the API says about it now. */
+export async function batchStatus(
+  context: RunContext,
+  options: Pick<BatchCollectOptions, 'ids' | 'signal'> & { all?: boolean } = {},
+): Promise<BatchView[]> {
+  const file = await readBatchesFile(batchesPathFor(context.lockPath));
+  const records = file.batches.filter((b) =>
+    options.ids ? options.ids.includes(b.id) : options.all || b.state === 'open',
+  );
+  const views: BatchView[] = [];
+  for (const record of records) {
+    const view: BatchView = { record, estimateUsd: estimateOf(record) };
+    try {
+      view.remote = await apiOf(context, record).retrieve(
+        record.id,
+        callContext(context, options.signal),
+      );
+    } catch (error) {
+      view.error = asHerogenError(error);
+    }
+    views.push(view);
+  }
+  return views;
+}
+
+/** Ask the API to cancel open batches; what completed is collected by `collectBatches`. */
+export async function cancelBatches(
+  context: RunContext,
+  options: Pick<BatchCollectOptions, 'ids' | 'signal'> = {},
+): Promise<BatchView[]> {
+  const views = await batchStatus(context, options);
+  for (const view of views) {
+    if (view.record.state !== 'open' || (view.remote && FINISHED.has(view.remote.status))) continue;
+    try {
+      view.remote = await apiOf(context, view.record).cancel(
+        view.record.id,
+        callContext(context, options.signal),
+      );
+    } catch (error) {
+      view.error = asHerogenError(error);
+    }
+  }
+  return views;
+}
+
+/** Collect every finished open batch (or those named). */
+export async function collectBatches(
+  context: RunContext,
+  options: BatchCollectOptions = {},
+): Promise<BatchCollectResult> {
+  const result: BatchCollectResult = {
+    batches: [],
+    stored: [],
+    alreadyStored: 0,
+    failed: [],
+    lost: [],
+    pending: [],
+    costUsd: 0,
+  };
+  const views = await batchStatus(context, options);
+  result.batches = views;
+  const jobsByKey = new Map((options.jobs ?? []).map((job) => [job.key, job]));
+  for (const view of views) {
+    if (view.error) throw view.error;
+    const remote = view.remote!;
+    if (!FINISHED.has(remote.status)) {
+      result.pending.push(view);
+      continue;
+    }
+    await collectOne(view.record, remote, context, options, jobsByKey, result);
+    const collectedAt = new Date().toISOString();
+    await updateBatchesFile(batchesPathFor(context.lockPath), (file) => {
+      const record = file.batches.find((b) => b.id === view.record.id);
+      if (!record) return;
+      record.state = 'collected';
+      record.collectedAt = collectedAt;
+      record.status = remote.status;
+    });
+    view.record = { ...view.record, state: 'collected', collectedAt, status: remote.status };
+  }
+  return result;
+}
+
+async function collectOne(
+  record: BatchRecord,
+  remote: RemoteBatch,
+  context: RunContext,
+  options: BatchCollectOptions,
+  jobsByKey: ReadonlyMap<string, Job>,
+  result: BatchCollectResult,
+): Promise<void> {
+  const api = apiOf(context, record);
+  const ctx = callContext(context, options.signal);
+  const sourcesOf = (key: string) => record.requests[key]?.sources ?? [];
+  const answered = new Set<string>();
+
+  if (remote.status === 'failed') {
+    const why = remote.errors
+      .map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message}`)
+      .join('; ');
+    for (const key of Object.keys(record.requests)) {
+      result.failed.push({
+        batchId: record.id,
+        key,
+        sources: sourcesOf(key),
+        message: `the batch failed validation${why ? ` (${why})` : ''}`,
+      });
+    }
+    return;
+  }
+
+  const lock = await readLock(context.lockPath);
+  const stored = (key: string) => {
+    const entry = lock.images[key];
+    return entry !== undefined && !entry.placeholder;
+  };
+
+  // Failed lines first: they cost nothing to read.
+  if (remote.errorFileId) {
+    const bytes = await api.download(remote.errorFileId, ctx);
+    for (const value of bytes ? readJsonl(bytes) : []) {
+      const line = api.readLine(value, undefined);
+      if (!line.customId || !record.requests[line.customId] || line.ok) continue;
+      answered.add(line.customId);
+      result.failed.push({
+        batchId: record.id,
+        key: line.customId,
+        sources: sourcesOf(line.customId),
+        message: line.message,
+        ...(line.status === undefined ? {} : { status: line.status }),
+        ...(line.code ? { code: line.code } : {}),
+        ...(line.requestId ? { requestId: line.requestId } : {}),
+      });
+    }
+  }
+
+  let outputGone = false;
+  if (remote.outputFileId) {
+    const bytes = await api.download(remote.outputFileId, ctx);
+    if (!bytes) {
+      outputGone = true;
+    } else {
+      const limit = pLimit(STORE_CONCURRENCY);
+      await Promise.all(
+        readJsonl(bytes).map((value) =>
+          limit(async () => {
+            if (options.signal?.aborted) return;
+            const customId = (value as { custom_id?: unknown })?.custom_id;
+            const request = typeof customId === 'string' ? record.requests[customId] : undefined;
+            if (!request || typeof customId !== 'string') return;
+            answered.add(customId);
+            if (stored(customId)) {
+              result.alreadyStored += 1;
+              return;
+            }
+            const line = api.readLine(value, request.request);
+            if (!line.ok) {
+              await lose(
+                record,
+                customId,
+                line.message,
+                line.billed?.requestId ?? line.requestId,
+                context,
+                result,
+                line.billed?.costUsd ?? null,
+              );
+              return;
+            }
+            try {
+              const job = jobsByKey.get(customId);
+              const entry = job
+                ? await storeJobImage(job, line.image, context, { logger: context.logger })
+                : await storeOriginal({
+                    root: context.root,
+                    outDir: context.outDir,
+                    key: customId,
+                    request: request.request,
+                    image: line.image,
+                    lockPath: context.lockPath,
+                    logger: context.logger,
+                  });
+              result.stored.push({ key: customId, entry });
+              result.costUsd += entry.costUsd ?? 0;
+            } catch (error) {
+              await lose(
+                record,
+                customId,
+                asHerogenError(error).message,
+                line.image.requestId,
+                context,
+                result,
+                line.image.costUsd ?? null,
+              );
+            }
+          }),
+        ),
+      );
+    }
+  }
+  if (options.signal?.aborted) {
+    throw new HerogenError(
+      'ABORTED',
+      `collecting batch ${record.id} was stopped; run collect again to finish it.`,
+    );
+  }
+
+  if (outputGone) {
+    result.lost.push({
+      batchId: record.id,
+      sources: [],
+      message: `paid, output lost: the output file ${remote.outputFileId} of batch ${record.id} can no longer be downloaded (${remote.requestCounts.completed} completed lines were billed)`,
+    });
+  }
+  // Lines in neither file: never run (expired or cancelled before their turn) or, when the
+  // output is gone, unknown. Either way they are free to submit again.
+  for (const key of Object.keys(record.requests)) {
+    if (answered.has(key) || stored(key)) continue;
+    result.failed.push({
+      batchId: record.id,
+      key,
+      sources: sourcesOf(key),
+      message: outputGone
+        ? 'its output can no longer be downloaded'
+        : `no result: the batch ended ${remote.status} before this request ran`,
+    });
+  }
+}
+
+/** A billed line whose image could not be stored: recorded in the lock's spent log. */
+async function lose(
+  record: BatchRecord,
+  key: string,
+  why: string,
+  requestId: string | undefined,
+  context: RunContext,
+  result: BatchCollectResult,
+  costUsd: number | null,
+): Promise<void> {
+  const request = record.requests[key]!;
+  result.lost.push({
+    batchId: record.id,
+    key,
+    sources: request.sources,
+    ...(requestId ? { requestId } : {}),
+    message: `paid, output lost${requestId ? ` (request ${requestId})` : ''}: ${why}`,
+  });
+  await recordSpent(context.lockPath, {
+    key,
+    provider: request.request.provider,
+    model: request.request.model,
+    costUsd,
+    costConfidence: costUsd === null ? 'unknown' : 'exact',
+    at: new Date().toISOString(),
+    reason: `batch ${record.id}: ${why.split('\n')[0]}`,
+    ...(requestId ? { requestId } : {}),
+  }).catch((error: unknown) =>
+    context.logger.warn(
+      `could not record in the lock that image ${key} was billed (${asHerogenError(error).message})`,
+    ),
+  );
+}
+
+/**
+ * The JSON values of a JSONL file; a line that is not JSON is skipped. Split on the bytes, so an
+ * output file larger than the longest string V8 can hold (about 512 MB) is still read.
+ */
+function readJsonl(bytes: Uint8Array): unknown[] {
+  const values: unknown[] = [];
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let start = 0;
+  while (start < buffer.length) {
+    let end = buffer.indexOf(0x0a, start);
+    if (end === -1) end = buffer.length;
+    const text = buffer.toString('utf8', start, end);
+    start = end + 1;
+    if (text.trim() === '') continue;
+    try {
+      values.push(JSON.parse(text));
+    } catch {
+      // A damaged line is reported through the keys it leaves unanswered.
+    }
+  }
+  return values;
+}

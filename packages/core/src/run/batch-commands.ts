@@ -1,0 +1,60 @@
+/**
+ * The batch commands of a session (`herogen batch submit|status|collect|cancel`), bound to one
+ * project: each plans the site the way a build does, then hands the jobs to the batch step.
+ */
+import type { Job, PlanResult } from '../types.js';
+import {
+  type BatchCollectOptions,
+  type BatchCollectResult,
+  type BatchView,
+  batchStatus,
+  cancelBatches,
+  collectBatches,
+} from './batch-collect.js';
+import { type BatchSubmitOptions, type BatchSubmitResult, submitBatches } from './batch-submit.js';
+import type { RunContext } from './run-state.js';
+
+export interface BatchCommands {
+  /** Send the site's missing images to the batch API; records each batch before returning. */
+  submit(options?: BatchSubmitOptions): Promise<BatchSubmitResult>;
+  /** Open batches (`all`: every recorded one) with the API's status. */
+  status(options?: {
+    ids?: readonly string[];
+    all?: boolean;
+    signal?: AbortSignal;
+  }): Promise<BatchView[]>;
+  /** Store the images of finished batches; idempotent. */
+  collect(options?: Omit<BatchCollectOptions, 'jobs'>): Promise<BatchCollectResult>;
+  /** Ask the API to cancel open batches (collect afterwards stores what completed). */
+  cancel(options?: { ids?: readonly string[]; signal?: AbortSignal }): Promise<BatchView[]>;
+}
+
+export function createBatchCommands(
+  context: RunContext,
+  plan: () => Promise<PlanResult>,
+  /** Completes images a killed run or collect had received but not recorded. */
+  recover: () => Promise<void>,
+): BatchCommands {
+  return {
+    async submit(options = {}) {
+      await recover();
+      return submitBatches((await plan()).jobs, context, options);
+    },
+    status: (options = {}) => batchStatus(context, options),
+    async collect(options = {}) {
+      await recover();
+      // The plan only lends the fields that asked for each image; content that no longer
+      // parses must not keep paid images from being stored.
+      let jobs: readonly Job[] = [];
+      try {
+        jobs = (await plan()).jobs;
+      } catch (error) {
+        context.logger.warn(
+          `the content could not be planned (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); collecting without it`,
+        );
+      }
+      return collectBatches(context, { ...options, jobs });
+    },
+    cancel: (options = {}) => cancelBatches(context, options),
+  };
+}
