@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { HerogenError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { STORED_KEY_PATTERN } from '../key/cache-key.js';
-import type { BatchesFile, BatchRecord } from '../types.js';
+import type { BatchesFile, BatchRecord, RemoteBatchStatus } from '../types.js';
 import { acquireFileLock, serializeInProcess } from './file-lock.js';
 import { generationRequestSchema, isRootRelativePath } from './schema.js';
 
@@ -23,7 +23,8 @@ export function batchesPathFor(lockPath: string): string {
 
 const id = z.string().regex(/^[\w-]{1,200}$/, 'expected an API id (letters, digits, _ and -)');
 const dateTime = z.iso.datetime({ offset: true });
-const status = z.enum([
+/** Every status the Batch API reports (spec `Batch.status`). */
+export const REMOTE_BATCH_STATUSES = [
   'validating',
   'failed',
   'in_progress',
@@ -32,7 +33,8 @@ const status = z.enum([
   'expired',
   'cancelling',
   'cancelled',
-]);
+] as const satisfies readonly RemoteBatchStatus[];
+const status = z.enum(REMOTE_BATCH_STATUSES);
 const recordSchema = z.strictObject({
   request: generationRequestSchema,
   sources: z.array(

@@ -11,6 +11,7 @@ import { parseJsonResponse, sendApiRequest } from '../../http/call.js';
 import { createHttpClient, DEFAULT_MAX_JSON_BYTES } from '../../http/client.js';
 import type { ApiErrorDetails, CallContext, ErrorAdvice } from '../../http/errors.js';
 import { resolveRetryPolicy, withRetry } from '../../http/retry.js';
+import { REMOTE_BATCH_STATUSES } from '../../lock/batches-file.js';
 import type {
   BatchApi,
   BatchCallContext,
@@ -30,22 +31,11 @@ export const OPENAI_BATCH_LIMITS = { maxRequests: 50_000, maxBytes: 200 * 1000 *
 /** Output files can be large (base64 images): up to 2 GB is read. */
 const MAX_OUTPUT_BYTES = 2 * 1024 * 1024 * 1024;
 
-const STATUSES = [
-  'validating',
-  'failed',
-  'in_progress',
-  'finalizing',
-  'completed',
-  'expired',
-  'cancelling',
-  'cancelled',
-] as const;
-
 const count = z.number().int().nonnegative();
 /** The parts of a `Batch` herogen reads; loose on purpose (unknown fields ignored). */
 const batchSchema = z.object({
   id: z.string().regex(/^[\w-]{1,200}$/),
-  status: z.enum(STATUSES),
+  status: z.enum(REMOTE_BATCH_STATUSES),
   output_file_id: z
     .string()
     .regex(/^[\w-]{1,200}$/)
