@@ -205,7 +205,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
               call,
               readOpenAIError,
             );
-            return readImage(call, request, response.headers, parseJsonResponse(call, response));
+            return readImage(call, request, {
+              headers: response.headers,
+              json: parseJsonResponse(call, response),
+            });
           },
           {
             policy: resolveRetryPolicy(options.retry, context.maxRetries),
@@ -298,10 +301,9 @@ async function buildEditForm(
 export function readImage(
   call: CallContext,
   request: GenerationRequest,
-  headers: Record<string, string>,
-  json: unknown,
-  priceFactor = 1,
+  answer: { headers: Record<string, string>; json: unknown; priceFactor?: number },
 ): GeneratedImage {
+  const { headers, json, priceFactor = 1 } = answer;
   const requestId = headers['x-request-id'];
   const parsed = openAIImagesResponseSchema.safeParse(json);
   if (!parsed.success) {

@@ -18,6 +18,7 @@ import type {
   BatchCallContext,
   BatchRecord,
   BatchSource,
+  GeneratedImage,
   Job,
   LockEntry,
   RemoteBatch,
@@ -188,7 +189,15 @@ export async function collectBatches(
       result.pending.push(view);
       continue;
     }
-    await collectOne(view.record, remote, context, options, jobsByKey, result);
+    await collectOne({
+      record: view.record,
+      remote,
+      context,
+      options,
+      jobsByKey,
+      result,
+      answered: new Set(),
+    });
     const collectedAt = new Date().toISOString();
     await updateBatchesFile(batchesPathFor(context.lockPath), (file) => {
       const record = file.batches.find((b) => b.id === view.record.id);
@@ -202,131 +211,45 @@ export async function collectBatches(
   return result;
 }
 
-async function collectOne(
-  record: BatchRecord,
-  remote: RemoteBatch,
-  context: RunContext,
-  options: BatchCollectOptions,
-  jobsByKey: ReadonlyMap<string, Job>,
-  result: BatchCollectResult,
-): Promise<void> {
-  const api = apiOf(context, record);
-  const ctx = callContext(context, options.signal);
-  const sourcesOf = (key: string) => record.requests[key]?.sources ?? [];
-  const answered = new Set<string>();
+/** One finished batch being collected, and where its outcome goes. */
+interface Collecting {
+  record: BatchRecord;
+  remote: RemoteBatch;
+  context: RunContext;
+  options: BatchCollectOptions;
+  jobsByKey: ReadonlyMap<string, Job>;
+  result: BatchCollectResult;
+  /** Keys with a line in the output or error file. */
+  answered: Set<string>;
+}
 
+async function collectOne(c: Collecting): Promise<void> {
+  const { record, remote } = c;
   if (remote.status === 'failed') {
     const why = remote.errors
       .map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message}`)
       .join('; ');
     for (const key of Object.keys(record.requests)) {
-      result.failed.push({
-        batchId: record.id,
-        key,
-        sources: sourcesOf(key),
-        message: `the batch failed validation${why ? ` (${why})` : ''}`,
-      });
+      failLine(c, key, { message: `the batch failed validation${why ? ` (${why})` : ''}` });
     }
     return;
   }
-
-  const lock = await readLock(context.lockPath);
+  const lock = await readLock(c.context.lockPath);
   const stored = (key: string) => {
     const entry = lock.images[key];
     return entry !== undefined && !entry.placeholder;
   };
-
   // Failed lines first: they cost nothing to read.
-  if (remote.errorFileId) {
-    const bytes = await api.download(remote.errorFileId, ctx);
-    for (const value of bytes ? readJsonl(bytes) : []) {
-      const line = api.readLine(value, undefined);
-      if (!line.customId || !record.requests[line.customId] || line.ok) continue;
-      answered.add(line.customId);
-      result.failed.push({
-        batchId: record.id,
-        key: line.customId,
-        sources: sourcesOf(line.customId),
-        message: line.message,
-        ...(line.status === undefined ? {} : { status: line.status }),
-        ...(line.code ? { code: line.code } : {}),
-        ...(line.requestId ? { requestId: line.requestId } : {}),
-      });
-    }
-  }
-
-  let outputGone = false;
-  if (remote.outputFileId) {
-    const bytes = await api.download(remote.outputFileId, ctx);
-    if (!bytes) {
-      outputGone = true;
-    } else {
-      const limit = pLimit(STORE_CONCURRENCY);
-      await Promise.all(
-        readJsonl(bytes).map((value) =>
-          limit(async () => {
-            if (options.signal?.aborted) return;
-            const customId = (value as { custom_id?: unknown })?.custom_id;
-            const request = typeof customId === 'string' ? record.requests[customId] : undefined;
-            if (!request || typeof customId !== 'string') return;
-            answered.add(customId);
-            if (stored(customId)) {
-              result.alreadyStored += 1;
-              return;
-            }
-            const line = api.readLine(value, request.request);
-            if (!line.ok) {
-              await lose(
-                record,
-                customId,
-                line.message,
-                line.billed?.requestId ?? line.requestId,
-                context,
-                result,
-                line.billed?.costUsd ?? null,
-              );
-              return;
-            }
-            try {
-              const job = jobsByKey.get(customId);
-              const entry = job
-                ? await storeJobImage(job, line.image, context, { logger: context.logger })
-                : await storeOriginal({
-                    root: context.root,
-                    outDir: context.outDir,
-                    key: customId,
-                    request: request.request,
-                    image: line.image,
-                    lockPath: context.lockPath,
-                    logger: context.logger,
-                  });
-              result.stored.push({ key: customId, entry });
-              result.costUsd += entry.costUsd ?? 0;
-            } catch (error) {
-              await lose(
-                record,
-                customId,
-                asHerogenError(error).message,
-                line.image.requestId,
-                context,
-                result,
-                line.image.costUsd ?? null,
-              );
-            }
-          }),
-        ),
-      );
-    }
-  }
-  if (options.signal?.aborted) {
+  await readErrorFile(c);
+  const outputGone = await storeOutputFile(c, stored);
+  if (c.options.signal?.aborted) {
     throw new HerogenError(
       'ABORTED',
       `collecting batch ${record.id} was stopped; run collect again to finish it.`,
     );
   }
-
   if (outputGone) {
-    result.lost.push({
+    c.result.lost.push({
       batchId: record.id,
       sources: [],
       message: `paid, output lost: the output file ${remote.outputFileId} of batch ${record.id} can no longer be downloaded (${remote.requestCounts.completed} completed lines were billed)`,
@@ -335,11 +258,8 @@ async function collectOne(
   // Lines in neither file: never run (expired or cancelled before their turn) or, when the
   // output is gone, unknown. Either way they are free to submit again.
   for (const key of Object.keys(record.requests)) {
-    if (answered.has(key) || stored(key)) continue;
-    result.failed.push({
-      batchId: record.id,
-      key,
-      sources: sourcesOf(key),
+    if (c.answered.has(key) || stored(key)) continue;
+    failLine(c, key, {
       message: outputGone
         ? 'its output can no longer be downloaded'
         : `no result: the batch ended ${remote.status} before this request ran`,
@@ -347,35 +267,121 @@ async function collectOne(
   }
 }
 
-/** A billed line whose image could not be stored: recorded in the lock's spent log. */
-async function lose(
-  record: BatchRecord,
+function failLine(
+  c: Collecting,
   key: string,
-  why: string,
-  requestId: string | undefined,
-  context: RunContext,
-  result: BatchCollectResult,
-  costUsd: number | null,
+  line: Pick<BatchLineFailure, 'message' | 'status' | 'code' | 'requestId'>,
+): void {
+  c.result.failed.push({
+    batchId: c.record.id,
+    key,
+    sources: c.record.requests[key]?.sources ?? [],
+    message: line.message,
+    ...(line.status === undefined ? {} : { status: line.status }),
+    ...(line.code ? { code: line.code } : {}),
+    ...(line.requestId ? { requestId: line.requestId } : {}),
+  });
+}
+
+async function readErrorFile(c: Collecting): Promise<void> {
+  if (!c.remote.errorFileId) return;
+  const api = apiOf(c.context, c.record);
+  const bytes = await api.download(c.remote.errorFileId, callContext(c.context, c.options.signal));
+  for (const value of bytes ? readJsonl(bytes) : []) {
+    const line = api.readLine(value, undefined);
+    if (line.ok || !line.customId || !c.record.requests[line.customId]) continue;
+    c.answered.add(line.customId);
+    failLine(c, line.customId, line);
+  }
+}
+
+/** Store every image of the output file not stored yet; true when the file is gone. */
+async function storeOutputFile(c: Collecting, stored: (key: string) => boolean): Promise<boolean> {
+  if (!c.remote.outputFileId) return false;
+  const api = apiOf(c.context, c.record);
+  const bytes = await api.download(c.remote.outputFileId, callContext(c.context, c.options.signal));
+  if (!bytes) return true;
+  const limit = pLimit(STORE_CONCURRENCY);
+  await Promise.all(
+    readJsonl(bytes).map((value) =>
+      limit(async () => {
+        if (c.options.signal?.aborted) return;
+        const key = (value as { custom_id?: unknown })?.custom_id;
+        const request = typeof key === 'string' ? c.record.requests[key] : undefined;
+        if (!request || typeof key !== 'string') return;
+        c.answered.add(key);
+        if (stored(key)) {
+          c.result.alreadyStored += 1;
+          return;
+        }
+        const line = api.readLine(value, request.request);
+        if (!line.ok) {
+          await lose(c, key, {
+            why: line.message,
+            requestId: line.billed?.requestId ?? line.requestId,
+            costUsd: line.billed?.costUsd ?? null,
+          });
+          return;
+        }
+        try {
+          const entry = await storeLineImage(c, key, line.image);
+          c.result.stored.push({ key, entry });
+          c.result.costUsd += entry.costUsd ?? 0;
+        } catch (error) {
+          await lose(c, key, {
+            why: asHerogenError(error).message,
+            requestId: line.image.requestId,
+            costUsd: line.image.costUsd ?? null,
+          });
+        }
+      }),
+    ),
+  );
+  return false;
+}
+
+/** The same store path as a synchronous image; the plan's job lends the fields that asked. */
+function storeLineImage(c: Collecting, key: string, image: GeneratedImage): Promise<LockEntry> {
+  const { context } = c;
+  const job = c.jobsByKey.get(key);
+  if (job) return storeJobImage(job, image, context, { logger: context.logger });
+  return storeOriginal({
+    root: context.root,
+    outDir: context.outDir,
+    key,
+    request: c.record.requests[key]!.request,
+    image,
+    lockPath: context.lockPath,
+    logger: context.logger,
+  });
+}
+
+/** A billed line whose image could not be stored: reported, and kept in the lock's spent log. */
+async function lose(
+  c: Collecting,
+  key: string,
+  loss: { why: string; requestId: string | undefined; costUsd: number | null },
 ): Promise<void> {
-  const request = record.requests[key]!;
-  result.lost.push({
-    batchId: record.id,
+  const { why, requestId, costUsd } = loss;
+  const request = c.record.requests[key]!;
+  c.result.lost.push({
+    batchId: c.record.id,
     key,
     sources: request.sources,
     ...(requestId ? { requestId } : {}),
     message: `paid, output lost${requestId ? ` (request ${requestId})` : ''}: ${why}`,
   });
-  await recordSpent(context.lockPath, {
+  await recordSpent(c.context.lockPath, {
     key,
     provider: request.request.provider,
     model: request.request.model,
     costUsd,
     costConfidence: costUsd === null ? 'unknown' : 'exact',
     at: new Date().toISOString(),
-    reason: `batch ${record.id}: ${why.split('\n')[0]}`,
+    reason: `batch ${c.record.id}: ${why.split('\n')[0]}`,
     ...(requestId ? { requestId } : {}),
   }).catch((error: unknown) =>
-    context.logger.warn(
+    c.context.logger.warn(
       `could not record in the lock that image ${key} was billed (${asHerogenError(error).message})`,
     ),
   );
