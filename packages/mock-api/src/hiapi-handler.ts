@@ -63,8 +63,7 @@ export function handleTaskGet(ctx: HandlerContext): HandlerResult {
         data: describeTask(
           task,
           Date.now(),
-          ctx.state.baseUrl,
-          ctx.state.options.downloadTtlMs,
+          { baseUrl: ctx.state.baseUrl, downloadTtlMs: ctx.state.options.downloadTtlMs },
           ctx.fault,
         ),
       }),
@@ -123,10 +122,10 @@ export function handleDownload(ctx: HandlerContext): HandlerResult {
 export function describeTask(
   task: MockTask,
   now: number,
-  baseUrl: string,
-  downloadTtlMs: number,
+  server: { baseUrl: string; downloadTtlMs: number },
   fault?: Fault,
 ): Record<string, unknown> {
+  const { baseUrl, downloadTtlMs } = server;
   const status = taskStatus(task, now);
   const terminal = status === 'success' || status === 'fail';
   const data: Record<string, unknown> = {

@@ -82,7 +82,8 @@ export interface ResolvedOpenAIRequest {
 }
 
 type Params = Record<string, unknown>;
-type Result = { ok: true; value: ResolvedOpenAIRequest } | { ok: false; error: OpenAIErrorInfo };
+type Failure = { ok: false; error: OpenAIErrorInfo };
+type Result = { ok: true; value: ResolvedOpenAIRequest } | Failure;
 
 const invalid = (message: string, param: string | null, code: string | null = 'invalid_value') => ({
   ok: false as const,
@@ -111,18 +112,7 @@ export function resolveOpenAIRequest(
     );
   }
   if (typeof model !== 'string') return typeError('model', 'a string', model);
-  if (!(OPENAI_MODELS as readonly string[]).includes(model)) {
-    return {
-      ok: false,
-      error: {
-        status: 404,
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-        type: 'invalid_request_error',
-        param: null,
-        code: 'model_not_found',
-      },
-    };
-  }
+  if (!(OPENAI_MODELS as readonly string[]).includes(model)) return modelNotFound(model);
   const isV2 = model === 'gpt-image-2' || model === 'gpt-image-2-2026-04-21';
   const isV26 = model.startsWith('gpt-image-2.6');
 
@@ -184,27 +174,85 @@ export function resolveOpenAIRequest(
   }
   const outputFormat = formatRaw as ImageFormat;
 
-  let compression = 100;
-  if (params.output_compression !== undefined && params.output_compression !== null) {
-    if (outputFormat === 'png') {
-      return invalid(
-        "Invalid 'output_compression': compression is only supported for the 'jpeg' and 'webp' output formats.",
-        'output_compression',
-        'unsupported_parameter',
-      );
-    }
-    const c = integerParam(params.output_compression, 'output_compression', 100, fromMultipart);
-    if (!c.ok) return c;
-    if (c.value < 0 || c.value > 100) {
-      return invalid(
-        `Invalid 'output_compression': expected a value between 0 and 100, but got ${c.value} instead.`,
-        'output_compression',
-      );
-    }
-    compression = c.value;
-  }
+  const compression = compressionOf(params, outputFormat, fromMultipart);
+  if (!compression.ok) return compression;
 
   const backgroundRaw = params.background ?? 'auto';
+  const badBackground = backgroundProblem(backgroundRaw, isV2, outputFormat);
+  if (badBackground) return badBackground;
+
+  const badChoice = choiceProblem(params);
+  if (badChoice) return badChoice;
+
+  const resolvedQuality = (qualityRaw === 'auto' ? 'medium' : qualityRaw) as OpenAIQuality;
+  return {
+    ok: true,
+    value: {
+      model,
+      prompt,
+      n: n.value,
+      width: size.width,
+      height: size.height,
+      quality: resolvedQuality,
+      outputFormat,
+      compression: compression.value,
+      background: backgroundRaw === 'transparent' ? 'transparent' : 'opaque',
+      variant: {
+        complexity: params.complexity ?? null,
+        input_fidelity: params.input_fidelity ?? null,
+      },
+    },
+  };
+}
+
+/** The first of `moderation`, `input_fidelity` and `complexity` set to a value not offered. */
+function choiceProblem(params: Params): Failure | undefined {
+  for (const [field, values] of [
+    ['moderation', ['low', 'auto']],
+    ['input_fidelity', ['low', 'high']],
+    ['complexity', ['low', 'medium', 'high']],
+  ] as const) {
+    const v = params[field];
+    if (v !== undefined && v !== null && !(values as readonly unknown[]).includes(v)) {
+      return invalid(supportedValues(v, [...values]), field);
+    }
+  }
+  return undefined;
+}
+
+/** `output_compression`: 100 when absent; only for jpeg and webp. */
+function compressionOf(
+  params: Params,
+  outputFormat: ImageFormat,
+  fromMultipart: boolean,
+): { ok: true; value: number } | Failure {
+  if (params.output_compression === undefined || params.output_compression === null) {
+    return { ok: true, value: 100 };
+  }
+  if (outputFormat === 'png') {
+    return invalid(
+      "Invalid 'output_compression': compression is only supported for the 'jpeg' and 'webp' output formats.",
+      'output_compression',
+      'unsupported_parameter',
+    );
+  }
+  const c = integerParam(params.output_compression, 'output_compression', 100, fromMultipart);
+  if (!c.ok) return c;
+  if (c.value < 0 || c.value > 100) {
+    return invalid(
+      `Invalid 'output_compression': expected a value between 0 and 100, but got ${c.value} instead.`,
+      'output_compression',
+    );
+  }
+  return { ok: true, value: c.value };
+}
+
+/** What is wrong with `background` for this model and format, if anything. */
+function backgroundProblem(
+  backgroundRaw: unknown,
+  isV2: boolean,
+  outputFormat: ImageFormat,
+): Failure | undefined {
   if (
     typeof backgroundRaw !== 'string' ||
     !['transparent', 'opaque', 'auto'].includes(backgroundRaw)
@@ -222,35 +270,19 @@ export function resolveOpenAIRequest(
       );
     }
   }
+  return undefined;
+}
 
-  for (const [field, values] of [
-    ['moderation', ['low', 'auto']],
-    ['input_fidelity', ['low', 'high']],
-    ['complexity', ['low', 'medium', 'high']],
-  ] as const) {
-    const v = params[field];
-    if (v !== undefined && v !== null && !(values as readonly unknown[]).includes(v)) {
-      return invalid(supportedValues(v, [...values]), field);
-    }
-  }
-
-  const resolvedQuality = (qualityRaw === 'auto' ? 'medium' : qualityRaw) as OpenAIQuality;
+/** The 404 the real API answers for a model it does not know. */
+function modelNotFound(model: string): Failure {
   return {
-    ok: true,
-    value: {
-      model,
-      prompt,
-      n: n.value,
-      width: size.width,
-      height: size.height,
-      quality: resolvedQuality,
-      outputFormat,
-      compression,
-      background: backgroundRaw === 'transparent' ? 'transparent' : 'opaque',
-      variant: {
-        complexity: params.complexity ?? null,
-        input_fidelity: params.input_fidelity ?? null,
-      },
+    ok: false,
+    error: {
+      status: 404,
+      message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'model_not_found',
     },
   };
 }

@@ -1,25 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import {
-  createBatchStore,
-  handleBatchCancel,
-  handleBatchCreate,
-  handleBatchGet,
-  handleFileContent,
-  handleFileCreate,
-} from './batch-handler.js';
+import { createBatchStore } from './batch-handler.js';
 import { parseBody, promptOf, summarizeBody } from './body.js';
 import type {
   HandlerContext,
-  HandlerResult,
   ParsedBody,
   Reply,
   ResolvedMockApiOptions,
   ServerState,
 } from './context.js';
-import { createFaultScript } from './faults.js';
-import { handleDownload, handleTaskCreate, handleTaskGet } from './hiapi-handler.js';
+import { createFaultScript, type FaultScript } from './faults.js';
 import {
   BodyTooLargeError,
   bearerToken,
@@ -28,8 +19,7 @@ import {
   redactHeaders,
   sleep,
 } from './http-utils.js';
-import { handleEdits, handleGenerations } from './openai-handler.js';
-import { createRateLimiter } from './rate-limit.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import {
   type ErrorStyle,
   hiapiErrorReply,
@@ -38,8 +28,12 @@ import {
   statusFaultReply,
   unauthorizedReply,
 } from './replies.js';
+import { classifyRoute, decodeSegment, dispatch } from './routes.js';
+import { send, serverBug } from './send.js';
 import type { Fault, MockApi, MockApiOptions, MockRoute, RecordedRequest } from './types.js';
 import { OUTPUT_TOKENS_PER_MEGAPIXEL } from './usage.js';
+
+export { classifyRoute } from './routes.js';
 
 const PAID_ROUTES: ReadonlySet<MockRoute> = new Set([
   'openai.generations',
@@ -91,9 +85,10 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
   const attempts = new Map<string, number>();
   const closing = new AbortController();
   const sockets = new Set<Socket>();
+  const parts: ServerParts = { resolved, state, requests, script, limiter, attempts, closing };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(parts, req, res).catch((error: unknown) => {
       // A bug in the mock must not hang the client: answer 500 if we still can.
       if (!res.headersSent && !res.destroyed) {
         send(res, openaiErrorReply(serverBug(error)));
@@ -109,144 +104,6 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = createRequestId();
-    res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://mock.invalid');
-    const route = classifyRoute(req.method ?? 'GET', url.pathname);
-    const style: ErrorStyle = route.startsWith('hiapi') ? 'hiapi' : 'openai';
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      route,
-      path: `${url.pathname}${url.search}`,
-      headers: redactHeaders(req.headers),
-      body: undefined,
-      status: -1,
-      attempt: 0,
-      at: Date.now(),
-      requestId,
-      billed: false,
-    };
-    requests.push(record);
-    const finish = (reply: Reply, fault?: Fault) => {
-      record.status = reply.status;
-      record.billed = reply.billed === true;
-      return send(res, reply, fault);
-    };
-
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, resolved.maxBodyBytes);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      res.setHeader('connection', 'close');
-      const message = `Request body larger than ${resolved.maxBodyBytes} bytes.`;
-      return finish(
-        style === 'hiapi'
-          ? hiapiErrorReply(413, message)
-          : openaiErrorReply({
-              status: 413,
-              message,
-              type: 'invalid_request_error',
-              param: null,
-              code: 'request_too_large',
-            }),
-      );
-    }
-    const parsed = await parseBody(raw, req.headers['content-type']);
-    const body: ParsedBody = parsed.ok ? parsed.body : { kind: 'none' };
-    record.body = summarizeBody(body);
-
-    // `/v1/tasks/:id` and `/files/:id/0.png`
-    const segments = url.pathname.split('/');
-    const taskId =
-      route === 'hiapi.get' ? segments[3] : route === 'hiapi.download' ? segments[2] : undefined;
-    const task = taskId === undefined ? undefined : state.tasks.get(decodeSegment(taskId));
-    const prompt = task ? task.task.prompt : promptOf(body);
-    if (prompt !== undefined) record.prompt = prompt;
-    const attemptKey = `${route}\u0000${prompt ?? ''}`;
-    record.attempt = (attempts.get(attemptKey) ?? 0) + 1;
-    attempts.set(attemptKey, record.attempt);
-
-    if (route === 'unknown') {
-      return finish(
-        openaiErrorReply({
-          status: 404,
-          message: `Invalid URL (${record.method} ${url.pathname})`,
-          type: 'invalid_request_error',
-          param: null,
-          code: null,
-        }),
-      );
-    }
-    const key = bearerToken(req);
-    if (route !== 'hiapi.download' && !acceptsKey(key, resolved.apiKey)) {
-      return finish(unauthorizedReply(style, req.headers.authorization !== undefined));
-    }
-    if (!parsed.ok) {
-      return finish(
-        style === 'hiapi'
-          ? hiapiErrorReply(400, `invalid request: ${parsed.message}`)
-          : openaiErrorReply({
-              status: 400,
-              message: parsed.message,
-              type: 'invalid_request_error',
-              param: null,
-              code: null,
-            }),
-      );
-    }
-
-    const fault = script.take(route, prompt, record.attempt);
-    if (fault) record.fault = fault.type;
-    const paid = PAID_ROUTES.has(route);
-    if (fault?.type === 'reset' || fault?.type === 'status') {
-      if (paid) await latency();
-      if (fault.type === 'status') return finish(statusFaultReply(fault, style), fault);
-      record.status = 0;
-      req.socket.destroy();
-      return;
-    }
-
-    const lineFault = (linePrompt: string | undefined) => {
-      const lineKey = `openai.batch-line\u0000${linePrompt ?? ''}`;
-      const lineAttempt = (attempts.get(lineKey) ?? 0) + 1;
-      attempts.set(lineKey, lineAttempt);
-      return script.take('openai.batch-line', linePrompt, lineAttempt);
-    };
-    const ctx: HandlerContext = { req, url, route, body, key, fault, state, task, lineFault };
-    const result = await dispatch(ctx);
-    if ('reply' in result) return finish(result.reply, fault);
-
-    let release = () => {};
-    if (paid) {
-      const slot = limiter.reserve(Date.now());
-      if ('retryAfterMs' in slot) {
-        return finish(
-          rateLimitReply(style, limiter.limit ?? 0, slot.used, slot.retryAfterMs),
-          fault,
-        );
-      }
-      release = slot.release;
-      await latency();
-    }
-    if (closing.signal.aborted) return;
-    const reply = await result.produce();
-    if (!reply.billed) release();
-    if (fault?.type === 'echoKey') {
-      record.requestId = `${requestId} Bearer ${key ?? ''}`;
-      res.setHeader('x-request-id', record.requestId);
-    }
-    if (fault?.type === 'slowHeaders') await sleep(fault.delayMs, closing.signal);
-    return finish(reply, fault);
-  }
-
-  function latency(): Promise<void> {
-    const l = resolved.latencyMs;
-    const ms = Array.isArray(l) ? l[0] + Math.random() * Math.max(0, l[1] - l[0]) : l;
-    return sleep(ms, closing.signal);
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -292,116 +149,160 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
   };
 }
 
-function dispatch(ctx: HandlerContext): HandlerResult | Promise<HandlerResult> {
-  switch (ctx.route) {
-    case 'openai.generations':
-      return handleGenerations(ctx);
-    case 'openai.edits':
-      return handleEdits(ctx);
-    case 'hiapi.create':
-      return handleTaskCreate(ctx);
-    case 'hiapi.get':
-      return handleTaskGet(ctx);
-    case 'hiapi.download':
-      return handleDownload(ctx);
-    case 'openai.files.create':
-      return handleFileCreate(ctx);
-    case 'openai.files.content':
-      return handleFileContent(ctx, pathId(ctx.url, 3));
-    case 'openai.batches.create':
-      return handleBatchCreate(ctx);
-    case 'openai.batches.get':
-    case 'openai.batches.cancel':
-      return (ctx.route === 'openai.batches.get' ? handleBatchGet : handleBatchCancel)(
-        ctx,
-        pathId(ctx.url, 3),
-      );
-    case 'openai.batch-line':
-    case 'unknown':
-      throw new Error('unknown route reached dispatch');
-  }
-}
-
-/** Map method + path to a route name. */
-export function classifyRoute(method: string, pathname: string): MockRoute {
-  const path = pathname.replace(/\/+$/, '');
-  if (method === 'POST' && path === '/v1/images/generations') return 'openai.generations';
-  if (method === 'POST' && path === '/v1/images/edits') return 'openai.edits';
-  if (method === 'POST' && path === '/v1/tasks') return 'hiapi.create';
-  if (method === 'GET' && /^\/v1\/tasks\/[^/]+$/.test(path)) return 'hiapi.get';
-  if (method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(path)) return 'hiapi.download';
-  if (method === 'POST' && path === '/v1/files') return 'openai.files.create';
-  if (method === 'GET' && /^\/v1\/files\/[^/]+\/content$/.test(path)) {
-    return 'openai.files.content';
-  }
-  if (method === 'POST' && path === '/v1/batches') return 'openai.batches.create';
-  if (method === 'GET' && /^\/v1\/batches\/[^/]+$/.test(path)) return 'openai.batches.get';
-  if (method === 'POST' && /^\/v1\/batches\/[^/]+\/cancel$/.test(path)) {
-    return 'openai.batches.cancel';
-  }
-  return 'unknown';
-}
-
-/** The `index`th segment of the path (`/v1/batches/<id>` → 3), decoded. */
-function pathId(url: URL, index: number): string {
-  return decodeSegment(url.pathname.split('/')[index] ?? '');
-}
-
-/** A path segment as sent (`encodeURIComponent`d by clients), or as is when not decodable. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 function acceptsKey(key: string | undefined, expected: string | undefined): boolean {
   if (!key) return false;
   return expected === undefined || key === expected;
 }
 
-function serverBug(error: unknown) {
-  return {
-    status: 500,
-    message: `The herogen mock API failed: ${error instanceof Error ? error.message : String(error)}`,
-    type: 'server_error',
-    param: null,
-    code: null,
-  };
+/** What every request of one mock server shares. */
+interface ServerParts {
+  resolved: ResolvedMockApiOptions;
+  state: ServerState;
+  requests: RecordedRequest[];
+  script: FaultScript;
+  limiter: RateLimiter;
+  /** Attempts so far per route and prompt. */
+  attempts: Map<string, number>;
+  closing: AbortController;
 }
 
-/** Write a reply; `truncatedBody` declares the full length and closes halfway. */
-async function send(res: ServerResponse, reply: Reply, fault?: Fault): Promise<void> {
-  if (res.destroyed || res.headersSent) return;
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-  if (reply.stream) {
-    if (reply.stream.length !== undefined) res.setHeader('content-length', reply.stream.length);
-    res.writeHead(reply.status);
-    for await (const chunk of reply.stream.chunks()) {
-      if (res.destroyed) return;
-      if (!res.write(chunk)) {
-        // Whichever comes first; both listeners go, or a long stream piles up 'close' ones.
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-      }
+/** Answer one request: record it, check key and body, apply its fault, then its handler's reply. */
+async function handle(
+  server: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { resolved, state, requests, script, limiter, attempts, closing } = server;
+  const latency = () => wait(resolved.latencyMs, closing.signal);
+  const requestId = createRequestId();
+  res.setHeader('x-request-id', requestId);
+  const url = new URL(req.url ?? '/', 'http://mock.invalid');
+  const route = classifyRoute(req.method ?? 'GET', url.pathname);
+  const style: ErrorStyle = route.startsWith('hiapi') ? 'hiapi' : 'openai';
+  const record: RecordedRequest = {
+    method: req.method ?? 'GET',
+    route,
+    path: `${url.pathname}${url.search}`,
+    headers: redactHeaders(req.headers),
+    body: undefined,
+    status: -1,
+    attempt: 0,
+    at: Date.now(),
+    requestId,
+    billed: false,
+  };
+  requests.push(record);
+  const finish = (reply: Reply, fault?: Fault) => {
+    record.status = reply.status;
+    record.billed = reply.billed === true;
+    return send(res, reply, fault);
+  };
+
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, resolved.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    res.setHeader('connection', 'close');
+    const message = `Request body larger than ${resolved.maxBodyBytes} bytes.`;
+    return finish(requestErrorReply(style, { status: 413, message, code: 'request_too_large' }));
+  }
+  const parsed = await parseBody(raw, req.headers['content-type']);
+  const body: ParsedBody = parsed.ok ? parsed.body : { kind: 'none' };
+  record.body = summarizeBody(body);
+
+  // `/v1/tasks/:id` and `/files/:id/0.png`
+  const segments = url.pathname.split('/');
+  const taskId =
+    route === 'hiapi.get' ? segments[3] : route === 'hiapi.download' ? segments[2] : undefined;
+  const task = taskId === undefined ? undefined : state.tasks.get(decodeSegment(taskId));
+  const prompt = task ? task.task.prompt : promptOf(body);
+  if (prompt !== undefined) record.prompt = prompt;
+  const attemptKey = `${route}\u0000${prompt ?? ''}`;
+  record.attempt = (attempts.get(attemptKey) ?? 0) + 1;
+  attempts.set(attemptKey, record.attempt);
+
+  if (route === 'unknown') {
+    return finish(
+      openaiErrorReply({
+        status: 404,
+        message: `Invalid URL (${record.method} ${url.pathname})`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      }),
+    );
+  }
+  const key = bearerToken(req);
+  if (route !== 'hiapi.download' && !acceptsKey(key, resolved.apiKey)) {
+    return finish(unauthorizedReply(style, req.headers.authorization !== undefined));
+  }
+  if (!parsed.ok) {
+    return finish(
+      requestErrorReply(
+        style,
+        { status: 400, message: parsed.message, code: null },
+        'invalid request: ',
+      ),
+    );
+  }
+
+  const fault = script.take(route, prompt, record.attempt);
+  if (fault) record.fault = fault.type;
+  const paid = PAID_ROUTES.has(route);
+  if (fault?.type === 'reset' || fault?.type === 'status') {
+    if (paid) await latency();
+    if (fault.type === 'status') return finish(statusFaultReply(fault, style), fault);
+    record.status = 0;
+    req.socket.destroy();
+    return;
+  }
+
+  const lineFault = (linePrompt: string | undefined) => {
+    const lineKey = `openai.batch-line\u0000${linePrompt ?? ''}`;
+    const lineAttempt = (attempts.get(lineKey) ?? 0) + 1;
+    attempts.set(lineKey, lineAttempt);
+    return script.take('openai.batch-line', linePrompt, lineAttempt);
+  };
+  const ctx: HandlerContext = { req, url, route, body, key, fault, state, task, lineFault };
+  const result = await dispatch(ctx);
+  if ('reply' in result) return finish(result.reply, fault);
+
+  let release = () => {};
+  if (paid) {
+    const slot = limiter.reserve(Date.now());
+    if ('retryAfterMs' in slot) {
+      return finish(rateLimitReply(style, limiter.limit ?? 0, slot.used, slot.retryAfterMs), fault);
     }
-    if (!res.destroyed) res.end();
-    return;
+    release = slot.release;
+    await latency();
   }
-  const body = reply.body ?? Buffer.alloc(0);
-  res.setHeader('content-length', body.length);
-  res.writeHead(reply.status);
-  if (fault?.type === 'truncatedBody' && body.length > 0) {
-    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-    return;
+  if (closing.signal.aborted) return;
+  const reply = await result.produce();
+  if (!reply.billed) release();
+  if (fault?.type === 'echoKey') {
+    record.requestId = `${requestId} Bearer ${key ?? ''}`;
+    res.setHeader('x-request-id', record.requestId);
   }
-  res.end(body);
+  if (fault?.type === 'slowHeaders') await sleep(fault.delayMs, closing.signal);
+  return finish(reply, fault);
+}
+
+/** The configured latency: fixed, or uniform in `[min, max]`. */
+function wait(latencyMs: ResolvedMockApiOptions['latencyMs'], signal: AbortSignal): Promise<void> {
+  const l = latencyMs;
+  const ms = Array.isArray(l) ? l[0] + Math.random() * Math.max(0, l[1] - l[0]) : l;
+  return sleep(ms, signal);
+}
+
+/** A request the API refuses before reading it (too large, unparsable), in the route's style. */
+function requestErrorReply(
+  style: ErrorStyle,
+  error: { status: number; message: string; code: string | null },
+  hiapiPrefix = '',
+): Reply {
+  const { status, message, code } = error;
+  return style === 'hiapi'
+    ? hiapiErrorReply(status, `${hiapiPrefix}${message}`)
+    : openaiErrorReply({ status, message, type: 'invalid_request_error', param: null, code });
 }

@@ -195,7 +195,7 @@ describe('task status walk (pure, synthetic clock)', () => {
       'success',
       'success',
     ]);
-    const running = describeTask(task, 1_000_500, 'http://h', 60_000);
+    const running = describeTask(task, 1_000_500, { baseUrl: 'http://h', downloadTtlMs: 60_000 });
     expect(running).toEqual({
       taskId: 'tk-hiapi-x',
       model: 'gpt-image-2',
@@ -203,7 +203,7 @@ describe('task status walk (pure, synthetic clock)', () => {
       created: 1000,
       completed: 0,
     });
-    const done = describeTask(task, 1_001_000, 'http://h', 60_000);
+    const done = describeTask(task, 1_001_000, { baseUrl: 'http://h', downloadTtlMs: 60_000 });
     expect(done).toEqual({
       taskId: 'tk-hiapi-x',
       model: 'gpt-image-2',
@@ -215,7 +215,9 @@ describe('task status walk (pure, synthetic clock)', () => {
   });
 
   it('ends failed tasks with an error and no output, and keeps stuck tasks handling', () => {
-    expect(describeTask(make('fail'), 1_002_000, 'http://h', 1)).toEqual({
+    expect(
+      describeTask(make('fail'), 1_002_000, { baseUrl: 'http://h', downloadTtlMs: 1 }),
+    ).toEqual({
       taskId: 'tk-hiapi-x',
       model: 'gpt-image-2',
       status: 'fail',
