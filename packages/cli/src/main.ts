@@ -1,4 +1,5 @@
 import { cac } from 'cac';
+import type { BatchFlags } from './commands/batch.js';
 import type { VariantsFlags } from './commands/variants.js';
 import type { CliIO, GlobalFlags } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -78,6 +79,20 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     .option('--history', 'Also delete earlier takes kept by regenerate and pick')
     .option('--variants', 'Also delete unreferenced variant candidates')
     .action(on(async () => (await import('./commands/prune.js')).pruneCommand));
+  cli
+    .command(
+      'batch <action> [...ids]',
+      'OpenAI Batch API backfill at half price: submit, status, collect, cancel',
+    )
+    .option('--dry-run', 'submit: price and check only, upload nothing')
+    .option('--max-requests <n>', 'submit: requests per batch (default and maximum 50000)')
+    .option('--max-bytes <n>', 'submit: bytes per input file (default and maximum 200 MB)')
+    .option('--all', 'status: list collected batches too')
+    .option('--wait', 'collect: wait until running batches finish (cancel always waits)')
+    .option('--wait-timeout <s>', 'longest wait in seconds (default 600)')
+    .action((action: string, ids: string[], flags: BatchFlags) => {
+      run = async () => (await import('./commands/batch.js')).batchCommand(action, ids, flags, io);
+    });
   cli
     .command('mock-api', 'Serve the OpenAI and hiapi stand-in on 127.0.0.1 for tests and CI')
     .option('--port <port>', 'Port (default 4010)')

@@ -1,9 +1,11 @@
 import {
+  batchPriced,
   describeConfigSource,
   formatUsd,
   type Job,
   plural,
   printablePath,
+  sortForBatch,
   unknownModelNotes,
 } from '@herogen/core';
 import { type CliIO, type GlobalFlags, openSession } from '../context.js';
@@ -26,6 +28,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const session = await openSession(flags, io);
   const plan = await session.plan();
   const warnings = unknownModelNotes(plan.jobs, session.registry);
+  const batch = batchEstimate(plan.jobs, session.registry);
   if (flags.json) {
     io.stdout.write(
       `${JSON.stringify(
@@ -34,6 +37,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
           config: { source: describeConfigSource(session.configSource), ...session.configSource },
           files: plan.files,
           estimateUsd: plan.estimateUsd,
+          ...(batch ? { batchEstimateUsd: batch.usd } : {}),
           warnings,
           jobs: plan.jobs.map(jobJson),
         },
@@ -63,7 +67,10 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   }
   text += madeElsewhereText(plan.jobs, plan.provider.id);
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
-  text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${formatUsd(plan.estimateUsd)}\n`;
+  const estimate = batch
+    ? `${formatUsd(plan.estimateUsd)} sync, ${formatUsd(batch.usd)} batch`
+    : formatUsd(plan.estimateUsd);
+  text += `${plural(plan.jobs.length, 'image')} from ${plural(plan.files, 'file')}: ${plan.jobs.length - toMake} cached, ${toMake} to generate, estimated ${estimate}\n`;
   for (const note of calibrationNotes(plan.jobs)) text += `${note}\n`;
   const sizeNote = repoSizeNote(plan.jobs);
   if (sizeNote) text += `note: ${sizeNote}\n`;
@@ -88,6 +95,26 @@ function madeElsewhereText(jobs: readonly Job[], running: string): string {
         `${count} cached image${count === 1 ? ' was' : 's were'} made by ${provider}, not ${running}: kept, not paid again\n`,
     )
     .join('');
+}
+
+/**
+ * What the missing images cost if every one that can goes through its provider's batch API
+ * (the rest synchronously); undefined when none can.
+ */
+function batchEstimate(
+  jobs: readonly Job[],
+  registry: Parameters<typeof sortForBatch>[1]['registry'],
+): { usd: number | null; images: number } | undefined {
+  const { ready } = sortForBatch(jobs, { registry });
+  if (ready.length === 0) return undefined;
+  const batched = new Map(ready.map(({ job, api }) => [job, batchPriced(job, api)]));
+  let usd: number | null = 0;
+  for (const job of jobs) {
+    if (job.status === 'cached') continue;
+    const cost = (batched.get(job) ?? job).estimate.usd;
+    usd = usd === null || cost === null ? null : usd + cost;
+  }
+  return { usd, images: ready.length };
 }
 
 function estimateText(job: Job): string {

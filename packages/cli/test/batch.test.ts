@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { cp, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMockApi, faults } from '@herogen/mock-api';
+import { describe, expect, it } from 'vitest';
+import { createProject, runCli, useMockApi } from './helpers.js';
+
+const api = useMockApi({ batch: { validatingMs: 10, processingMs: 60, finalizingMs: 10 } });
+
+const CONFIG = `export default { provider: 'openai', size: '1024x640', quality: 'low', format: 'jpeg' };\n`;
+
+/** A blog of `count` posts; `prompt(i)` is post i's hero prompt. */
+async function blog(count: number, prompt = (i: number) => `A lighthouse number ${i} at dusk`) {
+  const files: Record<string, string> = { 'herogen.config.mjs': CONFIG };
+  for (let i = 0; i < count; i++) {
+    files[`src/content/blog/post-${String(i).padStart(3, '0')}.md`] =
+      `---\ntitle: Post ${i}\nhero:\n  prompt: ${prompt(i)}\n  alt: Post ${i}\n---\nBody\n`;
+  }
+  return api.track(await createProject(files));
+}
+
+const env = (baseURL = api.mock.openaiBaseURL) => ({
+  OPENAI_API_KEY: 'sk-test-cli-batch',
+  OPENAI_BASE_URL: baseURL,
+});
+const originals = async (root: string) =>
+  (await readdir(path.join(root, 'src/assets/herogen')).catch(() => [])).filter((f) =>
+    f.endsWith('.jpg'),
+  );
+
+/** A second checkout: the committed files only (content, config, lock, batches), no caches. */
+async function cloneOf(root: string) {
+  const clone = api.track(await createProject({}));
+  for (const entry of await readdir(root)) {
+    if (entry === 'node_modules') continue;
+    await cp(path.join(root, entry), path.join(clone.root, entry), { recursive: true });
+  }
+  return clone;
+}
+
+describe('herogen batch', () => {
+  it('plan shows the sync and the batch price', async () => {
+    const project = await blog(3);
+    const { code, stdout } = await runCli(['plan'], { cwd: project.root, env: env() });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/estimated ~?\$[\d.]+ sync, ~?\$[\d.]+ batch/);
+    const json = JSON.parse(
+      (await runCli(['plan', '--json'], { cwd: project.root, env: env() })).stdout,
+    );
+    expect(json.batchEstimateUsd).toBeCloseTo(json.estimateUsd / 2, 6);
+  });
+
+  it('submit on one clone, collect on another: every image stored, no sync call, half price', async () => {
+    const project = await blog(12);
+    const submitted = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(submitted.stderr).toBe('');
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(/submitted batch batch_\w+: 12 images/);
+    expect(submitted.stdout).toContain('commit it');
+    const sidecar = JSON.parse(await project.read('herogen.batches.json'));
+    expect(sidecar.batches).toHaveLength(1);
+
+    const again = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(again.stdout).toContain('12 images already in open batch');
+
+    const clone = await cloneOf(project.root);
+    const status = await runCli(['batch', 'status'], { cwd: clone.root, env: env() });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(sidecar.batches[0].id);
+
+    const collected = await runCli(['batch', 'collect', '--wait'], {
+      cwd: clone.root,
+      env: env(),
+    });
+    expect(collected.code).toBe(0);
+    expect(collected.stdout).toMatch(/12 images stored \(\$[\d.]+\), 0 already stored, 0 failed/);
+    expect(await originals(clone.root)).toHaveLength(12);
+    expect(api.mock.paidCalls()).toBe(0);
+    expect(api.mock.billedBatchLines()).toBe(12);
+    // The clone needs nothing more: check passes offline, a second collect stores nothing.
+    expect((await runCli(['check'], { cwd: clone.root })).code).toBe(0);
+    const second = await runCli(['batch', 'collect'], { cwd: clone.root, env: env() });
+    expect(second.stdout).toContain('0 images stored');
+    expect(await originals(clone.root)).toHaveLength(12);
+  });
+
+  it('reports each failed line with the post file and line, and exits 1', async () => {
+    const project = await blog(3, (i) => (i === 1 ? 'A forbidden fruit' : `A pear ${i}`));
+    api.mock.setFaults([
+      { route: 'openai.batch-line', prompt: 'forbidden', fault: faults.moderationBlocked() },
+    ]);
+    await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    const collected = await runCli(['batch', 'collect', '--wait'], {
+      cwd: project.root,
+      env: env(),
+    });
+    expect(collected.code).toBe(1);
+    expect(collected.stdout).toMatch(
+      /src\/content\/blog\/post-001\.md:3: batch batch_\w+ gave no image \(HTTP 400, moderation_blocked, request req_\w+\)/,
+    );
+    expect(collected.stdout).toContain('2 images stored');
+    // The failed key is free again: a new submit asks for it alone.
+    api.mock.setFaults([]);
+    const resubmit = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(resubmit.stdout).toMatch(/submitted batch batch_\w+: 1 image\n/);
+  });
+
+  it('an expired batch: completed lines stored, the rest reported as free to submit again', async () => {
+    const expiring = await createMockApi({
+      batch: { validatingMs: 10, processingMs: 400, finalizingMs: 10, windowMs: 210 },
+    });
+    try {
+      const project = await blog(8);
+      await runCli(['batch', 'submit'], { cwd: project.root, env: env(expiring.openaiBaseURL) });
+      const collected = await runCli(['batch', 'collect', '--wait'], {
+        cwd: project.root,
+        env: env(expiring.openaiBaseURL),
+      });
+      expect(collected.stdout).toContain('4 images stored');
+      expect(collected.stdout.match(/batch_expired/g)).toHaveLength(4);
+      expect(collected.stdout).toContain('`herogen batch submit`');
+      expect(await originals(project.root)).toHaveLength(4);
+    } finally {
+      await expiring.close();
+    }
+  });
+
+  it('output that can no longer be downloaded is reported as paid, output lost', async () => {
+    const forgetful = await createMockApi({
+      batch: { validatingMs: 10, processingMs: 40, finalizingMs: 10, outputTtlMs: 1 },
+    });
+    try {
+      const project = await blog(2);
+      await runCli(['batch', 'submit'], { cwd: project.root, env: env(forgetful.openaiBaseURL) });
+      const collected = await runCli(['batch', 'collect', '--wait'], {
+        cwd: project.root,
+        env: env(forgetful.openaiBaseURL),
+      });
+      expect(collected.code).toBe(1);
+      expect(collected.stdout).toMatch(
+        /paid, output lost: the output file file-\w+ of batch batch_\w+/,
+      );
+    } finally {
+      await forgetful.close();
+    }
+  });
+
+  it('SIGKILL during collect, then collect again: nothing lost, nothing stored twice', async () => {
+    const count = 60;
+    const project = await blog(count);
+    await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    await runCli(['batch', 'status'], { cwd: project.root, env: env() });
+    // Let the batch finish, so the killed collect is busy storing.
+    for (let i = 0; i < 500; i++) {
+      const { stdout } = await runCli(['batch', 'status', '--json'], {
+        cwd: project.root,
+        env: env(),
+      });
+      if (JSON.parse(stdout)[0]?.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'batch', 'collect'], {
+      cwd: project.root,
+      env: { PATH: process.env.PATH ?? '', ...env() },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Kill it as soon as some originals are on disk.
+    for (let i = 0; i < 2000; i++) {
+      if ((await originals(project.root)).length >= 3) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const before = (await originals(project.root)).length;
+    expect(before).toBeLessThan(count);
+
+    const again = await runCli(['batch', 'collect'], { cwd: project.root, env: env() });
+    expect(again.code).toBe(0);
+    expect(await originals(project.root)).toHaveLength(count);
+    const lock = JSON.parse(await readFile(path.join(project.root, 'herogen.lock.json'), 'utf8'));
+    expect(Object.keys(lock.images)).toHaveLength(count);
+    expect(lock.spent ?? []).toEqual([]);
+    // Each line was billed once, and stored once.
+    expect(api.mock.billedBatchLines()).toBe(count);
+    const third = await runCli(['batch', 'collect'], { cwd: project.root, env: env() });
+    expect(third.stdout).toContain('0 images stored');
+  });
+});
