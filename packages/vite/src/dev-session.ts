@@ -11,6 +11,7 @@ import type { HeroImage, HeroMap } from './hero.js';
 import { toHeroImage } from './hero-image.js';
 import { CONTENT_EXTENSIONS, RESOLVED_VIRTUAL_ID } from './ids.js';
 import type { PluginState } from './plugin-state.js';
+import { createReviewPage } from './review-page.js';
 
 /** Quiet time after a save before a changed prompt is generated in the dev server. */
 const DEV_DEBOUNCE_MS = 400;
@@ -60,6 +61,12 @@ async function reloadModules(server: ViteDevServer, ids: string[]): Promise<void
   }
 }
 
+/** The address the dev server listens on (`0.0.0.0` with `--host`), once it listens. */
+function listeningAddress(server: ViteDevServer): string | undefined {
+  const address = server.httpServer?.address();
+  return address && typeof address === 'object' ? address.address : undefined;
+}
+
 export function createDevSession(state: PluginState): DevSession {
   let server: ViteDevServer | undefined;
   let runner: DebounceRunner | undefined;
@@ -83,6 +90,12 @@ export function createDevSession(state: PluginState): DevSession {
     );
   }
 
+  /** Reload the modules that show these files' heroes (a new image, a new alt). */
+  async function showNewImages(files: string[]): Promise<void> {
+    const ids = [...files.map((file) => `${resolve(state.root, file)}?hero`), RESOLVED_VIRTUAL_ID];
+    if (server) await reloadModules(server, ids);
+  }
+
   async function generateInBackground(file: string): Promise<void> {
     const s = await state.getSession();
     try {
@@ -92,9 +105,7 @@ export function createDevSession(state: PluginState): DevSession {
       plan.invalidate();
       state.lastSummary = summary;
       state.logger().info(`${file}: ${formatSummary(summary)}`);
-      // Reload the modules that show the file's hero.
-      const ids = [`${resolve(state.root, file)}?hero`, RESOLVED_VIRTUAL_ID];
-      if (server) await reloadModules(server, ids);
+      await showNewImages([file]);
     } catch (error) {
       state.logger().error(`${file}: ${formatError(error)}`);
     }
@@ -134,6 +145,21 @@ export function createDevSession(state: PluginState): DevSession {
       server = devServer;
       runner = createDebounceRunner(DEV_DEBOUNCE_MS, generateInBackground);
       saves = createDebounceRunner(SAVE_SETTLE_MS, onContentSaved);
+      // Before the derivative middleware: the page lives under the same `@herogen/` prefix.
+      if (state.split.review) {
+        devServer.middlewares.use(
+          createReviewPage(state.split.review, {
+            base: devServer.config.base,
+            getSession: state.getSession,
+            logger: state.logger(),
+            address: () => listeningAddress(devServer),
+            onChange: async (files) => {
+              plan.invalidate();
+              await showNewImages(files);
+            },
+          }),
+        );
+      }
       devServer.middlewares.use(
         createDevMiddleware(devServer.config.base, state.getDeriver(), (error) =>
           state.logger().error(formatError(error)),

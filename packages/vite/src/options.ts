@@ -1,5 +1,6 @@
 import { type HerogenConfig, HerogenError } from '@herogen/core';
 import type { DeriveFormat, DeriveOptions, OgFormat } from '@herogen/core/derive';
+import type { ReviewPageOptions } from './review-page.js';
 
 /** Image options of the plugin: how each stored original is turned into responsive variants. */
 export interface HerogenImageOptions {
@@ -56,6 +57,13 @@ export interface HerogenImageOptions {
    * A `herogen.config.*` file to load instead of the one at the root, or `false` to ignore it.
    */
   configFile?: string | false;
+  /**
+   * The dev-only review page at `<base>@herogen/` (never in a build). `false` turns it off;
+   * `{ allowNonLoopback: true }` keeps it on when the dev server listens beyond this machine
+   * (`--host`), for a network you trust.
+   * @default true
+   */
+  review?: boolean | ReviewPageOptions;
 }
 
 /** Everything `herogen()` accepts: herogen config (wins over `herogen.config.*`) plus images. */
@@ -70,6 +78,8 @@ export interface SplitOptions {
   /** sharp pipelines for the deriver (`encoders`), when set. */
   encoders?: number;
   configFile: string | false | undefined;
+  /** The dev review page's options, or false when it is off. */
+  review: ReviewPageOptions | false;
 }
 
 /** Pure: separate what core validates from what the plugin and the deriver use. */
@@ -85,6 +95,7 @@ export function splitOptions(options: HerogenViteOptions = {}): SplitOptions {
     ogFormat,
     encoders,
     configFile,
+    review,
     ...core
   } = options;
   if (encoders !== undefined && !(Number.isInteger(encoders) && encoders >= 1)) {
@@ -109,5 +120,6 @@ export function splitOptions(options: HerogenViteOptions = {}): SplitOptions {
     sizes: sizes ?? '100vw',
     ...(encoders !== undefined ? { encoders } : {}),
     configFile,
+    review: review === false ? false : review === true || review === undefined ? {} : review,
   };
 }

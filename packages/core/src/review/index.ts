@@ -90,6 +90,7 @@ export {
   REVIEW_API_BASE,
   REVIEW_TOKEN_HEADER,
   type ReviewHandlerOptions,
+  reviewPageRefusal,
 } from './review-http.js';
 export { MIN_KEY_PREFIX, resolveReviewTarget } from './targets.js';
 export { createThumbnail, type Thumbnail } from './thumbnail.js';

@@ -61,6 +61,27 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * Why a request may not see the review at all (a page or the API), or undefined: outside dev,
+ * on a server listening beyond this machine (unless allowed), or addressed to another host
+ * (DNS rebinding). The API adds its Origin and token checks.
+ */
+export function reviewPageRefusal(
+  req: IncomingMessage,
+  options: Pick<ReviewHandlerOptions, 'dev' | 'address' | 'allowNonLoopback'>,
+): string | undefined {
+  if (!options.dev) return 'the review is only served by a dev server';
+  const address = options.address();
+  if (address !== undefined && !isLoopbackHost(address) && !options.allowNonLoopback) {
+    return `the dev server listens on ${address}, not only on this machine, so the review is off (allow it with the review.allowNonLoopback option on a network you trust)`;
+  }
+  const host = req.headers.host ?? '';
+  if (!host || (!isLoopbackHost(host) && !options.allowNonLoopback)) {
+    return 'the review answers only requests addressed to localhost';
+  }
+  return undefined;
+}
+
+/**
  * A connect-style middleware: requests outside `base` go to `next`; the rest are answered here
  * (refusals as 403 with a JSON `{ error }`).
  */
@@ -74,15 +95,9 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
   };
 
   const refusal = (req: IncomingMessage): string | undefined => {
-    if (!options.dev) return 'the review API is only served by a dev server';
-    const address = options.address();
-    if (address !== undefined && !isLoopbackHost(address) && !options.allowNonLoopback) {
-      return `the dev server listens on ${address}, not only on this machine; the review API is off (allow it with the review.allowNonLoopback option on a network you trust)`;
-    }
+    const where = reviewPageRefusal(req, options);
+    if (where) return where;
     const host = req.headers.host ?? '';
-    if (!host || (!isLoopbackHost(host) && !options.allowNonLoopback)) {
-      return 'the review API answers only requests addressed to localhost';
-    }
     const origin = req.headers.origin;
     if (origin !== undefined || req.method !== 'GET') {
       if (origin !== `http://${host}` && origin !== `https://${host}`) {
@@ -116,11 +131,12 @@ export function createReviewHandler(options: ReviewHandlerOptions) {
     try {
       switch (route) {
         case 'GET /heroes': {
-          const keys = url.searchParams.getAll('key');
-          const files = url.searchParams.getAll('file');
+          // `?key=` with no value: the page has no hero (an empty list, not every hero).
+          const has = (name: string) => url.searchParams.has(name);
+          const values = (name: string) => url.searchParams.getAll(name).filter(Boolean);
           const filter = {
-            ...(keys.length > 0 ? { keys } : {}),
-            ...(files.length > 0 ? { files } : {}),
+            ...(has('key') ? { keys: values('key') } : {}),
+            ...(has('file') ? { files: values('file') } : {}),
           };
           send(res, 200, await (await getApi()).list(filter));
           return;
