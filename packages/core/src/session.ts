@@ -121,12 +121,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     async generate(runOptions: RunOptions = {}): Promise<RunSummary> {
       await recover();
       const planned = await plan(runOptions.only ? { only: runOptions.only } : {});
-      // Temp files of a writer that was killed mid-write are never valid images: clear them.
-      for (const dir of new Set([outDir, path.dirname(lockPath)])) {
-        for (const removed of await removeStaleTempFiles(dir)) {
-          logger.debug(`removed a temp file left by an interrupted run: ${removed}`);
-        }
-      }
+      await clearStaleTempFiles([outDir, path.dirname(lockPath)], logger);
       for (const warning of await freshWarnings(planned.warnings))
         logger.warn(formatError(warning));
       return runJobs(
@@ -161,6 +156,15 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     },
     async close() {},
   };
+}
+
+/** Temp files of a writer that was killed mid-write are never valid images: clear them. */
+async function clearStaleTempFiles(dirs: readonly string[], logger: Logger): Promise<void> {
+  for (const dir of new Set(dirs)) {
+    for (const removed of await removeStaleTempFiles(dir)) {
+      logger.debug(`removed a temp file left by an interrupted run: ${removed}`);
+    }
+  }
 }
 
 /** A root that is not a folder is the caller's mistake (`--root`), not something to crash on. */

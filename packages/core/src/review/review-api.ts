@@ -146,47 +146,7 @@ export function createReviewApi(session: ReviewSession, options: ReviewApiOption
   };
 
   return {
-    async list(filter = {}) {
-      const plan = await session.plan();
-      const lock = await readLock(session.lockPath);
-      const outDir = session.config.outDir;
-      const site = await collectReport({
-        root: session.root,
-        outDir,
-        plan,
-        lock,
-        thumbnails: false,
-      });
-      const wanted = (job: Job) =>
-        (filter.keys?.includes(job.key) ?? false) ||
-        job.sources.some((source) => filter.files?.includes(source.file) ?? false);
-      const shown =
-        filter.keys || filter.files ? { ...plan, jobs: plan.jobs.filter(wanted) } : plan;
-      const listed = await collectReport({
-        root: session.root,
-        outDir,
-        plan: shown,
-        lock,
-        thumbnails,
-      });
-      const t = site.totals;
-      const budget = session.config.budget;
-      return {
-        heroes: listed.images.map((image) => {
-          const job = shown.jobs.find((candidate) => candidate.key === image.key);
-          return {
-            ...image,
-            field: job?.sources[0]?.field ?? 'hero',
-            busy: running.has(image.key) || running.has(ALL),
-          };
-        }),
-        totals: t,
-        spentUsd: t.costUsd + t.takesCostUsd + t.refusedCostUsd,
-        frozen: session.config.frozen,
-        budget: budget ? { ...budget } : null,
-        busy: [...running],
-      };
-    },
+    list: (filter = {}) => listHeroes(session, filter, { thumbnails, running }),
 
     async estimate(action) {
       switch (action.action) {
@@ -229,7 +189,7 @@ export function createReviewApi(session: ReviewSession, options: ReviewApiOption
       // Claimed before the first await: a second request for this hero is refused at once.
       const release = claim(key as string);
       try {
-        const outcome = await perform(action);
+        const outcome = await perform(session, heroOf, action, options.logger);
         await changed(outcome.files);
         return outcome;
       } finally {
@@ -237,111 +197,162 @@ export function createReviewApi(session: ReviewSession, options: ReviewApiOption
       }
     },
   };
+}
 
-  async function perform(action: ReviewAction): Promise<ReviewOutcome> {
-    const logger = options.logger;
-    switch (action.action) {
-      case 'regenerate': {
-        const job = await heroOf(action.key);
-        const { summary, results } = await renewHeroes(session, [job]);
-        const done = results.find((item) => item.result.key === job.key);
-        const result = done?.result;
-        if (result?.status === 'generated') {
-          return outcomeOf(action, job, summary, true, [
-            `new take stored${done?.previous ? `; the previous one is kept at ${done.previous.file}` : ''}`,
-          ]);
-        }
-        return outcomeOf(action, job, summary, false, [
-          `no new take; the current image is unchanged${result?.error ? ` (${result.error.message})` : ''}`,
+/** The listing of `ReviewApi.list`: the heroes asked for, with the site's totals. */
+async function listHeroes(
+  session: ReviewSession,
+  filter: { keys?: readonly string[]; files?: readonly string[] },
+  view: { thumbnails: { hero: number; take: number }; running: ReadonlySet<string> },
+): Promise<ReviewListing> {
+  const { thumbnails, running } = view;
+  const plan = await session.plan();
+  const lock = await readLock(session.lockPath);
+  const outDir = session.config.outDir;
+  const site = await collectReport({
+    root: session.root,
+    outDir,
+    plan,
+    lock,
+    thumbnails: false,
+  });
+  const wanted = (job: Job) =>
+    (filter.keys?.includes(job.key) ?? false) ||
+    job.sources.some((source) => filter.files?.includes(source.file) ?? false);
+  const shown = filter.keys || filter.files ? { ...plan, jobs: plan.jobs.filter(wanted) } : plan;
+  const listed = await collectReport({
+    root: session.root,
+    outDir,
+    plan: shown,
+    lock,
+    thumbnails,
+  });
+  const t = site.totals;
+  const budget = session.config.budget;
+  return {
+    heroes: listed.images.map((image) => {
+      const job = shown.jobs.find((candidate) => candidate.key === image.key);
+      return {
+        ...image,
+        field: job?.sources[0]?.field ?? 'hero',
+        busy: running.has(image.key) || running.has(ALL),
+      };
+    }),
+    totals: t,
+    spentUsd: t.costUsd + t.takesCostUsd + t.refusedCostUsd,
+    frozen: session.config.frozen,
+    budget: budget ? { ...budget } : null,
+    busy: [...running],
+  };
+}
+
+/** Run one action on the hero `heroOf` finds (the caller holds its claim). */
+async function perform(
+  session: ReviewSession,
+  heroOf: (key: string) => Promise<Job>,
+  action: ReviewAction,
+  logger: Logger | undefined,
+): Promise<ReviewOutcome> {
+  switch (action.action) {
+    case 'regenerate': {
+      const job = await heroOf(action.key);
+      const { summary, results } = await renewHeroes(session, [job]);
+      const done = results.find((item) => item.result.key === job.key);
+      const result = done?.result;
+      if (result?.status === 'generated') {
+        return outcomeOf({ action, job, summary }, true, [
+          `new take stored${done?.previous ? `; the previous one is kept at ${done.previous.file}` : ''}`,
         ]);
       }
-      case 'variants': {
-        const job = await heroOf(action.key);
-        const count = Number(action.count);
-        const { summary } = await generateVariants(session, job, count, logger ? { logger } : {});
-        const failed = summary.results.find((result) => result.error);
-        return outcomeOf(action, job, summary, summary.failed === 0, [
-          `${count} candidate${count === 1 ? '' : 's'} ready (${summary.generated} new)`,
-          failed?.error ? `failed: ${failed.error.message}` : '',
-        ]);
-      }
-      case 'pick': {
-        const job = await heroOf(action.key);
-        const picked = await pickVariant(session, job, Number(action.n), logger ? { logger } : {});
-        return {
-          action: action.action,
-          key: job.key,
-          ok: true,
-          message: `candidate ${action.n} is the image of ${sourcesText(job)} now${picked.archived ? `; the previous one is kept at ${picked.archived.file}` : ''}`,
-          costUsd: 0,
-          files: filesOf(job),
-        };
-      }
-      case 'restore': {
-        const job = await heroOf(action.key);
-        const restored = await restoreEarlierTake(
-          session,
-          job,
-          String(action.file),
-          logger ? { logger } : {},
-        );
-        return {
-          action: action.action,
-          key: job.key,
-          ok: true,
-          message: `restored ${action.file}${restored.archived ? `; the replaced one is kept at ${restored.archived.file}` : ''}`,
-          costUsd: 0,
-          files: filesOf(job),
-        };
-      }
-      case 'alt': {
-        const job = await heroOf(action.key);
-        const source = job.sources[0];
-        if (!source) throw new HerogenError('CONTENT_INVALID', 'this hero has no content file');
-        // The same image may be used by several posts: each keeps its own alt; edit the first.
-        const result = await editAlt({
-          root: session.root,
-          file: source.file,
-          field: source.field,
-          alt: action.alt,
-        });
-        return {
-          action: action.action,
-          key: job.key,
-          ok: true,
-          message: result.changed
-            ? `alt text of ${sourcesText({ ...job, sources: [source] })} saved`
-            : 'the alt text is already this',
-          costUsd: 0,
-          files: result.changed ? [source.file] : [],
-        };
-      }
-      case 'generate-missing': {
-        const summary = await session.generate();
-        const files = summary.results
-          .filter((result) => result.status === 'generated' || result.status === 'placeholder')
-          .flatMap((result) => filesOf(result.job));
-        return {
-          action: action.action,
-          ok: summary.failed === 0,
-          message: `${summary.generated} generated, ${summary.failed} failed, ${summary.placeholders} placeholder${summary.placeholders === 1 ? '' : 's'}`,
-          costUsd: summary.costUsd,
-          files: [...new Set(files)],
-        };
-      }
-      default:
-        throw unknownAction(action);
+      return outcomeOf({ action, job, summary }, false, [
+        `no new take; the current image is unchanged${result?.error ? ` (${result.error.message})` : ''}`,
+      ]);
     }
+    case 'variants': {
+      const job = await heroOf(action.key);
+      const count = Number(action.count);
+      const { summary } = await generateVariants(session, job, count, logger ? { logger } : {});
+      const failed = summary.results.find((result) => result.error);
+      return outcomeOf({ action, job, summary }, summary.failed === 0, [
+        `${count} candidate${count === 1 ? '' : 's'} ready (${summary.generated} new)`,
+        failed?.error ? `failed: ${failed.error.message}` : '',
+      ]);
+    }
+    case 'pick': {
+      const job = await heroOf(action.key);
+      const picked = await pickVariant(session, job, Number(action.n), logger ? { logger } : {});
+      return {
+        action: action.action,
+        key: job.key,
+        ok: true,
+        message: `candidate ${action.n} is the image of ${sourcesText(job)} now${picked.archived ? `; the previous one is kept at ${picked.archived.file}` : ''}`,
+        costUsd: 0,
+        files: filesOf(job),
+      };
+    }
+    case 'restore': {
+      const job = await heroOf(action.key);
+      const restored = await restoreEarlierTake(
+        session,
+        job,
+        String(action.file),
+        logger ? { logger } : {},
+      );
+      return {
+        action: action.action,
+        key: job.key,
+        ok: true,
+        message: `restored ${action.file}${restored.archived ? `; the replaced one is kept at ${restored.archived.file}` : ''}`,
+        costUsd: 0,
+        files: filesOf(job),
+      };
+    }
+    case 'alt': {
+      const job = await heroOf(action.key);
+      const source = job.sources[0];
+      if (!source) throw new HerogenError('CONTENT_INVALID', 'this hero has no content file');
+      // The same image may be used by several posts: each keeps its own alt; edit the first.
+      const result = await editAlt({
+        root: session.root,
+        file: source.file,
+        field: source.field,
+        alt: action.alt,
+      });
+      return {
+        action: action.action,
+        key: job.key,
+        ok: true,
+        message: result.changed
+          ? `alt text of ${sourcesText({ ...job, sources: [source] })} saved`
+          : 'the alt text is already this',
+        costUsd: 0,
+        files: result.changed ? [source.file] : [],
+      };
+    }
+    case 'generate-missing': {
+      const summary = await session.generate();
+      const files = summary.results
+        .filter((result) => result.status === 'generated' || result.status === 'placeholder')
+        .flatMap((result) => filesOf(result.job));
+      return {
+        action: action.action,
+        ok: summary.failed === 0,
+        message: `${summary.generated} generated, ${summary.failed} failed, ${summary.placeholders} placeholder${summary.placeholders === 1 ? '' : 's'}`,
+        costUsd: summary.costUsd,
+        files: [...new Set(files)],
+      };
+    }
+    default:
+      throw unknownAction(action);
   }
 }
 
 function outcomeOf(
-  action: ReviewAction,
-  job: Job,
-  summary: RunSummary,
+  done: { action: ReviewAction; job: Job; summary: RunSummary },
   ok: boolean,
   lines: string[],
 ): ReviewOutcome {
+  const { action, job, summary } = done;
   return {
     action: action.action,
     key: job.key,

@@ -17,16 +17,29 @@ import { storeOriginal } from '../store/store-original.js';
 import type {
   BatchCallContext,
   BatchRecord,
-  BatchSource,
   GeneratedImage,
   Job,
   LockEntry,
   RemoteBatch,
   RemoteBatchStatus,
 } from '../types.js';
+import type {
+  BatchCollectOptions,
+  BatchCollectResult,
+  BatchLineFailure,
+  BatchView,
+} from './batch-results.js';
 import { asHerogenError } from './job-error.js';
 import type { RunContext } from './run-state.js';
 import { storeJobImage } from './store-job.js';
+
+export type {
+  BatchCollectOptions,
+  BatchCollectResult,
+  BatchLineFailure,
+  BatchLoss,
+  BatchView,
+} from './batch-results.js';
 
 /** Images stored at once: storing waits on the disk (fsyncs), not on an API. */
 const STORE_CONCURRENCY = 8;
@@ -37,58 +50,6 @@ const FINISHED: ReadonlySet<RemoteBatchStatus> = new Set([
   'cancelled',
   'failed',
 ]);
-
-/** A line that produced no image, and where its hero was written. */
-export interface BatchLineFailure {
-  batchId: string;
-  key: string;
-  sources: BatchSource[];
-  message: string;
-  status?: number;
-  code?: string;
-  requestId?: string;
-}
-
-/** Paid for, but its image cannot be had any more. */
-export interface BatchLoss {
-  batchId: string;
-  /** Absent when the whole output file is gone (which lines completed is then unknown). */
-  key?: string;
-  sources: BatchSource[];
-  requestId?: string;
-  message: string;
-}
-
-export interface BatchView {
-  record: BatchRecord;
-  /** Undefined when the API could not be asked (see `error`). */
-  remote?: RemoteBatch;
-  error?: HerogenError;
-  /** Estimated cost of the batch at the batch price; null when unknown. */
-  estimateUsd: number | null;
-}
-
-export interface BatchCollectResult {
-  batches: BatchView[];
-  /** Images stored now. */
-  stored: Array<{ key: string; entry: LockEntry }>;
-  /** Keys the lock already held (collected before): nothing stored twice. */
-  alreadyStored: number;
-  failed: BatchLineFailure[];
-  lost: BatchLoss[];
-  /** Batches still running. */
-  pending: BatchView[];
-  /** Sum of the stored images' costs. */
-  costUsd: number;
-}
-
-export interface BatchCollectOptions {
-  /** Only these batch ids (default: every open batch). */
-  ids?: readonly string[];
-  signal?: AbortSignal;
-  /** The current plan's jobs, so stored entries record the fields that asked for them. */
-  jobs?: readonly Job[];
-}
 
 function callContext(context: RunContext, signal: AbortSignal | undefined): BatchCallContext {
   return {
