@@ -11,7 +11,7 @@ import type { HeroImage, HeroMap } from './hero.js';
 import { toHeroImage } from './hero-image.js';
 import { CONTENT_EXTENSIONS, RESOLVED_VIRTUAL_ID } from './ids.js';
 import type { PluginState } from './plugin-state.js';
-import { createReviewPage } from './review-page.js';
+import { createReviewPage, type ReviewPageOptions } from './review-page.js';
 
 /** Quiet time after a save before a changed prompt is generated in the dev server. */
 const DEV_DEBOUNCE_MS = 400;
@@ -67,6 +67,35 @@ function listeningAddress(server: ViteDevServer): string | undefined {
   return address && typeof address === 'object' ? address.address : undefined;
 }
 
+/** A hero's image in dev: derivatives planned now, encoded when the browser asks for them. */
+async function devHeroImage(state: PluginState, entry: HeroEntry): Promise<HeroImage> {
+  if (!entry.stored || !existsSync(entry.original)) throw missingOriginal(entry);
+  const deriver = state.getDeriver();
+  const set = await deriver.plan(entry.original, state.deriveOptionsFor(entry));
+  const base = state.config?.base ?? '/';
+  return toHeroImage(
+    entry,
+    set,
+    state.heroContext((image) => devUrlOf(base, deriver.cacheDir, image.path)),
+  );
+}
+
+/** The review page's middleware; `onChange` refreshes what an action changed. */
+function reviewPage(
+  review: ReviewPageOptions,
+  state: PluginState,
+  devServer: ViteDevServer,
+  onChange: (files: string[]) => Promise<void>,
+) {
+  return createReviewPage(review, {
+    base: devServer.config.base,
+    getSession: state.getSession,
+    logger: state.logger(),
+    address: () => listeningAddress(devServer),
+    onChange,
+  });
+}
+
 export function createDevSession(state: PluginState): DevSession {
   let server: ViteDevServer | undefined;
   let runner: DebounceRunner | undefined;
@@ -78,17 +107,7 @@ export function createDevSession(state: PluginState): DevSession {
     return CONTENT_EXTENSIONS.test(file) || knownKeys.has(file);
   }
 
-  async function hero(entry: HeroEntry): Promise<HeroImage> {
-    if (!entry.stored || !existsSync(entry.original)) throw missingOriginal(entry);
-    const deriver = state.getDeriver();
-    const set = await deriver.plan(entry.original, state.deriveOptionsFor(entry));
-    const base = state.config?.base ?? '/';
-    return toHeroImage(
-      entry,
-      set,
-      state.heroContext((image) => devUrlOf(base, deriver.cacheDir, image.path)),
-    );
-  }
+  const hero = (entry: HeroEntry) => devHeroImage(state, entry);
 
   /** Reload the modules that show these files' heroes (a new image, a new alt). */
   async function showNewImages(files: string[]): Promise<void> {
@@ -148,15 +167,9 @@ export function createDevSession(state: PluginState): DevSession {
       // Before the derivative middleware: the page lives under the same `@herogen/` prefix.
       if (state.split.review) {
         devServer.middlewares.use(
-          createReviewPage(state.split.review, {
-            base: devServer.config.base,
-            getSession: state.getSession,
-            logger: state.logger(),
-            address: () => listeningAddress(devServer),
-            onChange: async (files) => {
-              plan.invalidate();
-              await showNewImages(files);
-            },
+          reviewPage(state.split.review, state, devServer, async (files) => {
+            plan.invalidate();
+            await showNewImages(files);
           }),
         );
       }
