@@ -8,6 +8,8 @@ export interface GlobalFlags {
   json?: boolean;
   concurrency?: number;
   frozen?: boolean;
+  /** `--no-wait-batch`: pay now for heroes an open batch covers. */
+  waitBatch?: boolean;
   strict?: boolean;
   budget?: number;
   maxImages?: number;
@@ -27,6 +29,7 @@ export function flagsToConfig(flags: GlobalFlags): Partial<HerogenConfig> {
   const config: Partial<HerogenConfig> = {};
   if (flags.concurrency !== undefined) config.concurrency = Number(flags.concurrency);
   if (flags.frozen) config.frozen = true;
+  if (flags.waitBatch === false) config.waitForBatch = false;
   if (flags.strict) config.strict = true;
   if (flags.budget !== undefined || flags.maxImages !== undefined) {
     config.budget = {

@@ -29,6 +29,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
     .option('--json', 'Machine-readable output on stdout')
     .option('--concurrency <n>', 'Images generated at once (default 4)')
     .option('--frozen', 'Never call a paid API; missing images become placeholders')
+    .option(
+      '--no-wait-batch',
+      'Pay now (sync price) for heroes an open batch covers, instead of a placeholder',
+    )
     .option('--strict', 'Fail when any image is missing or fails')
     .option('--budget <usd>', 'Refuse to spend more than this many US dollars')
     .option('--max-images <n>', 'Refuse to generate more than this many images');

@@ -189,3 +189,23 @@ describe('herogen batch', () => {
     expect(third.stdout).toContain('0 images stored');
   });
 });
+
+describe('herogen generate while a batch is open', () => {
+  it('pays nothing for the covered heroes unless --no-wait-batch', async () => {
+    const project = await blog(2);
+    await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    const waiting = await runCli(['generate'], { cwd: project.root, env: env() });
+    expect(waiting.code).toBe(0);
+    expect(waiting.stderr).toMatch(/2 images pending in batch batch_\w+/);
+    expect(waiting.stdout).toContain('0 generated, 2 placeholders');
+    expect(api.mock.paidCalls()).toBe(0);
+
+    const paying = await runCli(['generate', '--no-wait-batch'], {
+      cwd: project.root,
+      env: env(),
+    });
+    expect(paying.code).toBe(0);
+    expect(paying.stdout).toContain('2 generated');
+    expect(api.mock.paidCalls()).toBe(2);
+  });
+});

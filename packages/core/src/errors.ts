@@ -22,6 +22,8 @@ export type HerogenErrorCode =
   | 'REQUEST_INVALID'
   | 'BUDGET_EXCEEDED'
   | 'FROZEN'
+  /** The image is being made by an open batch: a placeholder stands in until it is collected. */
+  | 'BATCH_PENDING'
   | 'PROVIDER_AUTH'
   | 'PROVIDER_QUOTA'
   | 'PROVIDER_MODERATION'

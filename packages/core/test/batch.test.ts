@@ -344,3 +344,62 @@ describe('batch submit and collect', () => {
     );
   });
 });
+
+describe('builds while a batch is open', () => {
+  it('pay nothing for the heroes it covers: placeholders until collect, then the real images', async () => {
+    const root = await blog(4);
+    const s = await session(root);
+    await s.batch.submit();
+    const warnings: string[] = [];
+    const build = await createHerogen({
+      root,
+      configFile: false,
+      siteConfig: false,
+      config: { provider: 'openai', size: '1024x640', quality: 'low', format: 'jpeg' },
+      env: { OPENAI_API_KEY: 'sk-test-batch', OPENAI_BASE_URL: mock.openaiBaseURL },
+      logger: { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} },
+    });
+    const summary = await build.generate();
+    expect(summary.placeholders).toBe(4);
+    expect(summary.generated).toBe(0);
+    expect(summary.costUsd).toBe(0);
+    expect(mock.paidCalls()).toBe(0);
+    const batchId = (await sidecarOf(root)).batches[0].id;
+    expect(warnings.join('\n')).toContain(`4 images pending in batch ${batchId}`);
+    expect(summary.results[0]!.error?.message).toContain(`pending in batch ${batchId}`);
+
+    await waitForBatches(s);
+    const collected = await s.batch.collect();
+    expect(collected.stored).toHaveLength(4);
+    const lock = await lockOf(root);
+    expect(
+      Object.values(lock.images).every((e) => !(e as { placeholder?: boolean }).placeholder),
+    ).toBe(true);
+    // The next build finds them all cached.
+    const next = await build.generate();
+    expect(next.cached).toBe(4);
+    expect(mock.paidCalls()).toBe(0);
+  });
+
+  it('waitForBatch: false pays for them now at the sync price', async () => {
+    const root = await blog(2);
+    const s = await session(root);
+    await s.batch.submit();
+    const build = await createHerogen({
+      root,
+      configFile: false,
+      siteConfig: false,
+      config: { provider: 'openai', size: '1024x640', quality: 'low', format: 'jpeg' },
+      flags: { waitForBatch: false },
+      env: { OPENAI_API_KEY: 'sk-test-batch', OPENAI_BASE_URL: mock.openaiBaseURL },
+    });
+    const summary = await build.generate();
+    expect(summary.generated).toBe(2);
+    expect(mock.paidCalls()).toBe(2);
+    // Collecting afterwards stores nothing twice: the lock already has both.
+    await waitForBatches(s);
+    const collected = await s.batch.collect();
+    expect(collected.stored).toHaveLength(0);
+    expect(collected.alreadyStored).toBe(2);
+  });
+});

@@ -93,6 +93,12 @@ export const configSchema = z
     strictAlt: z.boolean().default(false),
     /** Never call a paid API. Also `HEROGEN_FROZEN=1` or `--frozen`. */
     frozen: z.boolean().default(false),
+    /**
+     * Heroes an open batch covers (`herogen.batches.json`) get a placeholder until `herogen
+     * batch collect` stores them, instead of being paid for a second time at the sync price.
+     * `false` (`--no-wait-batch`) pays for them now.
+     */
+    waitForBatch: z.boolean().default(true),
     budget: z
       .object({
         maxUsd: z.number().nonnegative().optional(),

@@ -124,6 +124,15 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
       ),
     };
   }
+  const batchId = context.batches?.get(job.key);
+  if (batchId && provider.paid && context.config.waitForBatch && !renewing) {
+    return standIn(
+      'pending in batch',
+      'BATCH_PENDING',
+      `pending in batch ${batchId}: a placeholder stands in until \`herogen batch collect\` stores it (not paid for twice)`,
+      'run `herogen batch collect` once the batch is done, or build with --no-wait-batch (waitForBatch: false) to pay for it now at the sync price',
+    );
+  }
   if (provider.paid && frozen) {
     return standIn(
       'frozen',
@@ -185,10 +194,19 @@ function noticeStandIns(
   context: RunContext,
 ): void {
   const { config, logger } = context;
-  const count = { frozen: 0, keys: new Map<string, number>(), fallback: 0 };
+  const count = {
+    frozen: 0,
+    keys: new Map<string, number>(),
+    fallback: 0,
+    batched: new Set<string>(),
+  };
+  let pending = 0;
   for (const job of jobs) {
     const decision = decisions.get(job);
-    if (decision?.kind === 'placeholder' && decision.reason === 'frozen') count.frozen += 1;
+    if (decision?.kind === 'placeholder' && decision.reason === 'pending in batch') {
+      pending += 1;
+      count.batched.add(context.batches?.get(job.key) ?? '');
+    } else if (decision?.kind === 'placeholder' && decision.reason === 'frozen') count.frozen += 1;
     else if (decision?.kind === 'placeholder' && decision.reason === 'no credentials') {
       const id = isKeylessFallback(job, context) ? 'auto' : job.request.provider;
       count.keys.set(id, (count.keys.get(id) ?? 0) + 1);
@@ -208,6 +226,11 @@ function noticeStandIns(
     }`;
   if (count.frozen > 0) {
     logger.warn(`frozen mode: no paid API call is made; ${outcome(count.frozen)}`);
+  }
+  if (pending > 0) {
+    logger.warn(
+      `${plural(pending, 'image')} pending in batch ${[...count.batched].join(', ')}: ${outcome(pending)} until \`herogen batch collect\` stores ${pending === 1 ? 'it' : 'them'} (--no-wait-batch pays for ${pending === 1 ? 'it' : 'them'} now at the sync price)`,
+    );
   }
   for (const [id, n] of count.keys) {
     const env =

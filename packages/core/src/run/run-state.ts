@@ -18,6 +18,8 @@ export interface RunContext {
   logger: Logger;
   http?: HttpClient | undefined;
   rateGate?: RateGate | undefined;
+  /** Keys an open batch covers, with its id (`herogen.batches.json`). */
+  batches?: ReadonlyMap<string, string> | undefined;
 }
 
 /** What every step of one run shares, in one object instead of a row of parameters. */
