@@ -63,6 +63,9 @@ describe('herogen batch', () => {
 
     const again = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
     expect(again.stdout).toContain('12 images already in open batch');
+    const plan = await runCli(['plan'], { cwd: project.root, env: env() });
+    expect(plan.stdout).toContain(`pending in batch ${sidecar.batches[0].id}`);
+    expect(plan.stdout).toContain('12 images pending in an open batch');
 
     const clone = await cloneOf(project.root);
     const status = await runCli(['batch', 'status'], { cwd: clone.root, env: env() });

@@ -1,10 +1,13 @@
 import {
+  batchesPathFor,
   batchPriced,
   describeConfigSource,
   formatUsd,
   type Job,
+  openBatchKeys,
   plural,
   printablePath,
+  readBatchesFile,
   sortForBatch,
   unknownModelNotes,
 } from '@herogen/core';
@@ -28,6 +31,9 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const session = await openSession(flags, io);
   const plan = await session.plan();
   const warnings = unknownModelNotes(plan.jobs, session.registry);
+  // Keys an open batch is making: shown as pending (priced at the batch price in the total).
+  const open = openBatchKeys(await readBatchesFile(batchesPathFor(session.lockPath)));
+  const pendingIn = (job: Job) => (job.status === 'cached' ? undefined : open.get(job.key)?.id);
   const batch = batchEstimate(plan.jobs, session.registry);
   if (flags.json) {
     io.stdout.write(
@@ -39,7 +45,10 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
           estimateUsd: plan.estimateUsd,
           ...(batch ? { batchEstimateUsd: batch.usd } : {}),
           warnings,
-          jobs: plan.jobs.map(jobJson),
+          jobs: plan.jobs.map((job) => {
+            const id = pendingIn(job);
+            return id ? { ...jobJson(job), pendingInBatch: id } : jobJson(job);
+          }),
         },
         null,
         2,
@@ -52,7 +61,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const { listed, hiddenCached } = selectPlanRows(plan.jobs, flags.all === true);
   const rows = listed.map((job) => [
     job.sources.map((source) => printablePath(source.file)).join(', '),
-    job.status,
+    pendingIn(job) ? `pending in batch ${pendingIn(job)}` : job.status,
     job.request.provider,
     job.request.model,
     job.request.size ?? `${job.request.aspect ?? ''} ${job.request.resolution ?? ''}`.trim(),
@@ -64,6 +73,10 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   }
   if (hiddenCached > 0) {
     text += `${plural(hiddenCached, 'cached image')} not listed (--all lists them)\n`;
+  }
+  const pending = plan.jobs.filter((job) => pendingIn(job)).length;
+  if (pending > 0) {
+    text += `${plural(pending, 'image')} pending in an open batch: \`herogen batch collect\` stores ${pending === 1 ? 'it' : 'them'} once done; builds meanwhile use placeholders and pay nothing\n`;
   }
   text += madeElsewhereText(plan.jobs, plan.provider.id);
   const toMake = plan.jobs.filter((job) => job.status !== 'cached').length;
