@@ -87,7 +87,9 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
           .catch((error: unknown) => {
             throw toAstroError(error);
           });
-        report(summary, logger, dev && session.registry.defaultId !== 'local');
+        // Offline art is the default provider's image, not a placeholder waiting for a paid one.
+        const paidDefault = session.registry.get(session.registry.defaultId)?.paid !== false;
+        report(summary, logger, dev && paidDefault);
         // The dev server's run is frozen: only strict mode can stop it, never the API.
         const verdict = judgeRun(summary, session.config, session.registry);
         for (const warning of verdict.warnings) logger.warn(warning);

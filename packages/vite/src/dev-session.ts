@@ -151,7 +151,9 @@ export function createDevSession(state: PluginState): DevSession {
       }
       knownKeys.set(file, entry.key);
       const changed = entry.key !== previous;
-      if (changed && entry.pending && entry.provider !== 'local' && s.config.dev === 'generate') {
+      // A provider that is not paid (offline art) has stored its image already.
+      const paid = s.registry.get(entry.provider)?.paid !== false;
+      if (changed && entry.pending && paid && s.config.dev === 'generate') {
         runner?.schedule(file);
       }
     } catch (error) {

@@ -71,6 +71,11 @@ export interface HeroProvider {
   readonly id: string;
   /** False only for offline providers whose output is a placeholder, not an AI image. */
   readonly paid: boolean;
+  /**
+   * Where the user puts this provider's key, named in hints when it is missing (the environment
+   * variable, e.g. `OPENAI_API_KEY`). Absent when the provider needs none or has its own setup.
+   */
+  readonly credentialHint?: string;
   readonly defaultModel: string;
   /**
    * Model ids this provider is known to take (snapshot suffixes `-YYYY-MM-DD` included).

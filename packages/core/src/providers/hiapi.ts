@@ -43,6 +43,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
   return {
     id: 'hiapi',
     paid: true,
+    credentialHint: 'HIAPI_API_KEY',
     defaultModel: 'gpt-image-2',
     knownModels: Object.keys(HIAPI_MODELS),
     maxPromptLength: HIAPI_MAX_PROMPT_LENGTH,

@@ -127,6 +127,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
   return {
     id: 'openai',
     paid: true,
+    credentialHint: 'OPENAI_API_KEY',
     defaultModel: 'gpt-image-2',
     knownModels: OPENAI_KNOWN_MODELS,
     maxPromptLength: OPENAI_MAX_PROMPT_LENGTH,

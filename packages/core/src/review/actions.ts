@@ -212,6 +212,7 @@ export async function pickVariant(
     lockPath: session.lockPath,
     main,
     candidate,
+    registry: session.registry,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

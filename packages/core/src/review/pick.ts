@@ -4,7 +4,7 @@ import { withKeyClaim } from '../lock/claim.js';
 import { archiveOriginal } from '../store/archive-original.js';
 import { type OriginalKind, originalsAt } from '../store/original-file.js';
 import { storeOriginal } from '../store/store-original.js';
-import type { HistoryEntry, Job, LockEntry, Logger } from '../types.js';
+import type { HistoryEntry, Job, LockEntry, Logger, ProviderRegistry } from '../types.js';
 import type { StoredCandidate } from './candidates.js';
 
 export interface PickOptions {
@@ -16,6 +16,8 @@ export interface PickOptions {
   /** The hero's own job: its key and file stay the same. */
   main: Job;
   candidate: StoredCandidate;
+  /** Looks up the provider that made the candidate. */
+  registry: Pick<ProviderRegistry, 'get'>;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -40,7 +42,9 @@ const MEDIA_TYPES: Record<string, string> = {
  */
 export async function pickCandidate(options: PickOptions): Promise<PickResult> {
   const { candidate } = options;
-  if (candidate.entry.placeholder && candidate.entry.provider !== 'local') {
+  // A provider that is not paid (offline art) makes placeholders that are its images.
+  const maker = options.registry.get(candidate.entry.provider);
+  if (candidate.entry.placeholder && maker?.paid !== false) {
     throw new HerogenError(
       'IMAGE_INVALID',
       `candidate ${candidate.n} is a stand-in (${candidate.entry.placeholderReason ?? 'not a generated image'}), not an image to pick`,
@@ -56,7 +60,7 @@ export async function pickCandidate(options: PickOptions): Promise<PickResult> {
   });
 }
 
-export interface RestoreOptions extends Omit<PickOptions, 'candidate'> {
+export interface RestoreOptions extends Omit<PickOptions, 'candidate' | 'registry'> {
   /** The earlier take (an entry of the lock's history of `main.key`). */
   take: HistoryEntry;
 }
@@ -85,7 +89,7 @@ interface StoredSource {
 }
 
 async function replaceWithStored(
-  options: Omit<PickOptions, 'candidate'>,
+  options: Omit<PickOptions, 'candidate' | 'registry'>,
   from: StoredSource,
 ): Promise<PickResult> {
   const { root, main, lockPath } = options;

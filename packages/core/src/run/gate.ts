@@ -63,12 +63,6 @@ export function gatePlan(
   return { decisions, toPay };
 }
 
-/** Environment variable that holds each built-in paid provider's key, for hints. */
-const KEY_VARIABLE: Readonly<Record<string, string>> = {
-  openai: 'OPENAI_API_KEY',
-  hiapi: 'HIAPI_API_KEY',
-};
-
 function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolean): Decision {
   if (job.status === 'cached' && !renewing) return { kind: 'cached' };
   const standIn = (
@@ -142,7 +136,7 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     );
   }
   if (provider.paid && !provider.isConfigured()) {
-    const variable = KEY_VARIABLE[provider.id];
+    const variable = provider.credentialHint;
     if (renewing) {
       // Kept after a switch of API key (provider: auto): the new take is asked of its maker.
       return standIn(
