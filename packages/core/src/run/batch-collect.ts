@@ -248,7 +248,7 @@ async function readErrorFile(c: Collecting): Promise<void> {
   if (!c.remote.errorFileId) return;
   const api = apiOf(c.context, c.record);
   const bytes = await api.download(c.remote.errorFileId, callContext(c.context, c.options.signal));
-  for (const value of bytes ? readJsonl(bytes) : []) {
+  for (const value of bytes ? jsonlLines(bytes).map((line) => line()) : []) {
     const line = api.readLine(value, undefined);
     if (line.ok || !line.customId || !c.record.requests[line.customId]) continue;
     c.answered.add(line.customId);
@@ -264,9 +264,11 @@ async function storeOutputFile(c: Collecting, stored: (key: string) => boolean):
   if (!bytes) return true;
   const limit = pLimit(STORE_CONCURRENCY);
   await Promise.all(
-    readJsonl(bytes).map((value) =>
+    jsonlLines(bytes).map((parse) =>
       limit(async () => {
         if (c.options.signal?.aborted) return;
+        // Parsed only now: a few lines' base64 images in memory at a time, not the whole file's.
+        const value = parse();
         const key = (value as { custom_id?: unknown })?.custom_id;
         const request = typeof key === 'string' ? c.record.requests[key] : undefined;
         if (!request || typeof key !== 'string') return;
@@ -349,24 +351,29 @@ async function lose(
 }
 
 /**
- * The JSON values of a JSONL file; a line that is not JSON is skipped. Split on the bytes, so an
- * output file larger than the longest string V8 can hold (about 512 MB) is still read.
+ * The lines of a JSONL file, each parsed when called (`undefined` when it is not JSON). Split on
+ * the bytes, so an output file larger than the longest string V8 can hold (about 512 MB) is
+ * still read, and parsed lazily, so only the lines being stored are held as strings.
  */
-function readJsonl(bytes: Uint8Array): unknown[] {
-  const values: unknown[] = [];
+function jsonlLines(bytes: Uint8Array): Array<() => unknown> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lines: Array<() => unknown> = [];
   let start = 0;
   while (start < buffer.length) {
     let end = buffer.indexOf(0x0a, start);
     if (end === -1) end = buffer.length;
-    const text = buffer.toString('utf8', start, end);
+    const from = start;
+    const to = end;
     start = end + 1;
-    if (text.trim() === '') continue;
-    try {
-      values.push(JSON.parse(text));
-    } catch {
-      // A damaged line is reported through the keys it leaves unanswered.
-    }
+    if (to - from < 2) continue;
+    lines.push(() => {
+      try {
+        return JSON.parse(buffer.toString('utf8', from, to));
+      } catch {
+        // A damaged line is reported through the key it leaves unanswered.
+        return undefined;
+      }
+    });
   }
-  return values;
+  return lines;
 }

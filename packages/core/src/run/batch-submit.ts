@@ -183,6 +183,15 @@ export async function submitBatches(
     // Recorded before anything else happens: this batch is paid for once it runs.
     await updateBatchesFile(sidecar, (file) => {
       file.batches.push(record);
+    }).catch((error: unknown) => {
+      throw new HerogenError(
+        'LOCK_IO',
+        `batch ${remote.id} (${chunk.length} images) was created at ${provider.id} but could not be recorded in ${basename(sidecar)}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          hint: `it runs and is billed anyway: cancel it in the provider's dashboard (or fix the file and submit again), so the same images are not paid twice`,
+          cause: error,
+        },
+      );
     });
     logger.info(`submitted batch ${remote.id}: ${chunk.length} images (${endpoint})`);
     result.submitted.push(record);
