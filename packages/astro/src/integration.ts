@@ -97,7 +97,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
       },
       'astro:server:setup': ({ server, refreshContent }) => {
         if (!project) return;
-        preventStaleDevImages(server, project.session.outDir);
+        preventStaleDevImages(server, project.session.layout.outDir);
         stopWatching = watchContent({
           server,
           project,

@@ -20,6 +20,8 @@ describe('resolveProjectLayout', () => {
       root,
       outDir: join(root, 'src', 'assets', 'herogen'),
       outDirRelative: 'src/assets/herogen',
+      history: join(root, 'src', 'assets', 'herogen', 'history'),
+      variants: join(root, 'src', 'assets', 'herogen', 'variants'),
       lockPath: join(root, 'herogen.lock.json'),
       cacheDir: cache,
       claims: join(cache, 'claims'),
@@ -38,6 +40,14 @@ describe('resolveProjectLayout', () => {
     });
     expect(layout.tasks).toBe(join(root, 'data', 'node_modules', '.cache', 'herogen', 'incoming'));
     expect(layout.incoming).toBe(join(cache, 'incoming'));
+  });
+
+  it("names the project root itself '' when outDir is '.', with history and variants inside it", () => {
+    const layout = resolveProjectLayout(root, { outDir: '.', lockFile: 'herogen.lock.json' });
+    expect(layout.outDir).toBe(root);
+    expect(layout.outDirRelative).toBe('');
+    expect(layout.history).toBe(join(root, 'history'));
+    expect(layout.variants).toBe(join(root, 'variants'));
   });
 
   it('is what every module that keeps state in the cache uses', () => {

@@ -14,7 +14,7 @@ export async function checkCommand(flags: GlobalFlags, io: CliIO): Promise<ExitC
   const lock = await readLock(session.lockPath);
   const mismatch = noHeroesError(session, plan.jobs.length, plan.files, lock);
   if (mismatch) throw mismatch;
-  const hashed = await checkStoredFiles(session.root, session.outDir, lock, { hash: true });
+  const hashed = await checkStoredFiles(session.root, session.layout.outDir, lock, { hash: true });
   const problems = plan.jobs.flatMap((job) => {
     const state = hashed.get(job.key);
     const problem =

@@ -46,12 +46,12 @@ export async function pruneCommand(flags: PruneFlags, io: CliIO): Promise<ExitCo
     const scanned =
       fields.length > session.config.field.length ? await session.plan({ fields }) : plan;
     const referenced = referencedKeys(scanned.jobs, session.config, session.registry);
-    const pruned = planPrune(lock, referenced, session.config.outDir, {
+    const pruned = planPrune(lock, referenced, session.layout.outDirRelative, {
       history: flags.history === true,
       variants: flags.variants === true,
     });
-    const untracked = await listUntracked(session.root, session.config.outDir, lock);
-    const where = { root: session.root, outDir: session.outDir };
+    const untracked = await listUntracked(session.root, session.layout.outDir, lock);
+    const where = { root: session.root, outDir: session.layout.outDir };
     const screened = await screenPrune(pruned.remove, where);
     const outcome = flags.yes
       ? await applyPrune(screened.ok, { ...where, lockPath: session.lockPath })

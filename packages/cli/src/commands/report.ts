@@ -24,7 +24,7 @@ export async function reportCommand(flags: ReportFlags, io: CliIO): Promise<Exit
     const lock = await readLock(session.lockPath);
     const data = await collectReport({
       root: session.root,
-      outDir: session.config.outDir,
+      outDir: session.layout.outDirRelative,
       plan,
       lock,
       thumbnails: !flags.json,

@@ -16,7 +16,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 export async function verifyCommand(flags: GlobalFlags, io: CliIO): Promise<ExitCode> {
   const session = await openSession(flags, io);
   const lock = await readLock(session.lockPath);
-  const results = await verifyOriginals(session.root, session.outDir, lock);
+  const results = await verifyOriginals(session.root, session.layout.outDir, lock);
   const bad = results.filter((result) => result.state !== 'ok');
   if (flags.json) {
     io.stdout.write(

@@ -64,6 +64,10 @@ export interface ProjectLayout {
   readonly outDir: string;
   /** The same, root-relative POSIX (`src/assets/herogen`): what jobs and the lock name. */
   readonly outDirRelative: string;
+  /** Earlier takes, `<outDir>/history` (one folder per key), absolute. */
+  readonly history: string;
+  /** Variant candidates, `<outDir>/variants`, absolute. */
+  readonly variants: string;
   /** Absolute path of `herogen.lock.json`. */
   readonly lockPath: string;
   /** `<root>/node_modules/.cache/herogen`. */

@@ -9,6 +9,11 @@ import type { ProjectLayout } from '../types.js';
 /** herogen's cache folder, relative to the project root. */
 export const CACHE_DIR = join('node_modules', '.cache', 'herogen');
 
+/** Folder of earlier takes inside the originals directory. */
+export const HISTORY_DIR = 'history';
+/** Folder of variant candidates inside the originals directory. */
+export const VARIANTS_DIR = 'variants';
+
 export type CacheEntry = 'claims' | 'incoming' | 'rejected' | 'derive' | 'scan.json';
 
 /** `<root>/node_modules/.cache/herogen/<entry>`. */
@@ -32,6 +37,8 @@ export function resolveProjectLayout(
     root,
     outDir,
     outDirRelative: relative(root, outDir).split(sep).join('/'),
+    history: join(outDir, HISTORY_DIR),
+    variants: join(outDir, VARIANTS_DIR),
     lockPath,
     cacheDir: join(root, CACHE_DIR),
     claims: cachePath(root, 'claims'),

@@ -1,10 +1,3 @@
-/**
- * The review actions, one function each, shared by the CLI (`regenerate`, `variants`, `pick`)
- * and the browser review API: a new take, candidates 1..n, pick a candidate, restore an
- * earlier take. Spend rules are the run's own (budget, frozen, strict): a new take or a
- * candidate goes through `runJobs` like any image.
- */
-import path from 'node:path';
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
 import { readLock } from '../lock/read-lock.js';
@@ -22,11 +15,12 @@ import type {
   RunOptions,
   RunSummary,
 } from '../types.js';
-import { listCandidates, planCandidates, VARIANTS_DIR } from './candidates.js';
+import { listCandidates, planCandidates } from './candidates.js';
 import { type PickResult, pickCandidate, restoreTake } from './pick.js';
 
 /** What the review actions need of a session (`createHerogen` gives all of it). */
-export interface ReviewSession extends Pick<HerogenSession, 'root' | 'lockPath' | 'outDir'> {
+export interface ReviewSession
+  extends Pick<HerogenSession, 'root' | 'lockPath' | 'outDir' | 'layout'> {
   readonly config: ResolvedConfig;
   readonly registry: ProviderRegistry;
   plan: HerogenSession['plan'];
@@ -129,8 +123,13 @@ export async function candidateJobs(
     throw new HerogenError('REQUEST_INVALID', `unknown provider "${main.request.provider}"`);
   }
   const lock = await readLock(session.lockPath);
-  const stored = await checkStoredFiles(session.root, session.outDir, lock, { hash: false });
-  return planCandidates(main, count, { lock, stored, outDir: session.config.outDir, provider })
+  const stored = await checkStoredFiles(session.root, session.layout.outDir, lock, { hash: false });
+  return planCandidates(main, count, {
+    lock,
+    stored,
+    outDir: session.layout.outDirRelative,
+    provider,
+  })
     .filter((candidate) => !candidate.current)
     .map((candidate) => candidate.job);
 }
@@ -176,13 +175,13 @@ export async function generateVariants(
       config: session.config,
       registry: session.registry,
       lockPath: session.lockPath,
-      outDir: path.join(session.outDir, VARIANTS_DIR),
+      outDir: session.layout.variants,
       logger: logger ?? SILENT,
     },
     runOptions,
   );
   const lock = await readLock(session.lockPath);
-  return { summary, candidates: candidateRows(main, lock, session.config.outDir) };
+  return { summary, candidates: candidateRows(main, lock, session.layout.outDirRelative) };
 }
 
 /** Make candidate `n` the hero's image (`pickCandidate`); its frontmatter is not touched. */
@@ -193,7 +192,7 @@ export async function pickVariant(
   options: { logger?: Logger; signal?: AbortSignal; target?: string } = {},
 ): Promise<PickResult & { from: string }> {
   const lock = await readLock(session.lockPath);
-  const candidates = listCandidates(main, lock, session.config.outDir);
+  const candidates = listCandidates(main, lock, session.layout.outDirRelative);
   const candidate = candidates.find((c) => c.n === n);
   if (!candidate) {
     const known = candidates.map((c) => c.n).join(', ');
@@ -208,7 +207,7 @@ export async function pickVariant(
   }
   const result = await pickCandidate({
     root: session.root,
-    outDir: session.outDir,
+    outDir: session.layout.outDir,
     lockPath: session.lockPath,
     main,
     candidate,
@@ -240,7 +239,7 @@ export async function restoreEarlierTake(
   }
   return restoreTake({
     root: session.root,
-    outDir: session.outDir,
+    outDir: session.layout.outDir,
     lockPath: session.lockPath,
     main,
     take,

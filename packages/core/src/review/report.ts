@@ -16,7 +16,7 @@ import { createThumbnail } from './thumbnail.js';
 
 export interface CollectOptions {
   root: string;
-  /** Root-relative POSIX originals directory. */
+  /** Root-relative POSIX originals directory (`layout.outDirRelative`): candidates are found by their lock path. */
   outDir: string;
   plan: PlanResult;
   lock: Lock;

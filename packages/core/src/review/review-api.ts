@@ -208,7 +208,7 @@ async function listHeroes(
   const { thumbnails, running } = view;
   const plan = await session.plan();
   const lock = await readLock(session.lockPath);
-  const outDir = session.config.outDir;
+  const outDir = session.layout.outDirRelative;
   const site = await collectReport({
     root: session.root,
     outDir,

@@ -12,12 +12,10 @@ import path from 'node:path';
 import { HerogenError } from '../errors.js';
 import { sha256File } from '../fs/file-hash.js';
 import { isInside, resolveInsideRoot, toRootRelative } from '../fs/path-safety.js';
+import { HISTORY_DIR, VARIANTS_DIR } from '../fs/project-layout.js';
 import { isCacheKey } from '../key/cache-key.js';
 
-/** Folder of earlier takes inside the originals directory. */
-export const HISTORY_DIR = 'history';
-/** Folder of variant candidates inside the originals directory. */
-export const VARIANTS_DIR = 'variants';
+export { HISTORY_DIR, VARIANTS_DIR };
 
 /** An original (current image or candidate) or an earlier take of one. */
 export type OriginalKind = 'image' | 'history';
