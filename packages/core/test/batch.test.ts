@@ -203,6 +203,20 @@ describe('batch submit and collect', () => {
     expect(await readFile(join(root, 'herogen.lock.json'), 'utf8')).toBe(lockText);
   });
 
+  it('two collects at once store each image once', async () => {
+    const root = await blog(10);
+    const s = await session(root);
+    await s.batch.submit();
+    await waitForBatches(s);
+    const [a, b] = await Promise.all([s.batch.collect(), (await session(root)).batch.collect()]);
+    expect(a.stored.length + b.stored.length).toBe(10);
+    expect(a.alreadyStored + b.alreadyStored).toBe(10);
+    const lock = await lockOf(root);
+    expect(Object.keys(lock.images)).toHaveLength(10);
+    expect(lock.history ?? {}).toEqual({});
+    expect(await originals(root)).toHaveLength(10);
+  });
+
   it('reports failed lines with the file and line of their hero; they can be submitted again', async () => {
     const root = await blog(4, (i) =>
       i === 1 ? 'A forbidden fruit' : i === 2 ? 'A flaky bridge' : `A field ${i}`,

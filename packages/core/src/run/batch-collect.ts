@@ -11,18 +11,23 @@
 import pLimit from 'p-limit';
 import { HerogenError } from '../errors.js';
 import { batchesPathFor, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
+import { createCachedLockReader } from '../lock/cached-lock.js';
+import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
 import { recordSpent } from '../store/spent-log.js';
 import { storeOriginal } from '../store/store-original.js';
 import type {
   BatchCallContext,
+  BatchLineResult,
   BatchRecord,
   GeneratedImage,
   Job,
+  Lock,
   LockEntry,
   RemoteBatch,
   RemoteBatchStatus,
 } from '../types.js';
+import { jsonlLines } from './batch-jsonl.js';
 import type {
   BatchCollectOptions,
   BatchCollectResult,
@@ -158,6 +163,7 @@ export async function collectBatches(
       jobsByKey,
       result,
       answered: new Set(),
+      readCurrentLock: createCachedLockReader(context.lockPath),
     });
     const collectedAt = new Date().toISOString();
     await updateBatchesFile(batchesPathFor(context.lockPath), (file) => {
@@ -182,6 +188,8 @@ interface Collecting {
   result: BatchCollectResult;
   /** Keys with a line in the output or error file. */
   answered: Set<string>;
+  /** The lock as it is now (re-read when the file changed). */
+  readCurrentLock: () => Promise<Lock>;
 }
 
 async function collectOne(c: Collecting): Promise<void> {
@@ -277,30 +285,48 @@ async function storeOutputFile(c: Collecting, stored: (key: string) => boolean):
           c.result.alreadyStored += 1;
           return;
         }
-        const line = api.readLine(value, request.request);
-        if (!line.ok) {
-          await lose(c, key, {
-            why: line.message,
-            requestId: line.billed?.requestId ?? line.requestId,
-            costUsd: line.billed?.costUsd ?? null,
-          });
-          return;
-        }
-        try {
-          const entry = await storeLineImage(c, key, line.image);
-          c.result.stored.push({ key, entry });
-          c.result.costUsd += entry.costUsd ?? 0;
-        } catch (error) {
-          await lose(c, key, {
-            why: asHerogenError(error).message,
-            requestId: line.image.requestId,
-            costUsd: line.image.costUsd ?? null,
-          });
-        }
+        // Under the key's claim, like a sync generation: a collect (or build) running beside
+        // this one cannot store the same key twice.
+        await withKeyClaim(
+          c.context.root,
+          key,
+          { ...(c.options.signal ? { signal: c.options.signal } : {}) },
+          async () => {
+            const current = (await c.readCurrentLock()).images[key];
+            if (current && !current.placeholder) {
+              c.result.alreadyStored += 1;
+              return;
+            }
+            await storeLine(c, key, api.readLine(value, request.request));
+          },
+        );
       }),
     ),
   );
   return false;
+}
+
+/** Store one output line's image, or report why it cannot be (it was billed either way). */
+async function storeLine(c: Collecting, key: string, line: BatchLineResult): Promise<void> {
+  if (!line.ok) {
+    await lose(c, key, {
+      why: line.message,
+      requestId: line.billed?.requestId ?? line.requestId,
+      costUsd: line.billed?.costUsd ?? null,
+    });
+    return;
+  }
+  try {
+    const entry = await storeLineImage(c, key, line.image);
+    c.result.stored.push({ key, entry });
+    c.result.costUsd += entry.costUsd ?? 0;
+  } catch (error) {
+    await lose(c, key, {
+      why: asHerogenError(error).message,
+      requestId: line.image.requestId,
+      costUsd: line.image.costUsd ?? null,
+    });
+  }
 }
 
 /** The same store path as a synchronous image; the plan's job lends the fields that asked. */
@@ -348,32 +374,4 @@ async function lose(
       `could not record in the lock that image ${key} was billed (${asHerogenError(error).message})`,
     ),
   );
-}
-
-/**
- * The lines of a JSONL file, each parsed when called (`undefined` when it is not JSON). Split on
- * the bytes, so an output file larger than the longest string V8 can hold (about 512 MB) is
- * still read, and parsed lazily, so only the lines being stored are held as strings.
- */
-function jsonlLines(bytes: Uint8Array): Array<() => unknown> {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lines: Array<() => unknown> = [];
-  let start = 0;
-  while (start < buffer.length) {
-    let end = buffer.indexOf(0x0a, start);
-    if (end === -1) end = buffer.length;
-    const from = start;
-    const to = end;
-    start = end + 1;
-    if (to - from < 2) continue;
-    lines.push(() => {
-      try {
-        return JSON.parse(buffer.toString('utf8', from, to));
-      } catch {
-        // A damaged line is reported through the key it leaves unanswered.
-        return undefined;
-      }
-    });
-  }
-  return lines;
 }
