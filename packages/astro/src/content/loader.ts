@@ -18,7 +18,7 @@ import { isHeroRequest, relativeImagePath, toHeroData } from './hero-value.js';
 /** Name shared by every wrapped loader, so the dev server can refresh just these. */
 export const LOADER_NAME = 'herogen-loader';
 
-const books = new Map<string, RecordBook>();
+const entriesByCollection = new Map<string, RecordBook>();
 const FINGERPRINT_KEY = 'herogen:fingerprint';
 const FIELDS_KEY = 'herogen:fields';
 
@@ -45,27 +45,27 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       const root = path.resolve(fileURLToPath(context.config.root));
       const project = findProject(root) ?? (await createStandaloneProject(root, context.logger));
       const fields = project.session.config.field;
-      const bookKey = `${root}\0${context.collection}`;
-      const book = books.get(bookKey) ?? createRecordBook(context.meta);
-      book.attach(context.meta);
-      books.set(bookKey, book);
+      const collectionKey = `${root}\0${context.collection}`;
+      const entries = entriesByCollection.get(collectionKey) ?? createRecordBook(context.meta);
+      entries.attach(context.meta);
+      entriesByCollection.set(collectionKey, entries);
       // Another set of fields: entries glob() would skip may hold a field now ours (or no more).
       const fieldsKey = JSON.stringify(fields);
       const previousFields = context.meta.get(FIELDS_KEY);
       if (previousFields !== undefined && previousFields !== fieldsKey) context.store.clear();
       // glob() skips unchanged files, so after a restart only the records name them.
-      for (const record of book.records.values()) project.loaderFiles.add(record.file);
+      for (const record of entries.records.values()) project.loaderFiles.add(record.file);
       // Taken before the check, so a lock change during this load is seen by the next one.
       const fingerprint = await computeFingerprint(project.session);
       if (context.meta.get(FINGERPRINT_KEY) !== fingerprint) {
-        await dropStaleEntries(project, context, book);
+        await dropStaleEntries(project, context, entries);
       }
 
       const parseData: LoaderContext['parseData'] = async (props) => {
         const filePath = props.filePath;
         const requested = fields.filter((field) => isRequest(field, props.data[field.name]));
         if (!filePath || requested.length === 0) {
-          book.delete(props.id);
+          entries.delete(props.id);
           return context.parseData(props);
         }
         const file = path.relative(root, filePath).split(path.sep).join('/');
@@ -79,19 +79,19 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
           Object.assign(injected, injectedFields(field, filePath, hero, props.data));
         }
         if (Object.keys(heroes).length === 0) {
-          book.delete(props.id);
+          entries.delete(props.id);
           return context.parseData(props);
         }
-        book.set(props.id, { file, data: pickHeroData(props.data, fields), heroes });
+        entries.set(props.id, { file, data: pickHeroData(props.data, fields), heroes });
         const parsed = await context.parseData({ ...props, data: { ...props.data, ...injected } });
         warnDroppedAlt(context, requested, injected, parsed);
         return parsed;
       };
 
-      const watcher = context.watcher && ownListeners(context.watcher, bookKey);
+      const watcher = context.watcher && ownListeners(context.watcher, collectionKey);
       await inner.load({ ...context, parseData, ...(watcher ? { watcher } : {}) });
-      for (const id of [...book.records.keys()]) if (!context.store.has(id)) book.delete(id);
-      book.flush();
+      for (const id of [...entries.records.keys()]) if (!context.store.has(id)) entries.delete(id);
+      entries.flush();
       context.meta.set(FINGERPRINT_KEY, fingerprint);
       context.meta.set(FIELDS_KEY, fieldsKey);
     },
@@ -213,14 +213,14 @@ async function resolveStored(
 async function dropStaleEntries(
   project: ProjectState,
   context: LoaderContext,
-  book: RecordBook,
+  entries: RecordBook,
 ): Promise<void> {
   await Promise.all(
-    [...book.records].map(async ([id, record]) => {
+    [...entries.records].map(async ([id, record]) => {
       if (!context.store.has(id)) return;
       if (!(await isCurrent(project, record))) {
         context.store.delete(id);
-        book.delete(id);
+        entries.delete(id);
       }
     }),
   );

@@ -5,7 +5,7 @@ import {
   HerogenError,
   type Job,
   type JobResult,
-  renewHeroes,
+  regenerateHeroes,
   resolveReviewTarget,
   sourcesText,
 } from '@herogen/core';
@@ -32,11 +32,11 @@ export async function regenerateCommand(
   try {
     const plan = await session.plan();
     const jobs = targets.map((target) => resolveTarget(plan.jobs, target, session.root, io));
-    const { summary, results: renewed } = await runWithProgress(flags, io, (options) =>
-      renewHeroes(session, jobs, options),
+    const { summary, results: regenerated } = await runWithProgress(flags, io, (options) =>
+      regenerateHeroes(session, jobs, options),
     );
-    const previous = (key: string) => renewed.find((item) => item.result.key === key)?.previous;
-    const results = renewed.map((item) => item.result);
+    const previous = (key: string) => regenerated.find((item) => item.result.key === key)?.previous;
+    const results = regenerated.map((item) => item.result);
     if (flags.json) {
       io.stdout.write(
         `${JSON.stringify(

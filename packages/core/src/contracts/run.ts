@@ -77,7 +77,7 @@ export interface RunOptions {
    * Keys to pay for a new take of although they are stored (`herogen regenerate`): the current
    * original is kept in history first, and a failure never replaces it with a stand-in.
    */
-  renew?: readonly string[];
+  newTakes?: readonly string[];
 }
 
 export interface PlanResult {

@@ -47,17 +47,17 @@ export interface RenewOutcome {
  * Pay for a new take of stored heroes: key and path stay the same, the previous original is
  * kept in `<outDir>/history/<key>/` first. A failure never replaces the current image.
  */
-export async function renewHeroes(
+export async function regenerateHeroes(
   session: ReviewSession,
   jobs: readonly Job[],
-  options: Omit<RunOptions, 'only' | 'renew'> = {},
+  options: Omit<RunOptions, 'only' | 'newTakes'> = {},
 ): Promise<RenewOutcome> {
   const unique = [...new Map(jobs.map((job) => [job.key, job])).values()];
   const started = new Date().toISOString();
   const summary = await session.generate({
     ...options,
     only: [...new Set(unique.flatMap((job) => job.sources.map((source) => source.file)))],
-    renew: unique.map((job) => job.key),
+    newTakes: unique.map((job) => job.key),
   });
   const lock = await readLock(session.lockPath);
   const replaced = new Map(unique.map((job) => [job.key, job.entry?.sha256]));
@@ -149,7 +149,7 @@ export async function generateVariants(
   session: ReviewSession,
   main: Job,
   count: number,
-  options: Omit<RunOptions, 'only' | 'renew'> & { logger?: Logger } = {},
+  options: Omit<RunOptions, 'only' | 'newTakes'> & { logger?: Logger } = {},
 ): Promise<VariantsOutcome> {
   const provider = session.registry.get(main.request.provider);
   if (provider?.paid && (session.config.frozen || options.frozen)) {

@@ -17,7 +17,7 @@ export {
   pickVariant,
   type RenewOutcome,
   type ReviewSession,
-  renewHeroes,
+  regenerateHeroes,
   restoreEarlierTake,
   sourcesText,
   type VariantsOutcome,

@@ -15,7 +15,7 @@ import {
   MAX_CANDIDATES,
   pickVariant,
   type ReviewSession,
-  renewHeroes,
+  regenerateHeroes,
   restoreEarlierTake,
   sourcesText,
 } from './actions.js';
@@ -256,7 +256,7 @@ async function perform(
   switch (action.action) {
     case 'regenerate': {
       const job = await heroOf(action.key);
-      const { summary, results } = await renewHeroes(session, [job]);
+      const { summary, results } = await regenerateHeroes(session, [job]);
       const done = results.find((item) => item.result.key === job.key);
       const result = done?.result;
       if (result?.status === 'generated') {

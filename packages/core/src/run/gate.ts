@@ -5,7 +5,7 @@ import { agree, plural } from '../text/plural.js';
 import type { HeroProvider, Job, RunEvent, RunOptions } from '../types.js';
 import { checkBudget } from './budget.js';
 import { formatUsd } from './format-summary.js';
-import { located } from './job-error.js';
+import { withSourceLocation } from './job-error.js';
 import type { RunContext } from './run-state.js';
 
 /** What the run does with one job, decided before any call is made. */
@@ -35,9 +35,9 @@ export function gatePlan(
 ): Gate {
   const { config } = context;
   const frozen = config.frozen || options.frozen === true;
-  const renew = new Set(options.renew ?? []);
+  const newTakes = new Set(options.newTakes ?? []);
   const decisions = new Map<Job, Decision>();
-  for (const job of jobs) decisions.set(job, decide(job, context, frozen, renew.has(job.key)));
+  for (const job of jobs) decisions.set(job, decide(job, context, frozen, newTakes.has(job.key)));
 
   // Offline art costs nothing and counts toward no budget.
   const toPay = jobs.filter((job) => decisionPaid(decisions.get(job)));
@@ -63,9 +63,9 @@ export function gatePlan(
   return { decisions, toPay };
 }
 
-function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolean): Decision {
-  if (job.status === 'cached' && !renewing) return { kind: 'cached' };
-  const standIn = (
+function decide(job: Job, context: RunContext, frozen: boolean, newTake: boolean): Decision {
+  if (job.status === 'cached' && !newTake) return { kind: 'cached' };
+  const placeholderDecision = (
     reason: string,
     code: HerogenError['code'],
     message: string,
@@ -73,18 +73,18 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
   ): Decision => ({
     kind: 'placeholder',
     reason,
-    error: located(job, new HerogenError(code, message, hint ? { hint } : {})),
+    error: withSourceLocation(job, new HerogenError(code, message, hint ? { hint } : {})),
   });
   const provider = context.registry.get(job.request.provider);
   if (!provider) {
-    return standIn(
+    return placeholderDecision(
       'unknown provider',
       'REQUEST_INVALID',
       `unknown provider "${job.request.provider}"`,
     );
   }
   if (
-    !renewing &&
+    !newTake &&
     job.entry &&
     !job.entry.placeholder &&
     (job.status === 'missing' || job.status === 'corrupt')
@@ -92,7 +92,7 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     if (job.status === 'corrupt' && isLfsPointerFile(resolve(context.root, job.entry.file))) {
       return {
         kind: 'lost',
-        error: located(
+        error: withSourceLocation(
           job,
           new HerogenError(
             'ORIGINAL_NOT_PULLED',
@@ -106,7 +106,7 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
       job.status === 'missing' ? 'is missing' : 'does not match the lock (damaged or replaced)';
     return {
       kind: 'lost',
-      error: located(
+      error: withSourceLocation(
         job,
         new HerogenError(
           'IMAGE_INVALID',
@@ -119,8 +119,8 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     };
   }
   const batchId = context.batches?.get(job.key);
-  if (batchId && provider.paid && context.config.waitForBatch && !renewing) {
-    return standIn(
+  if (batchId && provider.paid && context.config.waitForBatch && !newTake) {
+    return placeholderDecision(
       'pending in batch',
       'BATCH_PENDING',
       `pending in batch ${batchId}: a placeholder stands in until \`herogen batch collect\` stores it (not paid for twice)`,
@@ -128,7 +128,7 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
     );
   }
   if (provider.paid && frozen) {
-    return standIn(
+    return placeholderDecision(
       'frozen',
       'FROZEN',
       'frozen mode: no paid API call is made, an offline placeholder stands in',
@@ -137,28 +137,28 @@ function decide(job: Job, context: RunContext, frozen: boolean, renewing: boolea
   }
   if (provider.paid && !provider.isConfigured()) {
     const variable = provider.credentialHint;
-    if (renewing) {
+    if (newTake) {
       // Kept after a switch of API key (provider: auto): the new take is asked of its maker.
-      return standIn(
+      return placeholderDecision(
         'no credentials',
         'PROVIDER_AUTH',
         `no API key for ${provider.id}, which made this image: no new take was made`,
         `set ${variable ?? `the key of ${provider.id}`} for a new take by ${provider.id}, or name the provider that should make one on the hero (\`provider:\`)`,
       );
     }
-    return standIn(
+    return placeholderDecision(
       'no credentials',
       'PROVIDER_AUTH',
       `no API key for ${provider.id}: an offline placeholder stands in`,
       variable ? `set ${variable}` : 'configure the provider',
     );
   }
-  if (!provider.paid && (context.config.strict || renewing) && isKeylessFallback(job, context)) {
+  if (!provider.paid && (context.config.strict || newTake) && isKeylessFallback(job, context)) {
     // `provider: auto` fell back to offline art because no key is set: not an AI image.
-    return standIn(
+    return placeholderDecision(
       'no credentials',
       'PROVIDER_AUTH',
-      `no API key set, so only an offline placeholder could be made${renewing ? '; the current image is kept' : ' (strict mode)'}`,
+      `no API key set, so only an offline placeholder could be made${newTake ? '; the current image is kept' : ' (strict mode)'}`,
       'set OPENAI_API_KEY or HIAPI_API_KEY',
     );
   }

@@ -15,7 +15,7 @@ import type {
   ProviderContext,
   SpentRecord,
 } from '../types.js';
-import { asHerogenError, located } from './job-error.js';
+import { asHerogenError, withSourceLocation } from './job-error.js';
 import type { ReadyJob } from './prepare-one.js';
 import type { RunState } from './run-state.js';
 import { storeJobImage } from './store-job.js';
@@ -44,7 +44,7 @@ export async function generateOne(
   state: RunState,
 ): Promise<() => Promise<JobResult>> {
   const { context, tracker, emit } = state;
-  const renewing = state.renew.has(job.key);
+  const newTake = state.newTakes.has(job.key);
   let store: (() => Promise<JobResult>) | undefined;
   try {
     if (provider.paid && !tracker.tryReserve(job)) {
@@ -54,7 +54,7 @@ export async function generateOne(
     }
     emit({ type: 'start', job });
     // A new take: keep the current paid original in history before anything can replace it.
-    const archived = renewing
+    const archived = newTake
       ? await archiveOriginal({
           root: context.root,
           outDir: context.outDir,
@@ -64,7 +64,7 @@ export async function generateOne(
           logger: context.logger,
         }).catch((error: unknown) => {
           if (provider.paid) tracker.release(job);
-          throw located(job, asHerogenError(error));
+          throw withSourceLocation(job, asHerogenError(error));
         })
       : undefined;
     const attempt: Attempt = { job, provider, archived, settledCost: false };
@@ -182,7 +182,7 @@ async function failAttempt(attempt: Attempt, error: unknown, state: RunState): P
   // A task that failed for good must not be resumed by the next run; a stuck or interrupted
   // one must be (that is what the journal is for).
   if (failure.code === 'PROVIDER_TASK_FAILED') await clearPendingTask(context.lockPath, job.key);
-  throw located(job, failure);
+  throw withSourceLocation(job, failure);
 }
 
 /** What a billed answer that was not stored cost, and why it was not stored. */

@@ -3,7 +3,7 @@ import { printablePath } from '../text/printable.js';
 import type { Job } from '../types.js';
 
 /** Attach the content files that use this image, so every failure names them. */
-export function located(job: Job, error: HerogenError): HerogenError {
+export function withSourceLocation(job: Job, error: HerogenError): HerogenError {
   if (error.location) return error;
   const first = job.sources[0];
   const files = job.sources.map((source) => printablePath(source.file)).join(', ');

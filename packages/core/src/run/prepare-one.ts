@@ -37,8 +37,8 @@ export async function prepareOne(
     // Another process may have stored this key before we held the claim.
     const lock = await readCurrentLock();
     const stored = lock.images[job.key];
-    const renewing = options.renew?.includes(job.key) === true;
-    if (stored && !stored.placeholder && job.status !== 'corrupt' && !renewing) {
+    const newTake = options.newTakes?.includes(job.key) === true;
+    if (stored && !stored.placeholder && job.status !== 'corrupt' && !newTake) {
       emit({ type: 'skipped', job, reason: 'stored by another run' });
       return { result: { key: job.key, status: 'cached', job, entry: stored } };
     }

@@ -9,12 +9,12 @@ import { adoptUnlisted } from './adopt-unlisted.js';
 import { createBudgetTracker } from './budget.js';
 import { type Decision, gatePlan } from './gate.js';
 import { generateOne } from './generate-one.js';
-import { asHerogenError, located } from './job-error.js';
+import { asHerogenError, withSourceLocation } from './job-error.js';
 import { prepareOne } from './prepare-one.js';
 import type { RunContext, RunState } from './run-state.js';
 import { createScheduler } from './scheduler.js';
-import { createStoreCounter, holdPlace } from './slots.js';
-import { standIn } from './stand-in.js';
+import { acquireSlot, createStoreCounter } from './slots.js';
+import { storePlaceholder } from './store-placeholder.js';
 
 export type { RunContext } from './run-state.js';
 
@@ -30,12 +30,12 @@ export async function runJobs(
   const { config } = context;
   const emit = (event: RunEvent) => options.onEvent?.(event);
   // A new take of a stored image must never end as a stand-in over the paid original.
-  const renew = new Set(options.renew ?? []);
+  const newTakes = new Set(options.newTakes ?? []);
   // Paid originals the lock lost are recorded from their files, not paid for again.
   const found = await adoptUnlisted(planned, context, options.signal);
   // A stored job is planned at $0; a new take of it costs what a first one does.
   const jobs = found.map((job) => {
-    const provider = renew.has(job.key) ? context.registry.get(job.request.provider) : undefined;
+    const provider = newTakes.has(job.key) ? context.registry.get(job.request.provider) : undefined;
     return provider && job.status === 'cached'
       ? { ...job, estimate: provider.estimate(job.request) }
       : job;
@@ -54,7 +54,7 @@ export async function runJobs(
     context: { ...context, http, rateGate },
     options,
     emit,
-    renew,
+    newTakes,
     scheduler,
     // Claiming a key and re-reading the lock wait on the file system, which is busy storing the
     // images that just arrived: doing it inside the provider slot kept the slot idle. So up to
@@ -95,17 +95,17 @@ async function settleJob(job: Job, decision: Decision, state: RunState): Promise
       state.emit({ type: 'failed', job, error: decision.error, placeholder: undefined });
       return { key: job.key, status: 'failed', job, error: decision.error };
     }
-    return standIn(job, decision.error, state, { recordInLock: false });
+    return storePlaceholder(job, decision.error, state, { recordInLock: false });
   }
   if (decision.kind === 'placeholder') {
-    if (config.strict || state.renew.has(job.key)) {
+    if (config.strict || state.newTakes.has(job.key)) {
       state.emit({ type: 'failed', job, error: decision.error, placeholder: undefined });
       return { key: job.key, status: 'failed', job, error: decision.error };
     }
     if (job.status === 'placeholder' && job.entry) {
       return { key: job.key, status: 'placeholder', job, entry: job.entry };
     }
-    return standIn(job, decision.error, state, { recordInLock: true, quiet: true });
+    return storePlaceholder(job, decision.error, state, { recordInLock: true, quiet: true });
   }
   try {
     return await generateJob(job, decision.provider, state);
@@ -118,12 +118,12 @@ async function settleJob(job: Job, decision: Decision, state: RunState): Promise
 async function settleFailure(job: Job, failure: HerogenError, state: RunState): Promise<JobResult> {
   const { config } = state.context;
   const { emit } = state;
-  const renewing = state.renew.has(job.key);
+  const newTake = state.newTakes.has(job.key);
   if (failure.code === 'BUDGET_EXCEEDED') {
     // The cap was reached mid-run: onBudget decides what the rest become.
-    const error = located(job, failure);
-    if (config.onBudget === 'placeholder' && !config.strict && !renewing) {
-      return standIn(job, error, state, { recordInLock: true, quiet: true });
+    const error = withSourceLocation(job, failure);
+    if (config.onBudget === 'placeholder' && !config.strict && !newTake) {
+      return storePlaceholder(job, error, state, { recordInLock: true, quiet: true });
     }
     emit({ type: 'failed', job, error, placeholder: undefined });
     return { key: job.key, status: 'failed', job, error };
@@ -138,11 +138,11 @@ async function settleFailure(job: Job, failure: HerogenError, state: RunState): 
   // was refused (not an image, wrong size) has nothing to keep: a stand-in takes its place.
   const refusedAnswer = failure.code === 'IMAGE_INVALID' || failure.billed !== undefined;
   const unwritten = spent !== undefined && !refusedAnswer;
-  if (config.strict || renewing || unwritten) {
+  if (config.strict || newTake || unwritten) {
     emit({ type: 'failed', job, error: failure, placeholder: undefined, spent });
     return { key: job.key, status: 'failed', job, error: failure, spent };
   }
-  return standIn(job, failure, state, { recordInLock: true, spent });
+  return storePlaceholder(job, failure, state, { recordInLock: true, spent });
 }
 
 /**
@@ -151,14 +151,14 @@ async function settleFailure(job: Job, failure: HerogenError, state: RunState): 
  */
 async function generateJob(job: Job, provider: HeroProvider, state: RunState): Promise<JobResult> {
   const { scheduler, stores } = state;
-  const leaveAhead = await holdPlace(state.ahead);
+  const releaseAhead = await acquireSlot(state.ahead);
   try {
     const ready = await prepareOne(job, state);
     if ('result' in ready) return ready.result;
     let handedOver = false;
     try {
       const stored = await scheduler.run(async () => {
-        leaveAhead();
+        releaseAhead();
         handedOver = true;
         const store = await generateOne(job, provider, ready, state);
         // Storing starts at once (the journal first); the slot goes to the next image while
@@ -175,7 +175,7 @@ async function generateJob(job: Job, provider: HeroProvider, state: RunState): P
       if (!handedOver) await ready.claim.release();
     }
   } finally {
-    leaveAhead();
+    releaseAhead();
   }
 }
 

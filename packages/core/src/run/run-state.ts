@@ -29,7 +29,7 @@ export interface RunState {
   options: RunOptions;
   emit: (event: RunEvent) => void;
   /** Keys asked for a new take. */
-  renew: ReadonlySet<string>;
+  newTakes: ReadonlySet<string>;
   scheduler: ReturnType<typeof createScheduler>;
   /** Jobs made ready (key claimed, lock re-read) ahead of a free provider slot. */
   ahead: LimitFunction;

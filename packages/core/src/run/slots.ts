@@ -2,7 +2,7 @@ import type { LimitFunction } from 'p-limit';
 import type { JobResult } from '../types.js';
 
 /** Wait for a place in `limit`; resolves with the function that gives it back (idempotent). */
-export function holdPlace(limit: LimitFunction): Promise<() => void> {
+export function acquireSlot(limit: LimitFunction): Promise<() => void> {
   return new Promise((granted) => {
     void limit(
       () =>

@@ -9,7 +9,7 @@ import type { RunState } from './run-state.js';
 import { storeJobImage } from './store-job.js';
 
 /** Store offline art under the job's key so the site still builds, and report the failure. */
-export async function standIn(
+export async function storePlaceholder(
   job: Job,
   error: HerogenError,
   { context, emit }: RunState,
