@@ -10,7 +10,7 @@ import type { ResolvedConfig } from './config/schema.js';
 import { combineErrors, formatError, HerogenError } from './errors.js';
 import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { resolveProjectLayout } from './fs/project-layout.js';
-import { batchesPathFor, openBatchKeys, readBatchesFile } from './lock/batches-file.js';
+import { openBatchKeys, readBatchesFile } from './lock/batches-file.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
@@ -126,7 +126,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       for (const warning of await freshWarnings(planned.warnings))
         logger.warn(formatError(warning));
       // Heroes an open batch is making are not paid for twice (config `waitForBatch`).
-      const open = openBatchKeys(await readBatchesFile(batchesPathFor(lockPath)));
+      const open = openBatchKeys(await readBatchesFile(layout.batches));
       const batches = new Map([...open].map(([key, batch]) => [key, batch.id]));
       return runJobs(
         planned.jobs,

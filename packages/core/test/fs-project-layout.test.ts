@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveCacheDir } from '../src/derive/cache.js';
 import { resolveProjectLayout } from '../src/fs/project-layout.js';
+import { batchesPathFor } from '../src/lock/batches-file.js';
 import { resolveClaimDir } from '../src/lock/claim.js';
 import { resolveScanCachePath } from '../src/scan/scan-cache.js';
 import { resolveIncomingDir } from '../src/store/incoming-journal.js';
@@ -23,6 +24,7 @@ describe('resolveProjectLayout', () => {
       history: join(root, 'src', 'assets', 'herogen', 'history'),
       variants: join(root, 'src', 'assets', 'herogen', 'variants'),
       lockPath: join(root, 'herogen.lock.json'),
+      batches: join(root, 'herogen.batches.json'),
       cacheDir: cache,
       claims: join(cache, 'claims'),
       incoming: join(cache, 'incoming'),
@@ -55,6 +57,7 @@ describe('resolveProjectLayout', () => {
     expect(resolveClaimDir(root)).toBe(layout.claims);
     expect(resolveIncomingDir(root)).toBe(layout.incoming);
     expect(pendingSidecarDir(layout.lockPath)).toBe(layout.tasks);
+    expect(batchesPathFor(layout.lockPath)).toBe(layout.batches);
     expect(resolveScanCachePath(root)).toBe(layout.scanCache);
     expect(resolveCacheDir(root)).toBe(layout.derive);
   });

@@ -1,5 +1,4 @@
 import {
-  batchesPathFor,
   batchPriced,
   describeConfigSource,
   formatUsd,
@@ -32,7 +31,7 @@ export async function planCommand(flags: PlanFlags, io: CliIO): Promise<ExitCode
   const plan = await session.plan();
   const warnings = unknownModelNotes(plan.jobs, session.registry);
   // Keys an open batch is making: shown as pending (priced at the batch price in the total).
-  const open = openBatchKeys(await readBatchesFile(batchesPathFor(session.lockPath)));
+  const open = openBatchKeys(await readBatchesFile(session.layout.batches));
   const pendingIn = (job: Job) => (job.status === 'cached' ? undefined : open.get(job.key)?.id);
   const batch = batchEstimate(plan.jobs, session.registry);
   if (flags.json) {

@@ -70,6 +70,8 @@ export interface ProjectLayout {
   readonly variants: string;
   /** Absolute path of `herogen.lock.json`. */
   readonly lockPath: string;
+  /** `herogen.batches.json` beside the lock: batches submitted and not yet collected. */
+  readonly batches: string;
   /** `<root>/node_modules/.cache/herogen`. */
   readonly cacheDir: string;
   /** Per-key claims across processes. */

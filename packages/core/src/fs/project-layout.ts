@@ -26,6 +26,14 @@ export function taskDir(lockPath: string): string {
   return cachePath(dirname(resolve(lockPath)), 'incoming');
 }
 
+/** Open batches of a provider's batch API, committed beside the lock. */
+export const BATCHES_FILE_NAME = 'herogen.batches.json';
+
+/** The sidecar of a lock file: `herogen.batches.json` in the lock's folder. */
+export function batchesFilePath(lockPath: string): string {
+  return join(dirname(resolve(lockPath)), BATCHES_FILE_NAME);
+}
+
 /** Every path of a project, from its root and the `outDir` and `lockFile` settings. */
 export function resolveProjectLayout(
   root: string,
@@ -40,6 +48,7 @@ export function resolveProjectLayout(
     history: join(outDir, HISTORY_DIR),
     variants: join(outDir, VARIANTS_DIR),
     lockPath,
+    batches: batchesFilePath(lockPath),
     cacheDir: join(root, CACHE_DIR),
     claims: cachePath(root, 'claims'),
     incoming: cachePath(root, 'incoming'),

@@ -5,20 +5,21 @@
  * written atomically under a cross-process lock, sorted and stable for git diffs.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { HerogenError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { BATCHES_FILE_NAME, batchesFilePath } from '../fs/project-layout.js';
 import { STORED_KEY_PATTERN } from '../key/cache-key.js';
 import type { BatchesFile, BatchRecord, RemoteBatchStatus } from '../types.js';
 import { acquireFileLock, serializeInProcess } from './file-lock.js';
 import { generationRequestSchema, isRootRelativePath } from './schema.js';
 
-export const BATCHES_FILE_NAME = 'herogen.batches.json';
+export { BATCHES_FILE_NAME };
 
-/** The sidecar of a lock file: `herogen.batches.json` in the lock's folder. */
+/** The sidecar of a lock file: `herogen.batches.json` in the lock's folder (`layout.batches`). */
 export function batchesPathFor(lockPath: string): string {
-  return join(dirname(resolve(lockPath)), BATCHES_FILE_NAME);
+  return batchesFilePath(lockPath);
 }
 
 const id = z.string().regex(/^[\w-]{1,200}$/, 'expected an API id (letters, digits, _ and -)');
