@@ -2,18 +2,18 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createHerogen } from '@herogen/core';
-import { createMockApi, type MockApi } from '@herogen/mock-api';
+import type { MockApi } from '@herogen/mock-api';
 import type { Browser, Page } from 'playwright-core';
 import { build, createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium } from './fixtures/astro-support/browser.js';
-import { copySite, removeSite, repoRoot } from './fixtures/astro-support/harness.js';
 import {
   candidateSha,
   confirmAction,
   heroCard,
   postFrom,
+  prepareReviewSite,
+  type ReviewSite,
   readLockJson,
 } from './fixtures/review-support.js';
 import { waitFor } from './fixtures/vite-support/wait.js';
@@ -23,7 +23,8 @@ const POST = 'posts/lighthouse.md';
 // One `vite` dev server of examples/vite-basic against the mock API; the review page in one tab,
 // the post in another.
 describe.skipIf(!chromiumPath)('the Vite review page in Chromium', () => {
-  let root: string | undefined;
+  let site: ReviewSite;
+  let root: string;
   let mock: MockApi;
   let server: ViteDevServer;
   let browser: Browser;
@@ -33,24 +34,11 @@ describe.skipIf(!chromiumPath)('the Vite review page in Chromium', () => {
   let key: string;
   let prompt: string;
   let source: string;
-  const saved = { key: process.env.OPENAI_API_KEY, url: process.env.OPENAI_BASE_URL };
   const errors: string[] = [];
 
   beforeAll(async () => {
-    mock = await createMockApi({ newTakes: true });
-    process.env.OPENAI_API_KEY = 'sk-test-review-vite';
-    process.env.OPENAI_BASE_URL = mock.openaiBaseURL;
-    root = await copySite(path.join(repoRoot, 'examples/vite-basic'), 'vite-review');
-    // Paid originals first (as `herogen generate` makes them), so a new take has one to keep.
-    const session = await createHerogen({ root, siteConfig: false });
-    await session.generate();
-    const job = (await session.plan()).jobs.find((candidate) =>
-      candidate.sources.some((s) => s.file === POST),
-    )!;
-    key = job.key;
-    prompt = job.request.prompt;
-    source = await readFile(path.join(root, POST), 'utf8');
-    mock.reset();
+    site = await prepareReviewSite('vite-basic', POST);
+    ({ root, mock, key, prompt, source } = site);
     server = await createServer({
       root,
       configFile: path.join(root, 'vite.config.ts'),
@@ -74,12 +62,7 @@ describe.skipIf(!chromiumPath)('the Vite review page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    await mock?.close();
-    await removeSite(root);
-    process.env.OPENAI_API_KEY = saved.key;
-    process.env.OPENAI_BASE_URL = saved.url;
-    if (saved.key === undefined) delete process.env.OPENAI_API_KEY;
-    if (saved.url === undefined) delete process.env.OPENAI_BASE_URL;
+    await site?.cleanup();
   });
 
   /** The post's hero as the browser shows it (the URL names the original's bytes). */

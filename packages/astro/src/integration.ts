@@ -21,13 +21,14 @@ import { toAstroError } from './errors.js';
 import { type HerogenAstroOptions, splitOptions } from './options.js';
 import { createProjectState, logEvent } from './project-state.js';
 import { type ProjectState, registerProject, unregisterProject } from './registry.js';
+import { addReviewApp, serveReview } from './review.js';
 
 /**
  * AI hero images for Astro: every missing image is generated before content sync, stored in
  * the project, and handed to astro:assets through the `herogenLoader()` content loader.
  */
 export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
-  const { config, configFile, env } = splitOptions(options);
+  const { config, configFile, env, review: reviewOptions } = splitOptions(options);
   let project: ProjectState | undefined;
   let root = '';
   let stopWatching: (() => void) | undefined;
@@ -50,6 +51,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
         logger,
         addWatchFile,
         updateConfig,
+        addDevToolbarApp,
       }) => {
         await close();
         const added = astroConfig.integrations.filter((entry) => entry.name === '@herogen/astro');
@@ -78,6 +80,7 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
           if (existsSync(path.join(root, name))) addWatchFile(path.join(root, name));
         }
         const dev = command === 'dev';
+        if (dev && reviewOptions) addReviewApp(addDevToolbarApp);
         project = createProjectState({ session, logger, mode: dev ? 'dev' : 'build' });
         registerProject(root, project);
         if (command === 'preview') return;
@@ -95,9 +98,10 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
         for (const warning of verdict.warnings) logger.warn(warning);
         if (verdict.error) throw toAstroError(verdict.error);
       },
-      'astro:server:setup': ({ server, refreshContent }) => {
+      'astro:server:setup': ({ server, toolbar, refreshContent }) => {
         if (!project) return;
         preventStaleDevImages(server, project.session.layout.outDir);
+        if (reviewOptions) serveReview({ server, toolbar, refreshContent }, project, reviewOptions);
         stopWatching = watchContent({
           server,
           project,

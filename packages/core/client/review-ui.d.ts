@@ -23,7 +23,11 @@ export interface ReviewUiOptions {
   /** Image keys to show (the heroes on the page); absent: every hero of the site. */
   keys?: () => string[];
   onStatus?: (status: ReviewUiStatus) => void;
-  onChanged?: (outcome: ReviewUiOutcome) => void;
+  /** After an action changed an image or a content file (awaited). */
+  onChanged?: (
+    outcome: ReviewUiOutcome,
+    action: { action: string; alt?: string },
+  ) => void | Promise<void>;
 }
 
 export function mountReview(

@@ -81,7 +81,7 @@ function costText(estimate) {
  * options.base    API base path (default `/__herogen/review`)
  * options.keys    () => image keys to show (the heroes on the page); absent: every hero
  * options.onStatus({ placeholders, failed, heroes })  after each listing
- * options.onChanged(outcome)  after an action changed an image or a file
+ * options.onChanged(outcome, action)  after an action changed an image or a file (awaited)
  */
 export function mountReview(root, options = {}) {
   const base = (options.base ?? '/__herogen/review').replace(/\/+$/, '');
@@ -149,7 +149,7 @@ export function mountReview(root, options = {}) {
     try {
       const outcome = await call('POST', '/run', action);
       message = { text: outcome.message, error: !outcome.ok };
-      if (outcome.files?.length) options.onChanged?.(outcome);
+      if (outcome.files?.length) await options.onChanged?.(outcome, action);
     } catch (error) {
       message = { text: error.message, error: true };
     } finally {

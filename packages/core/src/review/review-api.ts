@@ -273,10 +273,12 @@ async function perform(
       const count = Number(action.count);
       const { summary } = await generateVariants(session, job, count, logger ? { logger } : {});
       const failed = summary.results.find((result) => result.error);
-      return outcomeOf({ action, job, summary }, summary.failed === 0, [
+      const outcome = outcomeOf({ action, job, summary }, summary.failed === 0, [
         `${count} candidate${count === 1 ? '' : 's'} ready (${summary.generated} new)`,
         failed?.error ? `failed: ${failed.error.message}` : '',
       ]);
+      // Candidates do not change the image the hero's pages show until one is picked.
+      return { ...outcome, files: [] };
     }
     case 'pick': {
       const job = await heroOf(action.key);
