@@ -41,8 +41,10 @@ describe('splitOptions', () => {
       placeholder: true,
       sizes: '100vw',
       configFile: undefined,
+      review: {},
     });
     expect(splitOptions({ placeholder: false }).placeholder).toBe(false);
+    expect(splitOptions({ review: false }).review).toBe(false);
   });
 
   it('passes encoders to the deriver and refuses a value that is not a whole number ≥ 1', () => {
