@@ -63,6 +63,7 @@ export {
 export {
   BATCHES_FILE_NAME,
   batchesPathFor,
+  imagesOf,
   openBatchKeys,
   parseBatchesFile,
   readBatchesFile,

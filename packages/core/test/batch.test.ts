@@ -185,17 +185,21 @@ describe('batch submit and collect', () => {
     const s = await session(root);
     await s.batch.submit();
     await waitForBatches(s);
+    const submitted = await readFile(join(root, BATCHES_FILE_NAME), 'utf8');
     expect((await s.batch.collect()).stored).toHaveLength(6);
     const lockText = await readFile(join(root, 'herogen.lock.json'), 'utf8');
+    // Collected: the committed record keeps the id and count, not every request.
+    expect((await sidecarOf(root)).batches[0]).toMatchObject({
+      state: 'collected',
+      images: 6,
+      requests: {},
+    });
 
     const second = await s.batch.collect();
     expect(second.stored).toHaveLength(0);
 
     // As if a collect had stored everything and died before marking the batch collected.
-    const sidecar = await sidecarOf(root);
-    sidecar.batches[0].state = 'open';
-    delete sidecar.batches[0].collectedAt;
-    await writeFile(join(root, BATCHES_FILE_NAME), JSON.stringify(sidecar));
+    await writeFile(join(root, BATCHES_FILE_NAME), submitted);
     const rerun = await s.batch.collect();
     expect(rerun.stored).toHaveLength(0);
     expect(rerun.alreadyStored).toBe(6);

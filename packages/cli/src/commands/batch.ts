@@ -4,6 +4,7 @@ import {
   type BatchView,
   formatUsd,
   HerogenError,
+  imagesOf,
   plural,
   printablePath,
 } from '@herogen/core';
@@ -95,7 +96,7 @@ async function submit(session: Session, flags: BatchFlags, io: CliIO): Promise<E
           dryRun: flags.dryRun === true,
           submitted: result.submitted.map((b) => ({
             id: b.id,
-            images: Object.keys(b.requests).length,
+            images: imagesOf(b),
             endpoint: b.endpoint,
           })),
           images: result.jobs.length,
@@ -130,9 +131,7 @@ async function submit(session: Session, flags: BatchFlags, io: CliIO): Promise<E
     return EXIT.OK;
   }
   for (const batch of result.submitted) {
-    out.write(
-      `submitted batch ${batch.id}: ${plural(Object.keys(batch.requests).length, 'image')}\n`,
-    );
+    out.write(`submitted batch ${batch.id}: ${plural(imagesOf(batch), 'image')}\n`);
   }
   out.write(
     `${plural(result.jobs.length, 'image')} in ${plural(result.submitted.length, 'batch', 'batches')}, estimated ${price}\n` +
@@ -191,7 +190,7 @@ function statusText(views: readonly BatchView[]): string {
       view.record.id,
       view.error ? `unknown (${view.error.code})` : (view.remote?.status ?? ''),
       counts
-        ? `${counts.completed}/${Object.keys(view.record.requests).length} done${counts.failed ? `, ${counts.failed} failed` : ''}`
+        ? `${counts.completed}/${imagesOf(view.record)} done${counts.failed ? `, ${counts.failed} failed` : ''}`
         : '',
       age(view),
       formatUsd(view.estimateUsd, true),
@@ -244,7 +243,7 @@ function viewJson(view: BatchView) {
     id: view.record.id,
     state: view.record.state,
     submittedAt: view.record.submittedAt,
-    images: Object.keys(view.record.requests).length,
+    images: imagesOf(view.record),
     estimateUsd: view.estimateUsd,
     ...(view.remote
       ? { status: view.remote.status, requestCounts: view.remote.requestCounts }

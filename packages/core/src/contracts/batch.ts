@@ -100,6 +100,9 @@ export interface BatchRecord {
   collectedAt?: string;
   /** The API's last known status. */
   status?: RemoteBatchStatus;
+  /** How many images it was submitted with (kept once a collected batch drops `requests`). */
+  images?: number;
+  /** Per key covered; emptied when the batch is collected (the lock has what was stored). */
   requests: Record<string, BatchRequestRecord>;
 }
 

@@ -55,6 +55,7 @@ const batchSchema = z.strictObject({
   state: z.enum(['open', 'collected']),
   collectedAt: dateTime.optional(),
   status: status.optional(),
+  images: z.number().int().nonnegative().optional(),
   requests: z.record(z.string().regex(STORED_KEY_PATTERN, 'expected a cache key'), recordSchema),
 });
 const fileSchema = z.strictObject({ version: z.literal(1), batches: z.array(batchSchema) });
@@ -151,6 +152,11 @@ export async function updateBatchesFile(
       await hold.release();
     }
   });
+}
+
+/** How many images a batch was submitted with. */
+export function imagesOf(batch: BatchRecord): number {
+  return batch.images ?? Object.keys(batch.requests).length;
 }
 
 /** Keys covered by batches not yet collected, with the batch that covers each. */

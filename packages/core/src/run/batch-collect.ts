@@ -10,7 +10,12 @@
  */
 import pLimit from 'p-limit';
 import { HerogenError } from '../errors.js';
-import { batchesPathFor, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
+import {
+  batchesPathFor,
+  imagesOf,
+  readBatchesFile,
+  updateBatchesFile,
+} from '../lock/batches-file.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
@@ -172,8 +177,19 @@ export async function collectBatches(
       record.state = 'collected';
       record.collectedAt = collectedAt;
       record.status = remote.status;
+      // What was stored is in the lock, what failed was reported and is free again: the
+      // committed file keeps the batch's id and count, not every request.
+      record.images = imagesOf(record);
+      record.requests = {};
     });
-    view.record = { ...view.record, state: 'collected', collectedAt, status: remote.status };
+    view.record = {
+      ...view.record,
+      state: 'collected',
+      collectedAt,
+      status: remote.status,
+      images: imagesOf(view.record),
+      requests: {},
+    };
   }
   return result;
 }

@@ -178,6 +178,7 @@ export async function submitBatches(
       submittedAt: new Date().toISOString(),
       state: 'open',
       status: remote.status,
+      images: chunk.length,
       requests,
     };
     // Recorded before anything else happens: this batch is paid for once it runs.
