@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import type { Agent, Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from '../types.js';
+import { ownBytes } from './media.js';
 import {
   isPublicAddress,
   NON_PUBLIC_ADDRESS,
@@ -184,7 +185,7 @@ async function readCapped(
     }
     chunks.push(buf);
   }
-  return new Uint8Array(Buffer.concat(chunks, total));
+  return ownBytes(Buffer.concat(chunks, total));
 }
 
 /** One keep-alive agent for the whole run; `close()` when the run ends. */

@@ -10,5 +10,15 @@ export function decodeBase64Strict(text: string): Uint8Array | undefined {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== (text.length / 4) * 3 - padding) return undefined;
-  return new Uint8Array(bytes);
+  return ownBytes(bytes);
+}
+
+/**
+ * A plain Uint8Array of a Buffer's bytes, alone in its memory: the Buffer's own memory when it
+ * has it to itself (a large one), a copy when it is a slice of Node's shared pool (a small one).
+ */
+export function ownBytes(bytes: Buffer): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? new Uint8Array(bytes.buffer)
+    : new Uint8Array(bytes);
 }

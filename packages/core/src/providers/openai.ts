@@ -8,8 +8,10 @@ import { basename } from 'node:path';
 import type { FormData } from 'undici';
 import { HerogenError } from '../errors.js';
 import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
+import type { HttpResponse } from '../http/client.js';
 import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
 import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
+import { splitJsonString } from '../http/json-field.js';
 import { decodeBase64Strict } from '../http/media.js';
 import { redact } from '../http/redact.js';
 import { resolveRetryPolicy, withRetry } from '../http/retry.js';
@@ -208,7 +210,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
             );
             return readImage(call, request, {
               headers: response.headers,
-              json: parseJsonResponse(call, response),
+              json: parseImagesResponse(call, response),
             });
           },
           {
@@ -293,6 +295,21 @@ async function buildEditForm(
     form.append('image[]', new Blob([file.bytes], { type: file.type }), file.name);
   }
   return form;
+}
+
+/**
+ * The answer as JSON. The megabyte of base64 in `data[0].b64_json` is cut out of the bytes
+ * rather than parsed (see http/json-field.ts); any answer the fast path is not sure of is
+ * parsed whole, so both give the same object.
+ */
+function parseImagesResponse(call: CallContext, response: HttpResponse): unknown {
+  const split = splitJsonString(response.body, 'b64_json');
+  const first = (split?.json as { data?: unknown } | undefined)?.data;
+  if (split && Array.isArray(first) && first[0]?.b64_json === '') {
+    first[0].b64_json = split.value;
+    return split.json;
+  }
+  return parseJsonResponse(call, response);
 }
 
 /**
