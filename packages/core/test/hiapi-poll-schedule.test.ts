@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_POLL_INTERVAL_MS, nextPollDelay } from '../src/providers/hiapi/poll-schedule.js';
+import {
+  DOCUMENTED_POLL_INTERVAL_MS,
+  MAX_POLL_INTERVAL_MS,
+  nextAlignedPollDelay,
+  nextPollDelay,
+  TaskDurations,
+} from '../src/providers/hiapi/poll-schedule.js';
 
 /** Poll a task that finishes `durationMs` after creation; when is it seen done, how often asked. */
 function simulate(durationMs: number, firstMs = 1000) {
@@ -36,5 +42,43 @@ describe('hiapi poll schedule', () => {
     // The reference client polls every 3 s: 20 polls for a minute-long task.
     expect(simulate(60_000).polls).toBeLessThanOrEqual(30);
     expect(simulate(180_000).polls).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('hiapi polls aligned to what earlier tasks took', () => {
+  it('asks nothing before a task is due, then polls close together up to the documented 3 s', () => {
+    const at = (ageMs: number, expectedMs: number | undefined, first = false) =>
+      nextAlignedPollDelay({ ageMs, firstMs: 1000, first, expectedMs });
+    expect(at(0, undefined, true)).toBe(1000); // nothing known: the age-share schedule
+    expect(at(0, 2000, true)).toBe(2000);
+    expect(at(1500, 2000)).toBe(500);
+    expect(at(2000, 2000)).toBe(125);
+    expect(at(30_000, 20_000)).toBe(1500);
+    expect(at(120_000, 60_000)).toBe(DOCUMENTED_POLL_INTERVAL_MS);
+  });
+
+  it('learns a fixed duration within a few tasks and then sees each done within 10 %', () => {
+    const durations = new TaskDurations();
+    const lateness: number[] = [];
+    for (let task = 0; task < 12; task += 1) {
+      const durationMs = 2000;
+      let now = 0;
+      let pendingMs: number | undefined;
+      for (let polls = 0; ; polls += 1) {
+        now += nextAlignedPollDelay({
+          ageMs: now,
+          firstMs: 1000,
+          first: polls === 0,
+          expectedMs: durations.expectedMs('k'),
+        });
+        if (now >= durationMs) break;
+        pendingMs = now;
+      }
+      durations.record('k', pendingMs, now, 1000);
+      lateness.push((now - durationMs) / durationMs);
+    }
+    expect(Math.max(...lateness.slice(3))).toBeLessThanOrEqual(0.1);
+    // Kinds do not mix.
+    expect(durations.expectedMs('other')).toBeUndefined();
   });
 });

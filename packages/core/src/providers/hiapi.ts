@@ -22,6 +22,7 @@ import type {
 } from '../types.js';
 import { HIAPI_MAX_PROMPT_LENGTH, HIAPI_MODELS, hiapiModelFor } from './hiapi/models.js';
 import { type HiapiProviderOptions, resolveHiapiSettings } from './hiapi/options.js';
+import { TaskDurations } from './hiapi/poll-schedule.js';
 import { estimateHiapiCost } from './hiapi/pricing.js';
 import { validateHiapiRequest } from './hiapi/request.js';
 import { HiapiTaskRun } from './hiapi/task-run.js';
@@ -39,6 +40,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
   resolveHiapiSettings(options);
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
+  const durations = new TaskDurations();
 
   return {
     id: 'hiapi',
@@ -91,6 +93,7 @@ export function createHiapiProvider(options: HiapiProviderOptions = {}): HeroPro
             baseURL: settings.baseURL,
             pollIntervalMs,
             maxPollMs,
+            durations,
             maxDownloadBytes: options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
             retry: options.retry,
           },

@@ -20,3 +20,55 @@ export function nextPollDelay(input: { ageMs: number; firstMs: number; first: bo
   if (first) return Math.max(0, firstMs - ageMs);
   return Math.min(MAX_POLL_INTERVAL_MS, Math.max(firstMs / 4, ageMs * POLL_AGE_SHARE));
 }
+
+/** hiapi's reference client polls every 3 s: never wait longer once a task is due. */
+export const DOCUMENTED_POLL_INTERVAL_MS = 3000;
+/** Once a task is due, wait this share of its age between polls (at least `firstMs / 8`). */
+export const DUE_AGE_SHARE = 0.05;
+/** Durations remembered per kind of task (model, resolution, aspect). */
+const REMEMBERED = 16;
+
+/**
+ * Milliseconds to wait before the next poll of a task of `ageMs`, when tasks like it have been
+ * seen to take about `expectedMs`: nothing is asked before then, and after it polls come close
+ * together (a twentieth of the age, at most hiapi's documented 3 s), since the task is due. The
+ * first task of a kind, with nothing to expect, follows `nextPollDelay`.
+ */
+export function nextAlignedPollDelay(input: {
+  ageMs: number;
+  firstMs: number;
+  first: boolean;
+  expectedMs: number | undefined;
+}): number {
+  const { ageMs, firstMs, expectedMs } = input;
+  if (expectedMs === undefined) return nextPollDelay(input);
+  if (ageMs < expectedMs) return expectedMs - ageMs;
+  return Math.min(DOCUMENTED_POLL_INTERVAL_MS, Math.max(firstMs / 8, ageMs * DUE_AGE_SHARE));
+}
+
+/**
+ * How long finished tasks took, per kind, as their polls bracket it: a task last seen pending at
+ * age `pendingMs` and done at `doneMs` took between the two (the midpoint is kept). A task done
+ * at its first poll took at most `doneMs`; a step less is kept, so the expectation can move down
+ * as well as up. The expectation is the median of the last 16.
+ */
+export class TaskDurations {
+  private readonly byKind = new Map<string, number[]>();
+
+  expectedMs(kind: string): number | undefined {
+    const seen = this.byKind.get(kind);
+    if (!seen || seen.length === 0) return undefined;
+    const sorted = [...seen].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)];
+  }
+
+  record(kind: string, pendingMs: number | undefined, doneMs: number, firstMs: number): void {
+    const step = Math.max(firstMs / 8, doneMs * DUE_AGE_SHARE);
+    const estimate =
+      pendingMs === undefined ? Math.max(0, doneMs - step) : (pendingMs + doneMs) / 2;
+    const seen = this.byKind.get(kind) ?? [];
+    seen.push(estimate);
+    if (seen.length > REMEMBERED) seen.shift();
+    this.byKind.set(kind, seen);
+  }
+}

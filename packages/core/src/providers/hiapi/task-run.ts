@@ -27,7 +27,7 @@ import {
   readHiapiError,
   taskFailed,
 } from './envelope.js';
-import { nextPollDelay } from './poll-schedule.js';
+import { nextAlignedPollDelay, type TaskDurations } from './poll-schedule.js';
 import { buildTaskBody } from './request.js';
 import { type HiapiTask, hiapiCreateDataSchema, hiapiTaskSchema } from './schemas.js';
 
@@ -39,6 +39,8 @@ export interface TaskRunSettings {
   baseURL: string;
   pollIntervalMs: number;
   maxPollMs: number;
+  /** What earlier tasks of this provider took, to poll new ones when they are due. */
+  durations?: TaskDurations;
   maxDownloadBytes: number;
   retry: Partial<Omit<RetryPolicy, 'maxRetries'>> | undefined;
 }
@@ -193,18 +195,30 @@ export class HiapiTaskRun {
     const { model } = this.request;
     const { maxPollMs, pollIntervalMs } = this.settings;
     const deadline = startedAt + maxPollMs;
+    const { durations } = this.settings;
+    const kind = `${model} ${this.request.resolution ?? ''} ${this.request.aspect ?? ''}`;
+    // Only tasks watched from their creation say how long a task takes.
+    const timed = first === undefined;
     return this.stoppable(taskId, async () => {
       let polled = first !== undefined;
       let task = first;
+      /** Age at the last poll that found the task still running. */
+      let pendingMs: number | undefined;
       for (;;) {
         if (task === undefined) {
-          const delay = nextPollDelay({
+          const delay = nextAlignedPollDelay({
             ageMs: Date.now() - startedAt,
             firstMs: pollIntervalMs,
             first: !polled,
+            expectedMs: timed ? durations?.expectedMs(kind) : undefined,
           });
           await sleep(Math.max(0, Math.min(delay, deadline - Date.now())), this.waitSignal);
+          const askedMs = Date.now() - startedAt;
           task = await this.getTask(taskId);
+          if (task && task.status !== 'success' && !FAILED.has(task.status)) pendingMs = askedMs;
+          if (task?.status === 'success' && timed) {
+            durations?.record(kind, pendingMs, askedMs, pollIntervalMs);
+          }
           if (task === undefined) {
             throw new HerogenError(
               'PROVIDER_NOT_FOUND',
