@@ -1,14 +1,16 @@
 /**
  * Benchmark 5 — memory: peak RSS of one process that generates N images of 2048×1152 against
  * the mock API at concurrency 16 and then derives every one of them through core's deriver.
- * The mock runs in its own process (not counted). Measured by `/usr/bin/time` around the child
- * and by the child's own `process.resourceUsage().maxRSS` after each phase.
+ * The mock runs in its own process (not counted). What counts is the sum of the measured
+ * process and every process it starts (herogen's image process, where sharp runs), sampled
+ * every 50 ms from /proc; also shown: `/usr/bin/time`'s peak of the largest single process,
+ * and the measured process's own `process.resourceUsage().maxRSS` after each phase.
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
  *     [--formats avif,webp,jpeg] [--malloc-arena-max N]
  *
- * `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX for the measured process: libvips' threads
- * otherwise each keep their own malloc arena, which holds on to freed encoder memory.
+ * No environment variable is set by default. `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX
+ * for the measured process, for comparison.
  */
 import { ensureSite, resetGenerated } from './lib/generation-site.ts';
 import {
@@ -30,7 +32,7 @@ const latencyMs = Number(readFlag('latency', '500'));
 const formats = readFlag('formats', 'avif,webp,jpeg');
 const arenas = readFlag('malloc-arena-max', '');
 const SIZE = '2048x1152';
-const TARGET = 400 * 1024 ** 2;
+const TARGET = 300 * 1024 ** 2;
 
 await waitForBuilds();
 printHeader(
@@ -52,7 +54,7 @@ try {
       SIZE,
       formats,
     ],
-    { env: cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {}) },
+    { env: cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {}), sampleTree: true },
   );
 } finally {
   await mock.close();
@@ -73,7 +75,7 @@ assertBench(report.derived === images, `derived ${report.derived} of ${images}`)
 
 console.log(
   formatTable(
-    ['phase', 'time', 'peak RSS so far'],
+    ['phase', 'time', 'peak RSS so far (herogen process alone)'],
     [
       [
         `generate ${images} (c=${concurrency})`,
@@ -85,10 +87,12 @@ console.log(
         seconds(report.deriveMs),
         mib(report.peakAfterDerive),
       ],
-      ['whole process (/usr/bin/time)', seconds(result.wallMs), mib(result.maxRssBytes)],
+      ['largest single process (/usr/bin/time)', seconds(result.wallMs), mib(result.maxRssBytes)],
+      ['all processes together (sampled)', seconds(result.wallMs), mib(result.treePeakBytes)],
     ],
   ),
 );
+const peak = Math.max(result.treePeakBytes, result.maxRssBytes);
 console.log(
-  `\nratio: peak RSS ${mib(result.maxRssBytes)} / ${mib(TARGET)} target = ${(result.maxRssBytes / TARGET).toFixed(2)} (${result.maxRssBytes < TARGET ? 'met' : 'MISSED'})`,
+  `\nratio: peak RSS ${mib(peak)} / ${mib(TARGET)} target = ${(peak / TARGET).toFixed(2)} (${peak < TARGET ? 'met' : 'MISSED'})`,
 );

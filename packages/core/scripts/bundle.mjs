@@ -5,7 +5,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/index.ts', 'src/derive/index.ts'],
+  entryPoints: ['src/index.ts', 'src/derive/index.ts', 'src/run/sharp-host.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

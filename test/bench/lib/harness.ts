@@ -4,7 +4,7 @@
  * this file uses only erasable TypeScript.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,11 @@ export interface ChildResult {
   wallMs: number;
   /** Peak resident set size of the child (and the largest of its waited-for children), bytes. */
   maxRssBytes: number;
+  /**
+   * With `sampleTree`: the peak of the summed RSS of the command and every process it started
+   * (herogen's image process included), sampled every 50 ms from /proc. NaN otherwise.
+   */
+  treePeakBytes: number;
   /** User + system CPU time of the child, ms (less sensitive than wall time to a busy machine). */
   cpuMs: number;
   stdout: string;
@@ -86,7 +91,12 @@ export interface ChildResult {
 export async function runTimed(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; keepStdout?: boolean } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    keepStdout?: boolean;
+    sampleTree?: boolean;
+  } = {},
 ): Promise<ChildResult> {
   const statsDir = path.join(WORK_DIR, 'time');
   await mkdir(statsDir, { recursive: true });
@@ -97,6 +107,15 @@ export async function runTimed(
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let treePeakBytes = Number.NaN;
+  const sampler =
+    options.sampleTree && child.pid !== undefined
+      ? setInterval(() => {
+          // /usr/bin/time itself is left out: only what it runs counts.
+          const bytes = descendants(child.pid!).reduce((sum, pid) => sum + rssOf(pid), 0);
+          if (!(bytes <= treePeakBytes)) treePeakBytes = bytes;
+        }, 50)
+      : undefined;
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');
@@ -112,6 +131,7 @@ export async function runTimed(
     child.on('close', done);
   });
   const wallMs = performance.now() - started;
+  if (sampler) clearInterval(sampler);
   const text = await readFile(statsFile, 'utf8').catch(() => '');
   await rm(statsFile, { force: true });
   // The last line is "%M %U %S"; earlier lines hold "Command exited with non-zero status".
@@ -120,10 +140,40 @@ export async function runTimed(
     code,
     wallMs,
     maxRssBytes: kib !== undefined && Number.isFinite(kib) ? kib * 1024 : Number.NaN,
+    treePeakBytes,
     cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000,
     stdout,
     stderr,
   };
+}
+
+/** Every process below `pid` (children, grandchildren…), from /proc. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const visit = (parent: number) => {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8');
+    } catch {
+      return;
+    }
+    for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Resident set size of a process in bytes (0 once it is gone). */
+function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Run `task` over `0..count-1` with at most `concurrency` at once (a plain worker pool). */

@@ -10,7 +10,7 @@ import {
   writeCacheFile,
 } from './cache.js';
 import { configureSharp, encodeTransform } from './encode.js';
-import { inputHasher, labelOf, readInput } from './input.js';
+import { inputHasher, labelOf } from './input.js';
 import { manifestStore } from './manifest-store.js';
 import {
   hashTransform,
@@ -133,11 +133,7 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
       }
       if (state === 'corrupt') counters.rebuilt += 1;
       const bytes = await runSharp(async () => {
-        const encoded = await encodeTransform(
-          await readInput(input),
-          planned.transform,
-          labelOf(input),
-        );
+        const encoded = await encodeTransform(input, planned.transform, labelOf(input));
         await writeCacheFile(path, encoded);
         return encoded.length;
       });

@@ -4,11 +4,18 @@
  */
 import { HerogenError } from '../errors.js';
 import { loadSharp } from '../image/load-sharp.js';
+import { asBuffer, hostedSharp } from '../image/sharp-process.js';
+import { readInput } from './input.js';
 import type { PlaceholderTransform, Transform } from './plan.js';
+import type { DeriveInput } from './types.js';
 import { AI_GENERATED_XMP } from './xmp.js';
 
 /** Libvips thread pool and cache: bounded, because herogen runs many pipelines at once. */
-export async function configureSharp(threads: number): Promise<void> {
+export function configureSharp(threads: number): Promise<void> {
+  return hostedSharp('configure', [threads], () => configureSharpHere(threads));
+}
+
+export async function configureSharpHere(threads: number): Promise<void> {
   const sharp = await loadSharp();
   sharp.cache(false);
   sharp.concurrency(threads);
@@ -29,11 +36,22 @@ function toHex(value: number): string {
 }
 
 /** Dimensions (after EXIF orientation), dominant colour and the placeholder of an original. */
-export async function analyzeOriginal(
-  bytes: Uint8Array,
+export function analyzeOriginal(
+  input: DeriveInput,
   placeholder: PlaceholderTransform,
   label: string,
 ): Promise<OriginalAnalysis> {
+  return hostedSharp('analyze', [input, placeholder, label], () =>
+    analyzeOriginalHere(input, placeholder, label),
+  );
+}
+
+export async function analyzeOriginalHere(
+  input: DeriveInput,
+  placeholder: PlaceholderTransform,
+  label: string,
+): Promise<OriginalAnalysis> {
+  const bytes = await readInput(input);
   const sharp = await loadSharp();
   try {
     const metadata = await sharp(bytes).metadata();
@@ -63,10 +81,23 @@ export async function analyzeOriginal(
 
 /** Encode one transform of an original. Metadata is stripped unless tagged as AI-generated. */
 export async function encodeTransform(
-  bytes: Uint8Array,
+  input: DeriveInput,
   transform: Transform,
   label: string,
 ): Promise<Buffer> {
+  return asBuffer(
+    await hostedSharp('encode', [input, transform, label], () =>
+      encodeTransformHere(input, transform, label),
+    ),
+  );
+}
+
+export async function encodeTransformHere(
+  input: DeriveInput,
+  transform: Transform,
+  label: string,
+): Promise<Buffer> {
+  const bytes = await readInput(input);
   const sharp = await loadSharp();
   try {
     let pipeline = sharp(bytes).autoOrient();

@@ -5,7 +5,7 @@
 import { type CacheManifest, originalDir, readManifest, writeManifest } from './cache.js';
 import { DERIVE_VERSION } from './defaults.js';
 import { analyzeOriginal } from './encode.js';
-import { labelOf, readInput } from './input.js';
+import { labelOf } from './input.js';
 import { hashTransform, planPlaceholder } from './plan.js';
 import type { DeriveCounters, DeriveInput, ResolvedDeriveOptions } from './types.js';
 
@@ -50,7 +50,7 @@ export function manifestStore(
         const stored = await readManifest(originalDir(cacheDir, sha256), sha256);
         if (stored) return stored;
         const analysis = await runSharp(async () =>
-          analyzeOriginal(await readInput(input), placeholder, labelOf(input)),
+          analyzeOriginal(input, placeholder, labelOf(input)),
         );
         counters.encoded += 1;
         const manifest: CacheManifest = {
@@ -77,11 +77,7 @@ export function manifestStore(
       let job = placeholderJobs.get(flight);
       if (!job) {
         job = runSharp(async () => {
-          const analysis = await analyzeOriginal(
-            await readInput(input),
-            placeholder,
-            labelOf(input),
-          );
+          const analysis = await analyzeOriginal(input, placeholder, labelOf(input));
           counters.encoded += 1;
           manifest.placeholders[placeholderKey] = analysis.placeholder;
           await saveManifest(sha256, manifest);

@@ -1,6 +1,7 @@
 import type { Metadata } from 'sharp';
 import { HerogenError } from '../errors.js';
 import { loadSharp } from '../image/load-sharp.js';
+import { hostedSharp } from '../image/sharp-process.js';
 import type { ImageFormat } from '../types.js';
 import {
   checkDimensions,
@@ -40,7 +41,11 @@ export interface InspectOptions {
  * size the header declares is checked first, so a decompression bomb (a small file that
  * declares a huge image) is refused without decoding it.
  */
-export async function inspectImage(
+export function inspectImage(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
+  return hostedSharp('inspect', [bytes, options], () => inspectImageHere(bytes, options));
+}
+
+export async function inspectImageHere(
   bytes: Uint8Array,
   options: InspectOptions = {},
 ): Promise<ImageInfo> {

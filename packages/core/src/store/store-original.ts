@@ -9,10 +9,10 @@ import {
   resolveInsideRoot,
   toRootRelative,
 } from '../fs/path-safety.js';
-import { loadSharp } from '../image/load-sharp.js';
 import { isCacheKey, originalFileName } from '../key/cache-key.js';
 import { updateLock } from '../lock/update-lock.js';
 import type { ImageFormat, LockEntry } from '../types.js';
+import { convert } from './convert-image.js';
 import { pickRequest } from './entry-fields.js';
 import { maxPixelsFor, resolveExpectedDimensions } from './expected-size.js';
 import { removeIncoming, writeIncoming } from './incoming-journal.js';
@@ -202,18 +202,6 @@ async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> 
       },
     );
   }
-}
-
-async function convert(
-  bytes: Uint8Array,
-  format: ImageFormat,
-  limitInputPixels: number,
-): Promise<Uint8Array> {
-  const sharp = await loadSharp();
-  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels }).keepMetadata();
-  if (format === 'png') return pipeline.png().toBuffer();
-  if (format === 'webp') return pipeline.webp({ lossless: true }).toBuffer();
-  return pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 95 }).toBuffer();
 }
 
 /**
