@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<ExitCode
       "Do not read herogen()'s options from astro.config.* / vite.config.* (read by default)",
     )
     .option('--json', 'Machine-readable output on stdout')
-    .option('--concurrency <n>', 'Images generated at once (default 4)')
+    .option('--concurrency <n>', 'Images generated at once (default 4; 8 with hiapi)')
     .option('--frozen', 'Never call a paid API; missing images become placeholders')
     .option(
       '--no-wait-batch',

@@ -89,6 +89,26 @@ describe('resolveConfig', () => {
     expect(config.openai).toEqual({ baseURL: 'http://127.0.0.1:9/v1', organization: 'org' });
   });
 
+  it('defaults concurrency to 4, and to 8 with hiapi unless a source sets it', () => {
+    expect(resolveConfig({ root: ROOT, env: {} }).concurrency).toBe(4);
+    expect(resolveConfig({ root: ROOT, env: {}, inline: { provider: 'openai' } }).concurrency).toBe(
+      4,
+    );
+    expect(resolveConfig({ root: ROOT, env: {}, inline: { provider: 'hiapi' } }).concurrency).toBe(
+      8,
+    );
+    const set = { provider: 'hiapi', concurrency: 4 } as const;
+    expect(resolveConfig({ root: ROOT, env: {}, fileConfig: set }).concurrency).toBe(4);
+    expect(
+      resolveConfig({
+        root: ROOT,
+        env: {},
+        inline: { provider: 'hiapi' },
+        flags: { concurrency: 2 },
+      }).concurrency,
+    ).toBe(2);
+  });
+
   it('turns HEROGEN_FROZEN=1 or true into frozen: true, and ignores 0', () => {
     expect(resolveConfig({ root: ROOT, env: { HEROGEN_FROZEN: '1' } }).frozen).toBe(true);
     expect(resolveConfig({ root: ROOT, env: { HEROGEN_FROZEN: 'true' } }).frozen).toBe(true);

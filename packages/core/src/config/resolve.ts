@@ -5,7 +5,7 @@ import { HerogenError, type SourceLocation } from '../errors.js';
 import { isInside, realPathOfNearestSync, toPosixRelative } from '../fs/path-safety.js';
 import { plural } from '../text/plural.js';
 import { describeIssue, formatPath, valueAt } from './format-issues.js';
-import { configSchema, type ResolvedConfig } from './schema.js';
+import { configSchema, HIAPI_DEFAULT_CONCURRENCY, type ResolvedConfig } from './schema.js';
 import { didYouMean, type KeyAliases } from './suggest.js';
 
 export interface ResolveConfigOptions {
@@ -99,6 +99,10 @@ export function resolveConfig(options: ResolveConfigOptions): ResolvedConfig {
   const lines = createLineFinder();
   if (!parsed.success) throw invalidConfigError(parsed.error.issues, merged, origins, lines);
   const config = parsed.data;
+  // A task API holds tasks in flight, not connections: hiapi's default is wider.
+  if (!origins.has('concurrency') && config.provider === 'hiapi') {
+    config.concurrency = HIAPI_DEFAULT_CONCURRENCY;
+  }
   for (const field of ['outDir', 'lockFile'] as const) {
     const origin = origins.get(field);
     config[field] = resolvePathSetting(root, { field, value: config[field] }, origin, lines);

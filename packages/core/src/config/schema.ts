@@ -3,6 +3,12 @@ import { PRICE_KEY_PATTERN } from '../pricing/overrides.js';
 import type { HeroProvider } from '../types.js';
 import { DEFAULT_FIELD, fieldSchema } from './fields.js';
 
+/**
+ * hiapi's default concurrency. A task there is created at once and then only polled, so more
+ * can be in flight than synchronous calls (4), and its tasks take 30–90 s.
+ */
+export const HIAPI_DEFAULT_CONCURRENCY = 8;
+
 /** `W:H` with both sides positive integers. Range (1:3..3:1) is checked where it is used. */
 export const ASPECT_PATTERN = /^(\d{1,5}):(\d{1,5})$/;
 /** `WxH` in pixels. */
@@ -83,6 +89,7 @@ export const configSchema = z
     style: z.string().optional(),
     /** `{prompt}`, `{title}`, `{description}` are filled in; `hero: auto` uses it alone. */
     promptTemplate: z.string().min(1).default('{prompt}'),
+    /** Images generated at once: 4, or `HIAPI_DEFAULT_CONCURRENCY` with provider hiapi. */
     concurrency: z.number().int().min(1).max(64).default(4),
     /** Per-request timeout in milliseconds. */
     timeoutMs: z.number().int().positive().default(300_000),
