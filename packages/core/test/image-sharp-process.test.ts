@@ -58,4 +58,26 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
     ).catch((error) => error);
     expect(missing.code).toBe('ENOENT');
   });
+
+  it('does the work here when the image process is killed, and starts a new one after', async () => {
+    const png = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#456' } })
+      .png()
+      .toBuffer();
+    await inspectImage(png);
+    const [first] = imageProcesses();
+    const pending = inspectImage(png);
+    process.kill(first!.pid, 'SIGKILL');
+    expect(await pending).toEqual({ format: 'png', width: 30, height: 20 });
+    await new Promise((done) => setTimeout(done, 50));
+    expect(await inspectImage(png)).toEqual({ format: 'png', width: 30, height: 20 });
+    const [second] = imageProcesses();
+    expect(second?.pid).not.toBe(first!.pid);
+  });
+
+  it('ignores a Ctrl-C sent to the process group: the parent decides', async () => {
+    const [host] = imageProcesses();
+    process.kill(host!.pid, 'SIGINT');
+    await new Promise((done) => setTimeout(done, 100));
+    expect(imageProcesses().map((found) => found.pid)).toEqual([host!.pid]);
+  });
 });

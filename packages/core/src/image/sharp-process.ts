@@ -118,19 +118,26 @@ class SharpHost {
   private next = 1;
   private readonly waiting = new Map<
     number,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+    {
+      resolve: (value: unknown) => void;
+      reject: (error: Error) => void;
+      here: () => Promise<unknown>;
+    }
   >();
 
   constructor(private readonly entry: string) {}
 
-  call(op: string, args: unknown[]): Promise<unknown> {
+  call(op: string, args: unknown[], here: () => Promise<unknown>): Promise<unknown> {
     const child = this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { resolve, reject, here });
       if (this.waiting.size === 1) this.hold(child, true);
       child.send({ id, op, args } satisfies HostRequest, (error) => {
-        if (error) this.settle({ id, error: { message: error.message } });
+        const waiter = error ? this.waiting.get(id) : undefined;
+        if (!waiter) return;
+        this.waiting.delete(id);
+        waiter.here().then(resolve, reject);
       });
     });
   }
@@ -144,15 +151,16 @@ class SharpHost {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (reply: HostReply) => this.settle(reply));
-    const lost = (reason: string) => {
+    // Killed (out of memory, a signal to it alone): what it was doing is done here instead,
+    // and the next call starts a new one.
+    const lost = () => {
       if (this.child !== child) return;
       this.child = undefined;
-      const failure = new Error(`the image process of herogen stopped (${reason})`);
-      for (const { reject } of this.waiting.values()) reject(failure);
+      for (const { resolve, reject, here } of this.waiting.values()) here().then(resolve, reject);
       this.waiting.clear();
     };
-    child.on('error', (error) => lost(error.message));
-    child.on('exit', (code, signal) => lost(signal ?? `exit code ${code}`));
+    child.on('error', lost);
+    child.on('exit', lost);
     this.child = child;
     this.hold(child, false);
     return child;
@@ -201,13 +209,17 @@ export function hostedSharp<T>(op: string, args: unknown[], here: () => Promise<
     if (!entry) return here();
     host = new SharpHost(entry);
   }
-  return host.call(op, args) as Promise<T>;
+  return host.call(op, args, here) as Promise<T>;
 }
 
 /** The child's side: answer the parent's calls with these operations until it disconnects. */
 export function serveSharpHost(operations: Record<string, Operation>): void {
   isHost = true;
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C reaches the whole process group: the parent decides what stops (it may finish
+  // storing paid images first), and this process ends when the parent does.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
   process.on('message', (request: HostRequest) => {
     const operation = operations[request.op];
     const reply = (message: HostReply) => process.send?.(message);
