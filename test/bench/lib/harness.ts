@@ -166,6 +166,25 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/**
+ * User + system CPU time of every live process below `pid`, in ms, from /proc (clock ticks of
+ * 10 ms). Processes that already exited are not counted: take deltas over a live child.
+ */
+export function childrenCpuMs(pid: number): number {
+  let total = 0;
+  for (const child of descendants(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at state (field 3).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** Resident set size of a process in bytes (0 once it is gone). */
 function rssOf(pid: number): number {
   try {
