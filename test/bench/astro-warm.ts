@@ -32,6 +32,7 @@ import {
   readFlag,
   runTimed,
   seconds,
+  treeCpuMs,
   WORK_DIR,
   waitForBuilds,
 } from './lib/harness.ts';
@@ -338,8 +339,16 @@ function stopServer(child: ChildProcess): Promise<void> {
   });
 }
 
-/** One `astro dev` start and one content save on a site: both in milliseconds. */
-async function devRound(root: string, round: number): Promise<{ startMs: number; saveMs: number }> {
+interface DevTimes {
+  startMs: number;
+  saveMs: number;
+  /** CPU of the dev server's processes until the page answered, and during the save. */
+  startCpuMs: number;
+  saveCpuMs: number;
+}
+
+/** One `astro dev` start and one content save on a site: wall and CPU milliseconds. */
+async function devRound(root: string, round: number): Promise<DevTimes> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const index = round % posts;
@@ -363,12 +372,14 @@ async function devRound(root: string, round: number): Promise<{ startMs: number;
       return (await page(url)) !== undefined;
     }, `astro dev to serve ${url}`);
     const startMs = performance.now() - started;
+    const startCpuMs = treeCpuMs(child.pid!);
     // A save that changes the title: timed until the page shows it.
     const marker = `Edited ${round}-${Date.now()}`;
     const saved = performance.now();
     await writeFile(file, source.replace(/^title: "/m, `title: "${marker} `));
     await until(async () => (await page(url))?.includes(marker) ?? false, `the edit of ${file}`);
-    return { startMs, saveMs: performance.now() - saved };
+    const saveMs = performance.now() - saved;
+    return { startMs, saveMs, startCpuMs, saveCpuMs: treeCpuMs(child.pid!) - startCpuMs };
   } finally {
     await stopServer(child);
     await writeFile(file, source);
@@ -379,6 +390,8 @@ async function devPhase(): Promise<void> {
   console.log(`\n### astro dev: start-up and a content save, ${devRuns} alternating rounds\n`);
   const starts = { herogen: [] as number[], plain: [] as number[] };
   const saves = { herogen: [] as number[], plain: [] as number[] };
+  const startCpus = { herogen: [] as number[], plain: [] as number[] };
+  const saveCpus = { herogen: [] as number[], plain: [] as number[] };
   // One untimed round each: Vite's dependency optimizer and Astro's content store warm up.
   await devRound(herogenRoot, 0);
   await devRound(plainRoot, 0);
@@ -386,12 +399,11 @@ async function devPhase(): Promise<void> {
     const order =
       round % 2 === 0 ? (['herogen', 'plain'] as const) : (['plain', 'herogen'] as const);
     for (const name of order) {
-      const { startMs, saveMs } = await devRound(
-        name === 'herogen' ? herogenRoot : plainRoot,
-        round,
-      );
-      starts[name].push(startMs);
-      saves[name].push(saveMs);
+      const times = await devRound(name === 'herogen' ? herogenRoot : plainRoot, round);
+      starts[name].push(times.startMs);
+      saves[name].push(times.saveMs);
+      startCpus[name].push(times.startCpuMs);
+      saveCpus[name].push(times.saveCpuMs);
     }
     console.log(
       `round ${round}: start herogen ${Math.round(starts.herogen.at(-1)!)} ms, plain ${Math.round(starts.plain.at(-1)!)} ms; save herogen ${Math.round(saves.herogen.at(-1)!)} ms, plain ${Math.round(saves.plain.at(-1)!)} ms`,
@@ -405,19 +417,27 @@ async function devPhase(): Promise<void> {
   const ms = (value: number) => `${Math.round(value)} ms`;
   console.log(
     `\n${formatTable(
-      ['astro dev', 'herogen (median)', 'plain (median)', 'added by herogen (median of rounds)'],
+      [
+        'astro dev',
+        'herogen (median)',
+        'plain (median)',
+        'added by herogen (median of rounds)',
+        'CPU added (median of rounds)',
+      ],
       [
         [
           'start-up until a post page answers',
           ms(median(starts.herogen)),
           ms(median(starts.plain)),
           ms(startAdded),
+          ms(added(startCpus)),
         ],
         [
           'content save until the page shows it',
           ms(median(saves.herogen)),
           ms(median(saves.plain)),
           ms(saveAdded),
+          ms(added(saveCpus)),
         ],
       ],
     )}`,

@@ -75,7 +75,7 @@ async function naiveScript(mock: MockProcess): Promise<number> {
 await waitForBuilds();
 printHeader(
   'herogen against the naive create-then-poll script (hiapi)',
-  `${tasks} tasks of ${taskMs} ms on the mock; naive: one at a time, polling every ${pollMs} ms; herogen: \`generate\` at concurrency ${concurrencies.join(' and ')}`,
+  `${tasks} tasks of ${taskMs} ms on the mock; naive: one at a time, polling every ${pollMs} ms; herogen: \`generate\` at concurrency ${concurrencies.map((c) => c ?? 'default').join(', ')}`,
 );
 const root = await ensureSite(`naive-${tasks}`, tasks);
 const mock = await startMockProcess({ taskDurationMs: taskMs });

@@ -171,8 +171,13 @@ function descendants(pid: number): number[] {
  * 10 ms). Processes that already exited are not counted: take deltas over a live child.
  */
 export function childrenCpuMs(pid: number): number {
+  return treeCpuMs(pid) - treeCpuMs(pid, false);
+}
+
+/** User + system CPU ms of `pid` and, unless `withChildren` is false, every live process below. */
+export function treeCpuMs(pid: number, withChildren = true): number {
   let total = 0;
-  for (const child of descendants(pid)) {
+  for (const child of withChildren ? [pid, ...descendants(pid)] : [pid]) {
     try {
       const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
       // Fields after the command name (which may hold spaces) start at state (field 3).
