@@ -14,6 +14,11 @@ export const HISTORY_DIR = 'history';
 /** Folder of variant candidates inside the originals directory. */
 export const VARIANTS_DIR = 'variants';
 
+/** `<outDir>/history/<key>`: the earlier takes of one hero. */
+export function takesDir(outDir: string, key: string): string {
+  return join(outDir, HISTORY_DIR, key);
+}
+
 export type CacheEntry = 'claims' | 'incoming' | 'rejected' | 'derive' | 'scan.json';
 
 /** `<root>/node_modules/.cache/herogen/<entry>`. */

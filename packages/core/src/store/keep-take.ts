@@ -9,10 +9,11 @@ import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { sha256Hex } from '../fs/file-hash.js';
 import { assertRealPathInsideRoot, toRootRelative } from '../fs/path-safety.js';
+import { takesDir } from '../fs/project-layout.js';
 import { readLock } from '../lock/read-lock.js';
 import { updateLock } from '../lock/update-lock.js';
 import type { HistoryEntry, LockEntry } from '../types.js';
-import { HISTORY_DIR, type Originals, originalsAt } from './original-file.js';
+import { type Originals, originalsAt } from './original-file.js';
 
 /** `2026-11-22T10-22-33-123Z`: sortable, and valid in file names on every OS. */
 export function historyStamp(date: Date): string {
@@ -54,7 +55,7 @@ export async function keepTake(options: KeepTakeOptions): Promise<KeptTake> {
     const found = await originals.checkRemovable(take.file, key, 'history', sha256);
     if (found.state === 'ok') return { entry: take, path: found.path, added: false };
   }
-  const dir = path.join(originals.outDir, HISTORY_DIR, key);
+  const dir = takesDir(originals.outDir, key);
   await mkdir(dir, { recursive: true });
   await assertRealPathInsideRoot(root, dir, 'history folder');
   const replacedAt = (options.now?.() ?? new Date()).toISOString();
