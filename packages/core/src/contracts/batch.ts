@@ -68,8 +68,11 @@ export interface BatchApi {
   ): Promise<RemoteBatch>;
   retrieve(id: string, context: BatchCallContext): Promise<RemoteBatch>;
   cancel(id: string, context: BatchCallContext): Promise<RemoteBatch>;
-  /** A file's bytes, or `undefined` when the API no longer has it (expired, deleted). */
-  download(fileId: string, context: BatchCallContext): Promise<Uint8Array | undefined>;
+  /**
+   * Stream a file to `saveTo` (written whole or not at all); false when the API no longer has it
+   * (expired, deleted). Output files of images run to gigabytes: they never pass through memory.
+   */
+  download(fileId: string, context: BatchCallContext, saveTo: string): Promise<boolean>;
   /** Read one parsed line of an output or error file, the image priced at the batch price. */
   readLine(line: unknown, request: GenerationRequest | undefined): BatchLineResult;
 }

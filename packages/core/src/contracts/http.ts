@@ -18,12 +18,20 @@ export interface HttpRequest {
    * address fails with a `refused` TransportError before anything is sent.
    */
   publicOnly?: { exceptHost?: string };
+  /**
+   * Stream a 2xx body to this file instead of memory (the response's `body` is then empty). It is
+   * written under a temporary name and renamed when complete, so the path exists only whole; a
+   * failure (cap, timeout, lost connection) removes the partial file. Other statuses are read
+   * into memory as usual, for their error message.
+   */
+  saveTo?: string;
 }
 
 export interface HttpResponse {
   status: number;
   /** Lower-cased names; repeated headers joined with `, `. */
   headers: Record<string, string>;
+  /** Empty when the body was written to `saveTo`. */
   body: Uint8Array;
 }
 

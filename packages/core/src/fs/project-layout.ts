@@ -1,7 +1,8 @@
 /**
  * Where herogen keeps its files in a project. `node_modules/.cache/herogen` is joined here and
  * nowhere else: cheap state that can be rebuilt or is only needed across a crash (claims, the
- * journal of received images, hiapi task ids, the scan cache, derivatives, rejected answers).
+ * journal of received images, hiapi task ids, the scan cache, derivatives, rejected answers,
+ * batch output files being collected).
  */
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ProjectLayout } from '../types.js';
@@ -19,11 +20,20 @@ export function takesDir(outDir: string, key: string): string {
   return join(outDir, HISTORY_DIR, key);
 }
 
-export type CacheEntry = 'claims' | 'incoming' | 'rejected' | 'derive' | 'scan.json';
+export type CacheEntry = 'claims' | 'incoming' | 'rejected' | 'derive' | 'scan.json' | 'batches';
 
 /** `<root>/node_modules/.cache/herogen/<entry>`. */
 export function cachePath(root: string, entry: CacheEntry): string {
   return join(root, CACHE_DIR, entry);
+}
+
+/**
+ * `<root>/node_modules/.cache/herogen/batches/<batch>-<file>.jsonl`: a batch's output or error
+ * file, downloaded there while it is collected (ids outside `[\w-]` are replaced).
+ */
+export function batchDownloadPath(root: string, batchId: string, fileId: string): string {
+  const safe = (id: string) => id.replace(/[^\w-]/g, '_').slice(0, 100);
+  return join(cachePath(root, 'batches'), `${safe(batchId)}-${safe(fileId)}.jsonl`);
 }
 
 /** The folder of hiapi task sidecars: beside the lock file (where it has always been). */

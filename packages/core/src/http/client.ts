@@ -3,11 +3,17 @@
  * the run's concurrency. Redirects are never followed (a 3xx comes back as a response: API
  * calls treat it as an error, downloads check each hop themselves). Requests to URLs taken from
  * an API answer can be held to public addresses, checked on the address actually connected to.
- * Bodies are read into memory under a byte cap. Failures below HTTP come out as a
+ * Bodies are read into memory under a byte cap, or streamed to a file (`saveTo`) under the same cap. Failures below HTTP come out as a
  * `TransportError` whose `kind` says whether the request can have reached the server, which
  * decides billing and retry.
  */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Agent, Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from '../types.js';
 import { ownBytes } from './media.js';
@@ -156,12 +162,13 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
-async function readCapped(
+/** A body whose declared length is over the cap is refused before a byte is read. */
+function refuseDeclared(
   body: Dispatcher.ResponseData['body'],
   maxBytes: number,
   status: number,
   headers: Record<string, string>,
-): Promise<Uint8Array> {
+): void {
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     discard(body);
@@ -171,6 +178,22 @@ async function readCapped(
       { status, headers },
     );
   }
+}
+
+function tooLarge(maxBytes: number, status: number, headers: Record<string, string>) {
+  return new TransportError('too-large', `the response exceeded the ${maxBytes}-byte limit`, {
+    status,
+    headers,
+  });
+}
+
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  status: number,
+  headers: Record<string, string>,
+): Promise<Uint8Array> {
+  refuseDeclared(body, maxBytes, status, headers);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
@@ -178,14 +201,40 @@ async function readCapped(
     total += buf.length;
     if (total > maxBytes) {
       discard(body);
-      throw new TransportError('too-large', `the response exceeded the ${maxBytes}-byte limit`, {
-        status,
-        headers,
-      });
+      throw tooLarge(maxBytes, status, headers);
     }
     chunks.push(buf);
   }
   return ownBytes(Buffer.concat(chunks, total));
+}
+
+/** Stream a body to `path` under the cap: a temporary name, flushed, then renamed. */
+async function saveCapped(
+  body: Dispatcher.ResponseData['body'],
+  path: string,
+  maxBytes: number,
+  response: { status: number; headers: Record<string, string> },
+): Promise<void> {
+  const { status, headers } = response;
+  refuseDeclared(body, maxBytes, status, headers);
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
+  let total = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      total += chunk.length;
+      if (total > maxBytes) done(tooLarge(maxBytes, status, headers));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, cap, createWriteStream(temp, { flush: true }));
+    await rename(temp, path);
+  } catch (error) {
+    discard(body);
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** One keep-alive agent for the whole run; `close()` when the run ends. */
@@ -245,12 +294,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       state.status = res.statusCode;
       const headers = flattenHeaders(res.headers);
       try {
-        const body = await readCapped(
-          res.body,
-          req.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES,
-          res.statusCode,
-          headers,
-        );
+        const maxBytes = req.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES;
+        if (req.saveTo && res.statusCode >= 200 && res.statusCode < 300) {
+          await saveCapped(res.body, req.saveTo, maxBytes, { status: res.statusCode, headers });
+          return { status: res.statusCode, headers, body: new Uint8Array() };
+        }
+        const body = await readCapped(res.body, maxBytes, res.statusCode, headers);
         return { status: res.statusCode, headers, body };
       } catch (error) {
         const failure = classify(error, state);

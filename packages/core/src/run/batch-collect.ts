@@ -7,8 +7,8 @@
  * Idempotent and crash-safe: a key the lock already holds is skipped, and a batch is marked
  * collected only after every line was handled, so a collect killed halfway downloads the output
  * again next time (the journal of the last images received is completed before that).
+ * Output files are streamed to disk and read a line at a time (run/batch-download.ts).
  */
-import pLimit from 'p-limit';
 import { HerogenError } from '../errors.js';
 import {
   batchesPathFor,
@@ -32,7 +32,8 @@ import type {
   RemoteBatch,
   RemoteBatchStatus,
 } from '../types.js';
-import { jsonlLines } from './batch-jsonl.js';
+import { downloadBatchFile, removeBatchFiles } from './batch-download.js';
+import { forEachLimited, jsonlFileLines } from './batch-jsonl.js';
 import type {
   BatchCollectOptions,
   BatchCollectResult,
@@ -233,6 +234,8 @@ async function collectOne(c: Collecting): Promise<void> {
       `collecting batch ${record.id} was stopped; run collect again to finish it.`,
     );
   }
+  // Kept when the collect failed or stopped above: the next one reads them again.
+  await removeBatchFiles(c.context.root, record.id, [remote.errorFileId, remote.outputFileId]);
   if (outputGone) {
     c.result.lost.push({
       batchId: record.id,
@@ -268,12 +271,20 @@ function failLine(
   });
 }
 
+/** The file's path on disk, or undefined when the API no longer has it. */
+function download(c: Collecting, fileId: string): Promise<string | undefined> {
+  const file = { root: c.context.root, batchId: c.record.id, fileId };
+  const context = callContext(c.context, c.options.signal);
+  return downloadBatchFile(apiOf(c.context, c.record), file, context);
+}
+
 async function readErrorFile(c: Collecting): Promise<void> {
   if (!c.remote.errorFileId) return;
   const api = apiOf(c.context, c.record);
-  const bytes = await api.download(c.remote.errorFileId, callContext(c.context, c.options.signal));
-  for (const value of bytes ? jsonlLines(bytes).map((line) => line()) : []) {
-    const line = api.readLine(value, undefined);
+  const path = await download(c, c.remote.errorFileId);
+  if (!path) return;
+  for await (const parse of jsonlFileLines(path)) {
+    const line = api.readLine(parse(), undefined);
     if (line.ok || !line.customId || !c.record.requests[line.customId]) continue;
     c.answered.add(line.customId);
     failLine(c, line.customId, line);
@@ -284,41 +295,37 @@ async function readErrorFile(c: Collecting): Promise<void> {
 async function storeOutputFile(c: Collecting, stored: (key: string) => boolean): Promise<boolean> {
   if (!c.remote.outputFileId) return false;
   const api = apiOf(c.context, c.record);
-  const bytes = await api.download(c.remote.outputFileId, callContext(c.context, c.options.signal));
-  if (!bytes) return true;
-  const limit = pLimit(STORE_CONCURRENCY);
-  await Promise.all(
-    jsonlLines(bytes).map((parse) =>
-      limit(async () => {
-        if (c.options.signal?.aborted) return;
-        // Parsed only now: a few lines' base64 images in memory at a time, not the whole file's.
-        const value = parse();
-        const key = (value as { custom_id?: unknown })?.custom_id;
-        const request = typeof key === 'string' ? c.record.requests[key] : undefined;
-        if (!request || typeof key !== 'string') return;
-        c.answered.add(key);
-        if (stored(key)) {
+  const path = await download(c, c.remote.outputFileId);
+  if (!path) return true;
+  // Read from disk as slots free up: a few lines' base64 images in memory, not the file's.
+  await forEachLimited(jsonlFileLines(path), STORE_CONCURRENCY, async (parse) => {
+    if (c.options.signal?.aborted) return;
+    // Parsed only now: a few lines' base64 images in memory at a time, not the whole file's.
+    const value = parse();
+    const key = (value as { custom_id?: unknown })?.custom_id;
+    const request = typeof key === 'string' ? c.record.requests[key] : undefined;
+    if (!request || typeof key !== 'string') return;
+    c.answered.add(key);
+    if (stored(key)) {
+      c.result.alreadyStored += 1;
+      return;
+    }
+    // Under the key's claim, like a sync generation: a collect (or build) running beside
+    // this one cannot store the same key twice.
+    await withKeyClaim(
+      c.context.root,
+      key,
+      { ...(c.options.signal ? { signal: c.options.signal } : {}) },
+      async () => {
+        const current = (await c.readCurrentLock()).images[key];
+        if (current && !current.placeholder) {
           c.result.alreadyStored += 1;
           return;
         }
-        // Under the key's claim, like a sync generation: a collect (or build) running beside
-        // this one cannot store the same key twice.
-        await withKeyClaim(
-          c.context.root,
-          key,
-          { ...(c.options.signal ? { signal: c.options.signal } : {}) },
-          async () => {
-            const current = (await c.readCurrentLock()).images[key];
-            if (current && !current.placeholder) {
-              c.result.alreadyStored += 1;
-              return;
-            }
-            await storeLine(c, key, api.readLine(value, request.request));
-          },
-        );
-      }),
-    ),
-  );
+        await storeLine(c, key, api.readLine(value, request.request));
+      },
+    );
+  });
   return false;
 }
 

@@ -29,7 +29,7 @@ import { type OpenAIProviderOptions, openAIHeaders, resolveOpenAISettings } from
 export const OPENAI_BATCH_PRICE_FACTOR = 0.5;
 /** Documented limits of one input file. */
 export const OPENAI_BATCH_LIMITS = { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000 } as const;
-/** Output files can be large (base64 images): up to 2 GB is read. */
+/** Output files can be large (base64 images): up to 2 GB is streamed to disk. */
 const MAX_OUTPUT_BYTES = 2 * 1024 * 1024 * 1024;
 
 const apiId = z.string().regex(/^[\w-]{1,200}$/);
@@ -143,8 +143,10 @@ export function createOpenAIBatchApi(
           await send(s, { method: 'POST', path: `/batches/${encodeURIComponent(id)}/cancel` }),
         ),
       ),
-    download: (fileId, context) =>
-      run(context, `batch file ${fileId} download`, 'idempotent', (s) => downloadFile(s, fileId)),
+    download: (fileId, context, saveTo) =>
+      run(context, `batch file ${fileId} download`, 'idempotent', (s) =>
+        downloadFile(s, fileId, saveTo),
+      ),
     readLine: (value, req) => readBatchLine(deps, value, req),
   };
 }
@@ -198,7 +200,13 @@ async function withSession<T>(
 
 function send(
   s: Session,
-  req: { method: 'GET' | 'POST'; path: string; body?: string | object; maxBodyBytes?: number },
+  req: {
+    method: 'GET' | 'POST';
+    path: string;
+    body?: string | object;
+    maxBodyBytes?: number;
+    saveTo?: string;
+  },
 ): Promise<HttpResponse> {
   const json = typeof req.body === 'string';
   return sendApiRequest(
@@ -211,6 +219,7 @@ function send(
       ...(s.context.signal ? { signal: s.context.signal } : {}),
       timeoutMs: s.context.timeoutMs,
       maxBodyBytes: req.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES,
+      ...(req.saveTo ? { saveTo: req.saveTo } : {}),
     },
     s.call,
     s.deps.readError,
@@ -233,17 +242,18 @@ async function uploadFile(s: Session, jsonl: Uint8Array): Promise<string> {
   return parsed.data.id;
 }
 
-async function downloadFile(s: Session, fileId: string): Promise<Uint8Array | undefined> {
+async function downloadFile(s: Session, fileId: string, saveTo: string): Promise<boolean> {
   try {
-    const response = await send(s, {
+    await send(s, {
       method: 'GET',
       path: `/files/${encodeURIComponent(fileId)}/content`,
       maxBodyBytes: MAX_OUTPUT_BYTES,
+      saveTo,
     });
-    return response.body;
+    return true;
   } catch (error) {
     // Gone: expired or deleted. The caller reports what that loses.
-    if (HerogenError.is(error) && (error.status === 404 || error.status === 410)) return undefined;
+    if (HerogenError.is(error) && (error.status === 404 || error.status === 410)) return false;
     throw error;
   }
 }
