@@ -1,7 +1,10 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, TransportError } from '../src/http/client.js';
+import { createHttpClient, type HttpClient, TransportError } from '../src/http/client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const routes = new Map<string, Handler>();
@@ -29,6 +32,11 @@ beforeAll(async () => {
   routes.set('/ok', (_req, res) =>
     res.writeHead(200, { 'x-request-id': 'req_1' }).end('{"ok":true}'),
   );
+  routes.set('/file', (_req, res) => {
+    res.writeHead(200);
+    for (let i = 0; i < 50; i++) res.write(`{"line":${i},"pad":"${'x'.repeat(1000)}"}\n`);
+    res.end();
+  });
   routes.set('/moved', (_req, res) => res.writeHead(302, { location: '/ok' }).end());
   routes.set('/big-declared', (_req, res) => {
     res.writeHead(200, { 'content-length': String(10_000) });
@@ -209,4 +217,67 @@ describe('createHttpClient', () => {
     const error = await transportFailure(http.request({ method: 'GET', url: `${base}/ok` }));
     expect(error.kind).toBe('unsent');
   });
+});
+
+describe('HttpRequest.saveTo', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'herogen-save-to-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  async function withClient(fn: (http: HttpClient) => Promise<void>): Promise<void> {
+    const http = createHttpClient();
+    try {
+      await fn(http);
+    } finally {
+      await http.close();
+    }
+  }
+
+  it('streams a 2xx body to the file (folders made) and returns an empty body', () =>
+    withClient(async (http) => {
+      const target = join(dir, 'nested', 'out.jsonl');
+      const res = await http.request({ method: 'GET', url: `${base}/file`, saveTo: target });
+      expect(res.status).toBe(200);
+      expect(res.body.byteLength).toBe(0);
+      const text = await readFile(target, 'utf8');
+      expect(text.split('\n').filter(Boolean)).toHaveLength(50);
+      expect(JSON.parse(text.split('\n')[49]!).line).toBe(49);
+      expect(await readdir(join(dir, 'nested'))).toEqual(['out.jsonl']);
+    }));
+
+  it('enforces maxBodyBytes, declared or streamed, and leaves no partial file', () =>
+    withClient(async (http) => {
+      const sub = join(dir, 'cap');
+      for (const route of ['/big-streamed', '/big-declared']) {
+        const saveTo = join(sub, `${route.slice(1)}.bin`);
+        const error = await transportFailure(
+          http.request({ method: 'GET', url: `${base}${route}`, maxBodyBytes: 4096, saveTo }),
+        );
+        expect(error.kind).toBe('too-large');
+        expect(error.status).toBe(200);
+      }
+      expect(await readdir(sub).catch(() => [])).toEqual([]);
+    }));
+
+  it('removes the partial file on a timeout', () =>
+    withClient(async (http) => {
+      const sub = join(dir, 'timeout');
+      const saveTo = join(sub, 'out.bin');
+      const error = await transportFailure(
+        http.request({ method: 'GET', url: `${base}/hang-body`, timeoutMs: 200, saveTo }),
+      );
+      expect(error.kind).toBe('timeout');
+      expect(await readdir(sub)).toEqual([]);
+    }));
+
+  it('reads an error status into memory and writes nothing', () =>
+    withClient(async (http) => {
+      const saveTo = join(dir, 'missing', 'out.jsonl');
+      const res = await http.request({ method: 'GET', url: `${base}/gone`, saveTo });
+      expect(res.status).toBe(404);
+      expect(Buffer.from(res.body).toString()).toBe('nope');
+      expect(await readdir(join(dir, 'missing')).catch(() => 'absent')).toBe('absent');
+    }));
 });
