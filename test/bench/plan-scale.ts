@@ -16,6 +16,7 @@ import {
   planJobs,
   readLock,
   resolveConfig,
+  resolveProjectLayout,
   scanContent,
 } from '@herogen/core';
 import sharp from 'sharp';
@@ -87,7 +88,7 @@ async function breakdown(root: string): Promise<Breakdown> {
     registry,
     lock,
     stored,
-    outDir: config.outDir,
+    layout: resolveProjectLayout(root, config),
   });
   const t4 = performance.now();
   assertBench(

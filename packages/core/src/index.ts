@@ -33,6 +33,7 @@ export {
   writeFileAtomic,
   writeFileAtomicNow,
 } from './fs/atomic-write.js';
+export { layoutForVariants, resolveProjectLayout } from './fs/project-layout.js';
 export { createHttpClient, type HttpClient, type HttpClientOptions } from './http/client.js';
 export { cleanExternalText, describeUrlSetting, redact } from './http/redact.js';
 export type { RetryInfo } from './http/retry.js';
@@ -76,7 +77,13 @@ export { updateLock } from './lock/update-lock.js';
 export { buildPrompt } from './plan/build-prompt.js';
 export { resolveEntryHero } from './plan/entry-hero.js';
 export { unknownModelNotes } from './plan/model-notes.js';
-export { type Plan, type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
+export {
+  type Plan,
+  type PlanInput,
+  type PlannedHero,
+  planHero,
+  planJobs,
+} from './plan/plan-jobs.js';
 export {
   findPriceOverride,
   PRICE_KEY_PATTERN,

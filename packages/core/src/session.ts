@@ -57,7 +57,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
   const logger = options.logger ?? silentLogger;
   const registry = createProviderRegistry(config, env);
   const layout = resolveProjectLayout(root, config);
-  const { lockPath, outDir, outDirRelative: outDirRel } = layout;
+  const { lockPath, outDir } = layout;
   // resolveEntry runs once per content entry: parse the lock only when the file changed.
   const readEntryLock = createCachedLockReader(lockPath);
   const freshWarnings = createWarningFilter(root);
@@ -82,7 +82,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       registry,
       lock,
       stored,
-      outDir: outDirRel,
+      layout,
       recordedCosts: collectRecordedCosts(lock),
     });
     if (errors.length > 0) throw combineErrors(errors, 'content');
@@ -110,11 +110,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     lockPath,
     outDir,
     layout,
-    batch: createBatchCommands(
-      { root, config, registry, lockPath, outDir, logger },
-      () => plan(),
-      recover,
-    ),
+    batch: createBatchCommands({ layout, config, registry, logger }, () => plan(), recover),
     config,
     registry,
     configSource: source,
@@ -128,11 +124,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       // Heroes an open batch is making are not paid for twice (config `waitForBatch`).
       const open = openBatchKeys(await readBatchesFile(layout.batches));
       const batches = new Map([...open].map(([key, batch]) => [key, batch.id]));
-      return runJobs(
-        planned.jobs,
-        { root, config, registry, lockPath, outDir, logger, batches },
-        runOptions,
-      );
+      return runJobs(planned.jobs, { layout, config, registry, logger, batches }, runOptions);
     },
     async resolveEntry(
       file: string,
@@ -142,7 +134,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       const hero = await resolveEntryHero({ root, config, file, data, ...entryOptions });
       if (!hero) return undefined;
       const lock = await readEntryLock();
-      const planned = planHero(hero, { config, registry, lock, outDir: outDirRel });
+      const planned = planHero(hero, { config, registry, lock, layout });
       const entry = lock.images[planned.key];
       const stored = entry ? await checkStoredFile(root, outDir, planned.key, entry) : undefined;
       return {

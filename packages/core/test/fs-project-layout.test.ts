@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveCacheDir } from '../src/derive/cache.js';
-import { resolveProjectLayout } from '../src/fs/project-layout.js';
+import { layoutForVariants, resolveProjectLayout } from '../src/fs/project-layout.js';
 import { batchesPathFor } from '../src/lock/batches-file.js';
 import { resolveClaimDir } from '../src/lock/claim.js';
 import { resolveScanCachePath } from '../src/scan/scan-cache.js';
@@ -68,5 +68,22 @@ describe('resolveProjectLayout', () => {
       .filter(([, source]) => /['"`]\.cache['"`/]/.test(source))
       .map(([file]) => file);
     expect(naming).toEqual(['fs/project-layout.ts']);
+  });
+});
+
+describe('layoutForVariants', () => {
+  it('makes <outDir>/variants the originals folder and keeps the lock and cache folders', () => {
+    const layout = resolveProjectLayout(root, {
+      outDir: 'src/assets/herogen',
+      lockFile: 'herogen.lock.json',
+    });
+    const variants = join(root, 'src', 'assets', 'herogen', 'variants');
+    expect(layoutForVariants(layout)).toEqual({
+      ...layout,
+      outDir: variants,
+      outDirRelative: 'src/assets/herogen/variants',
+      history: join(variants, 'history'),
+      variants: join(variants, 'variants'),
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/schema.js';
+import { resolveProjectLayout } from '../src/fs/project-layout.js';
 import { buildPrompt } from '../src/plan/build-prompt.js';
 import { planJobs } from '../src/plan/plan-jobs.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
@@ -89,7 +90,12 @@ function entryFor(request: GenerationRequest, file: string, placeholder = false)
 }
 
 describe('planJobs', () => {
-  const base = { config, lock: emptyLock, stored: new Map(), outDir: 'src/assets/herogen' };
+  const base = {
+    config,
+    lock: emptyLock,
+    stored: new Map(),
+    layout: resolveProjectLayout('/site', config),
+  };
 
   it('merges identical requests from several files into one job', () => {
     const { jobs, errors } = planJobs({

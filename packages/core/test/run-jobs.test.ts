@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config/schema.js';
+import { resolveProjectLayout } from '../src/fs/project-layout.js';
 import { readLock } from '../src/lock/read-lock.js';
 import { planJobs } from '../src/plan/plan-jobs.js';
 import { createLocalProvider } from '../src/providers/local.js';
@@ -69,7 +70,8 @@ describe('runJobs', () => {
     const registry = registryOf(provider);
     const config = configSchema.parse({});
     const lockPath = path.join(root, 'herogen.lock.json');
-    const outDir = path.join(root, 'src/assets/herogen');
+    const layout = resolveProjectLayout(root, config);
+    const { outDir } = layout;
     const empty: Lock = { version: 1, images: {}, pending: {} };
     const { jobs } = planJobs({
       heroes: [hero],
@@ -77,7 +79,7 @@ describe('runJobs', () => {
       registry,
       lock: empty,
       stored: new Map(),
-      outDir: 'src/assets/herogen',
+      layout,
     });
     expect(jobs[0]!.status).toBe('missing');
 
@@ -95,7 +97,7 @@ describe('runJobs', () => {
     // This run is frozen: it would store a stand-in for what it thinks is missing.
     const summary = await runJobs(
       jobs,
-      { root, config, registry, lockPath, outDir, logger: silent },
+      { layout, config, registry, logger: silent },
       { frozen: true },
     );
     expect(summary.results[0]!.status).toBe('cached');
@@ -111,7 +113,7 @@ describe('runJobs', () => {
     const registry = registryOf(provider);
     const config = configSchema.parse({});
     const lockPath = path.join(root, 'herogen.lock.json');
-    const outDir = path.join(root, 'src/assets/herogen');
+    const layout = resolveProjectLayout(root, config);
     const empty: Lock = { version: 1, images: {}, pending: {} };
     const heroes = [
       hero,
@@ -124,12 +126,12 @@ describe('runJobs', () => {
       registry,
       lock: empty,
       stored: new Map(),
-      outDir: 'src/assets/herogen',
+      layout,
     });
     const seen: string[] = [];
     const summary = await runJobs(
       jobs,
-      { root, config, registry, lockPath, outDir, logger: silent },
+      { layout, config, registry, logger: silent },
       {
         onEvent: async (event) => {
           if (event.type === 'generated') seen.push(event.entry.file);

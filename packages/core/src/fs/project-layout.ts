@@ -54,14 +54,10 @@ export function resolveProjectLayout(
   root: string,
   settings: { outDir: string; lockFile: string },
 ): ProjectLayout {
-  const outDir = resolve(root, settings.outDir);
   const lockPath = resolve(root, settings.lockFile);
   return {
     root,
-    outDir,
-    outDirRelative: relative(root, outDir).split(sep).join('/'),
-    history: join(outDir, HISTORY_DIR),
-    variants: join(outDir, VARIANTS_DIR),
+    ...originalsPaths(root, resolve(root, settings.outDir)),
     lockPath,
     batches: batchesFilePath(lockPath),
     cacheDir: join(root, CACHE_DIR),
@@ -71,5 +67,26 @@ export function resolveProjectLayout(
     rejected: cachePath(root, 'rejected'),
     derive: cachePath(root, 'derive'),
     scanCache: cachePath(root, 'scan.json'),
+  };
+}
+
+/**
+ * The layout a variant run stores under: `<outDir>/variants` as its originals folder, the
+ * project's lock and cache folders unchanged.
+ */
+export function layoutForVariants(layout: ProjectLayout): ProjectLayout {
+  return { ...layout, ...originalsPaths(layout.root, layout.variants) };
+}
+
+/** The paths that follow from the originals folder. */
+function originalsPaths(
+  root: string,
+  outDir: string,
+): Pick<ProjectLayout, 'outDir' | 'outDirRelative' | 'history' | 'variants'> {
+  return {
+    outDir,
+    outDirRelative: relative(root, outDir).split(sep).join('/'),
+    history: join(outDir, HISTORY_DIR),
+    variants: join(outDir, VARIANTS_DIR),
   };
 }

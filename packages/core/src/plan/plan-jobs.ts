@@ -11,6 +11,7 @@ import type {
   JobStatus,
   Lock,
   LockEntry,
+  ProjectLayout,
   ProviderRegistry,
   StoredFileState,
 } from '../types.js';
@@ -25,8 +26,8 @@ export interface PlanInput {
   lock: Lock;
   /** State of stored files by key; keys absent here are treated as present and intact. */
   stored: ReadonlyMap<string, StoredFileState>;
-  /** Root-relative POSIX path of the originals directory. */
-  outDir: string;
+  /** The project's paths; jobs name their originals under `layout.outDirRelative`. */
+  layout: ProjectLayout;
   /** Exact costs recorded in the lock (`collectRecordedCosts`): estimates learn from them. */
   recordedCosts?: RecordedCosts;
 }
@@ -93,7 +94,7 @@ export function planJobs(input: PlanInput): Plan {
 /** Resolve one hero against the site config and providers; throws a located HerogenError. */
 export function planHero(
   hero: ContentHero,
-  input: Pick<PlanInput, 'config' | 'registry' | 'lock' | 'outDir'>,
+  input: Pick<PlanInput, 'config' | 'registry' | 'lock' | 'layout'>,
 ): PlannedHero {
   const { config, registry } = input;
   const intent = buildIntent(hero, config);
@@ -153,7 +154,7 @@ function chooseStored(options: readonly PlannedHero[], lock: Lock): PlannedHero 
 function plannedFor(
   provider: HeroProvider,
   intent: HeroIntent,
-  input: Pick<PlanInput, 'config' | 'registry' | 'outDir'>,
+  input: Pick<PlanInput, 'config' | 'registry' | 'layout'>,
   siteWide: (provider: HeroProvider) => boolean,
 ): PlannedHero {
   // The site-wide model belongs to the site-wide paid provider(s) — on a machine without a key
@@ -167,7 +168,7 @@ function plannedFor(
     key,
     request,
     provider,
-    file: joinPosix(input.outDir, originalFileName(key, request.format)),
+    file: joinPosix(input.layout.outDirRelative, originalFileName(key, request.format)),
   };
 }
 

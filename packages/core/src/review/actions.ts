@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import { HerogenError } from '../errors.js';
+import { layoutForVariants } from '../fs/project-layout.js';
 import { readLock } from '../lock/read-lock.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { runJobs } from '../run/run-jobs.js';
@@ -171,11 +172,9 @@ export async function generateVariants(
   const summary = await runJobs(
     jobs,
     {
-      root: session.root,
+      layout: layoutForVariants(session.layout),
       config: session.config,
       registry: session.registry,
-      lockPath: session.lockPath,
-      outDir: session.layout.variants,
       logger: logger ?? SILENT,
     },
     runOptions,

@@ -13,12 +13,10 @@ import { adoptOriginal } from '../store/adopt-original.js';
 import { listRescued } from '../store/rescue-paid.js';
 import { plural } from '../text/plural.js';
 import { printablePath } from '../text/printable.js';
-import type { Job, Logger, ProviderRegistry } from '../types.js';
+import type { Job, Logger, ProjectLayout, ProviderRegistry } from '../types.js';
 
 export interface AdoptContext {
-  root: string;
-  outDir: string;
-  lockPath: string;
+  layout: Pick<ProjectLayout, 'root' | 'outDir' | 'lockPath'>;
   registry: ProviderRegistry;
   logger: Logger;
 }
@@ -29,7 +27,8 @@ export async function adoptUnlisted(
   context: AdoptContext,
   signal?: AbortSignal,
 ): Promise<Job[]> {
-  const { root, logger } = context;
+  const { logger } = context;
+  const { root } = context.layout;
   // Only a paid image is worth adopting; only a file that exists is worth a claim (a stat each).
   const unlisted = jobs.filter(
     (job) =>
@@ -43,14 +42,14 @@ export async function adoptUnlisted(
     (job) => rescued.has(job.key) || existsSync(path.resolve(root, job.file)),
   );
   if (candidates.length === 0) return [...jobs];
-  const lockState = await describeLock(context.lockPath);
+  const lockState = await describeLock(context.layout.lockPath);
   const adopted = new Map<Job, Job>();
   for (const job of candidates) {
     const result = await withKeyClaim(root, job.key, signal ? { signal } : {}, () =>
       adoptOriginal({
         root,
-        outDir: context.outDir,
-        lockPath: context.lockPath,
+        outDir: context.layout.outDir,
+        lockPath: context.layout.lockPath,
         key: job.key,
         request: job.request,
         ...(rescued.has(job.key) ? { rescued: rescued.get(job.key)! } : {}),
@@ -82,7 +81,7 @@ export async function adoptUnlisted(
   const count = adopted.size;
   if (count > 0) {
     logger.warn(
-      `${path.basename(context.lockPath)} ${lockState}: adopted ${plural(count, 'paid original')} instead of paying for ${count === 1 ? 'it' : 'them'} again. Their cost is unknown; commit the lock to keep the record.`,
+      `${path.basename(context.layout.lockPath)} ${lockState}: adopted ${plural(count, 'paid original')} instead of paying for ${count === 1 ? 'it' : 'them'} again. Their cost is unknown; commit the lock to keep the record.`,
     );
   }
   return jobs.map((job) => adopted.get(job) ?? job);

@@ -10,12 +10,7 @@
  * Output files are streamed to disk and read a line at a time (run/batch-download.ts).
  */
 import { HerogenError } from '../errors.js';
-import {
-  batchesPathFor,
-  imagesOf,
-  readBatchesFile,
-  updateBatchesFile,
-} from '../lock/batches-file.js';
+import { imagesOf, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
 import { withKeyClaim } from '../lock/claim.js';
 import { readLock } from '../lock/read-lock.js';
@@ -97,7 +92,7 @@ export async function batchStatus(
   context: RunContext,
   options: Pick<BatchCollectOptions, 'ids' | 'signal'> & { all?: boolean } = {},
 ): Promise<BatchView[]> {
-  const file = await readBatchesFile(batchesPathFor(context.lockPath));
+  const file = await readBatchesFile(context.layout.batches);
   const records = file.batches.filter((b) =>
     options.ids ? options.ids.includes(b.id) : options.all || b.state === 'open',
   );
@@ -169,10 +164,10 @@ export async function collectBatches(
       jobsByKey,
       result,
       answered: new Set(),
-      readCurrentLock: createCachedLockReader(context.lockPath),
+      readCurrentLock: createCachedLockReader(context.layout.lockPath),
     });
     const collectedAt = new Date().toISOString();
-    await updateBatchesFile(batchesPathFor(context.lockPath), (file) => {
+    await updateBatchesFile(context.layout.batches, (file) => {
       const record = file.batches.find((b) => b.id === view.record.id);
       if (!record) return;
       record.state = 'collected';
@@ -220,7 +215,7 @@ async function collectOne(c: Collecting): Promise<void> {
     }
     return;
   }
-  const lock = await readLock(c.context.lockPath);
+  const lock = await readLock(c.context.layout.lockPath);
   const stored = (key: string) => {
     const entry = lock.images[key];
     return entry !== undefined && !entry.placeholder;
@@ -235,7 +230,10 @@ async function collectOne(c: Collecting): Promise<void> {
     );
   }
   // Kept when the collect failed or stopped above: the next one reads them again.
-  await removeBatchFiles(c.context.root, record.id, [remote.errorFileId, remote.outputFileId]);
+  await removeBatchFiles(c.context.layout.root, record.id, [
+    remote.errorFileId,
+    remote.outputFileId,
+  ]);
   if (outputGone) {
     c.result.lost.push({
       batchId: record.id,
@@ -273,7 +271,7 @@ function failLine(
 
 /** The file's path on disk, or undefined when the API no longer has it. */
 function download(c: Collecting, fileId: string): Promise<string | undefined> {
-  const file = { root: c.context.root, batchId: c.record.id, fileId };
+  const file = { root: c.context.layout.root, batchId: c.record.id, fileId };
   const context = callContext(c.context, c.options.signal);
   return downloadBatchFile(apiOf(c.context, c.record), file, context);
 }
@@ -313,7 +311,7 @@ async function storeOutputFile(c: Collecting, stored: (key: string) => boolean):
     // Under the key's claim, like a sync generation: a collect (or build) running beside
     // this one cannot store the same key twice.
     await withKeyClaim(
-      c.context.root,
+      c.context.layout.root,
       key,
       { ...(c.options.signal ? { signal: c.options.signal } : {}) },
       async () => {
@@ -358,12 +356,12 @@ function storeLineImage(c: Collecting, key: string, image: GeneratedImage): Prom
   const job = c.jobsByKey.get(key);
   if (job) return storeJobImage(job, image, context, { logger: context.logger });
   return storeOriginal({
-    root: context.root,
-    outDir: context.outDir,
+    root: context.layout.root,
+    outDir: context.layout.outDir,
     key,
     request: c.record.requests[key]!.request,
     image,
-    lockPath: context.lockPath,
+    lockPath: context.layout.lockPath,
     logger: context.logger,
   });
 }
@@ -383,7 +381,7 @@ async function lose(
     ...(requestId ? { requestId } : {}),
     message: `paid, output lost${requestId ? ` (request ${requestId})` : ''}: ${why}`,
   });
-  await recordSpent(c.context.lockPath, {
+  await recordSpent(c.context.layout.lockPath, {
     key,
     provider: request.request.provider,
     model: request.request.model,

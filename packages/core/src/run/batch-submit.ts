@@ -7,12 +7,7 @@
  */
 import { basename } from 'node:path';
 import { HerogenError } from '../errors.js';
-import {
-  batchesPathFor,
-  openBatchKeys,
-  readBatchesFile,
-  updateBatchesFile,
-} from '../lock/batches-file.js';
+import { openBatchKeys, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
 import { roundUsd } from '../providers/openai/pricing.js';
 import type {
   BatchApi,
@@ -94,8 +89,8 @@ export async function submitBatches(
   context: RunContext,
   options: BatchSubmitOptions = {},
 ): Promise<BatchSubmitResult> {
-  const { config, lockPath, root, logger } = context;
-  const sidecar = batchesPathFor(lockPath);
+  const { config, logger } = context;
+  const { root, batches: sidecar } = context.layout;
   const open = openBatchKeys(await readBatchesFile(sidecar));
   const covered = new Map<string, string>();
   const sorted = sortForBatch(planned, context);

@@ -89,7 +89,10 @@ function decide(job: Job, context: RunContext, frozen: boolean, newTake: boolean
     !job.entry.placeholder &&
     (job.status === 'missing' || job.status === 'corrupt')
   ) {
-    if (job.status === 'corrupt' && isLfsPointerFile(resolve(context.root, job.entry.file))) {
+    if (
+      job.status === 'corrupt' &&
+      isLfsPointerFile(resolve(context.layout.root, job.entry.file))
+    ) {
       return {
         kind: 'lost',
         error: withSourceLocation(

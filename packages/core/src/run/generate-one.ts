@@ -56,9 +56,9 @@ export async function generateOne(
     // A new take: keep the current paid original in history before anything can replace it.
     const archived = newTake
       ? await archiveOriginal({
-          root: context.root,
-          outDir: context.outDir,
-          lockPath: context.lockPath,
+          root: context.layout.root,
+          outDir: context.layout.outDir,
+          lockPath: context.layout.lockPath,
           key: job.key,
           reason: 'regenerate',
           logger: context.logger,
@@ -125,7 +125,8 @@ function providerContextFor(
   lock: Lock,
   { context, options, scheduler, emit }: RunState,
 ): ProviderContext {
-  const { config, lockPath, root } = context;
+  const { config } = context;
+  const { lockPath, root } = context.layout;
   const pending = lock.pending[job.key];
   return {
     signal: options.cancelSignal ?? new AbortController().signal,
@@ -166,7 +167,7 @@ async function failAttempt(attempt: Attempt, error: unknown, state: RunState): P
   if (provider.paid && billed) {
     const record = spentRecord(job, billed, answer?.at ?? new Date().toISOString(), failure);
     state.spentBy.set(job, record);
-    await recordSpent(context.lockPath, record).catch((lockError: unknown) =>
+    await recordSpent(context.layout.lockPath, record).catch((lockError: unknown) =>
       context.logger.warn(
         `could not record in the lock that image ${job.key} was billed (${asHerogenError(lockError).message})`,
       ),
@@ -181,7 +182,8 @@ async function failAttempt(attempt: Attempt, error: unknown, state: RunState): P
   await attempt.archived?.undo().catch(() => undefined);
   // A task that failed for good must not be resumed by the next run; a stuck or interrupted
   // one must be (that is what the journal is for).
-  if (failure.code === 'PROVIDER_TASK_FAILED') await clearPendingTask(context.lockPath, job.key);
+  if (failure.code === 'PROVIDER_TASK_FAILED')
+    await clearPendingTask(context.layout.lockPath, job.key);
   throw withSourceLocation(job, failure);
 }
 

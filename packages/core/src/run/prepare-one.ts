@@ -20,7 +20,7 @@ export async function prepareOne(
   job: Job,
   { context, options, emit, readCurrentLock }: RunState,
 ): Promise<{ result: JobResult } | ReadyJob> {
-  const { lockPath, root } = context;
+  const { lockPath, root } = context.layout;
   const claim = await claimKey(root, job.key, { signal: options.signal });
   if (!claim) {
     throw new HerogenError(
@@ -47,7 +47,7 @@ export async function prepareOne(
     const [recovered] = await recoverIncoming({
       root,
       lockPath,
-      outDir: context.outDir,
+      outDir: context.layout.outDir,
       logger: context.logger,
       keys: [job.key],
       claim: false,

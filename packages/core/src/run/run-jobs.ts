@@ -63,7 +63,7 @@ export async function runJobs(
     ahead: pLimit(config.concurrency),
     stores: createStoreCounter(),
     tracker,
-    readCurrentLock: createCachedLockReader(context.lockPath),
+    readCurrentLock: createCachedLockReader(context.layout.lockPath),
     spentBy: new Map(),
   };
 

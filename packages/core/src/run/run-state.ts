@@ -3,18 +3,24 @@ import type { ResolvedConfig } from '../config/schema.js';
 import type { HttpClient } from '../http/client.js';
 import type { RateGate } from '../http/rate-gate.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { Job, Lock, Logger, RunEvent, RunOptions, SpentRecord } from '../types.js';
+import type {
+  Job,
+  Lock,
+  Logger,
+  ProjectLayout,
+  RunEvent,
+  RunOptions,
+  SpentRecord,
+} from '../types.js';
 import type { createBudgetTracker } from './budget.js';
 import type { createScheduler } from './scheduler.js';
 import type { createStoreCounter } from './slots.js';
 
 export interface RunContext {
-  root: string;
+  /** Where the run reads and writes: `root`, `outDir` (absolute), `lockPath`, cache folders. */
+  layout: ProjectLayout;
   config: ResolvedConfig;
   registry: ProviderRegistry;
-  lockPath: string;
-  /** Absolute path of the originals directory. */
-  outDir: string;
   logger: Logger;
   http?: HttpClient | undefined;
   rateGate?: RateGate | undefined;

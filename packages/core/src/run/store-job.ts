@@ -11,12 +11,12 @@ export function storeJobImage(
   how: Pick<StoreOriginalOptions, 'logger' | 'placeholder' | 'recordInLock'>,
 ): Promise<LockEntry> {
   return storeOriginal({
-    root: context.root,
-    outDir: context.outDir,
+    root: context.layout.root,
+    outDir: context.layout.outDir,
     key: job.key,
     request: job.request,
     image,
-    lockPath: context.lockPath,
+    lockPath: context.layout.lockPath,
     fields: fieldsOfJob(job, context.config.field),
     ...how,
   });

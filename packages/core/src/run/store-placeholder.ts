@@ -20,11 +20,16 @@ export async function storePlaceholder(
   try {
     // Under the key's claim and against the lock as it is now: another run may have paid for
     // this image meanwhile, and a stand-in must never replace a real image.
-    const kept = await withKeyClaim(context.root, job.key, {}, async () => {
-      const lock = await readLock(context.lockPath);
+    const kept = await withKeyClaim(context.layout.root, job.key, {}, async () => {
+      const lock = await readLock(context.layout.lockPath);
       const current = lock.images[job.key];
       if (current && !current.placeholder) {
-        const state = await checkStoredFile(context.root, context.outDir, job.key, current);
+        const state = await checkStoredFile(
+          context.layout.root,
+          context.layout.outDir,
+          job.key,
+          current,
+        );
         if (state === 'ok') return current;
       }
       const image = await renderPlaceholder(job.request);
