@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
 import { HerogenError } from '../errors.js';
-import { isLfsPointerFile, LFS_PULL_HINT } from '../store/lfs-pointer.js';
+import { isLfsPointerOriginal, LFS_PULL_HINT } from '../store/lfs-pointer.js';
 import { agree, plural } from '../text/plural.js';
 import type { HeroProvider, Job, RunEvent, RunOptions } from '../types.js';
 import { checkBudget } from './budget.js';
@@ -91,7 +90,7 @@ function decide(job: Job, context: RunContext, frozen: boolean, newTake: boolean
   ) {
     if (
       job.status === 'corrupt' &&
-      isLfsPointerFile(resolve(context.layout.root, job.entry.file))
+      isLfsPointerOriginal(context.layout.root, context.layout.outDir, job.entry.file, job.key)
     ) {
       return {
         kind: 'lost',

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { originalsAt } from './original-file.js';
 
 /**
  * Git LFS replaces a tracked file with a small text pointer until `git lfs pull` fetches the
@@ -9,10 +10,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 const POINTER_FIRST_LINE = 'version https://git-lfs.github.com/spec/v1\n';
 
 /** Pointers are about 130 bytes; the spec caps them at 1024. */
-export const LFS_POINTER_MAX_BYTES = 1024;
+const LFS_POINTER_MAX_BYTES = 1024;
 
 /** Whether these bytes are the start of a Git LFS pointer file. */
-export function startsAsLfsPointer(bytes: Uint8Array): boolean {
+function startsAsLfsPointer(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(
     0,
     POINTER_FIRST_LINE.length,
@@ -37,6 +38,20 @@ export function isLfsPointerFile(path: string): boolean {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * Whether a lock entry's original is still a pointer, reached through the checked reader: a
+ * hand-edited lock naming a file outside the originals folder is never opened.
+ */
+export function isLfsPointerOriginal(
+  root: string,
+  outDir: string,
+  file: string,
+  key: string,
+): boolean {
+  const found = originalsAt(root, outDir).locateSync(file, key, 'image');
+  return found.state === 'ok' && isLfsPointerFile(found.path);
 }
 
 /** What to do about originals that are still pointers. */
