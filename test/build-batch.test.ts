@@ -90,6 +90,7 @@ describe('vite build while a batch is open', () => {
 
     const paying = await buildFixture(root, { ...options, waitForBatch: false });
     expect(paying.lines.join('\n')).toContain('2 generated');
+    expect(paying.hero.status).toBe('generated');
     expect(mock.paidCalls()).toBe(2);
     const lock = JSON.parse(await readFile(path.join(root, 'herogen.lock.json'), 'utf8'));
     const entries = Object.values(lock.images) as Array<{ placeholder?: boolean }>;
