@@ -39,6 +39,8 @@ export const BATCH_ENDPOINTS = [
   '/v1/images/edits',
   '/v1/videos',
 ] as const;
+/** The endpoints whose batches this mock runs. */
+const RUN_ENDPOINTS = ['/v1/images/generations', '/v1/images/edits'] as const;
 const FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 const BATCH_FIELDS = new Set([
   'input_file_id',
@@ -116,6 +118,15 @@ export function handleFileCreate(ctx: HandlerContext): HandlerResult {
       };
     }
   }
+  if (purpose === 'vision' && !isImage(file.bytes)) {
+    return {
+      reply: invalid(
+        `Invalid file format for purpose 'vision': '${file.filename}' is not a PNG, JPEG, WebP or GIF image.`,
+        'file',
+        'invalid_file_format',
+      ),
+    };
+  }
   return {
     produce: async () => {
       const stored = storeFile(ctx, {
@@ -127,6 +138,86 @@ export function handleFileCreate(ctx: HandlerContext): HandlerResult {
       return jsonReply(200, fileObject(stored));
     },
   };
+}
+
+/** `GET /v1/files?purpose&limit&order&after` (`ListFilesResponse`): this key's live files. */
+export function handleFileList(ctx: HandlerContext): HandlerResult {
+  const query = ctx.url.searchParams;
+  const limit = listLimit(query.get('limit'), 10_000);
+  if (typeof limit === 'string') return { reply: invalid(limit, 'limit') };
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    return { reply: invalid(`Invalid value for 'order': '${order}'.`, 'order') };
+  }
+  const purpose = query.get('purpose');
+  const now = Date.now();
+  const files = [...ctx.state.batch.files.values()].filter(
+    (f) =>
+      f.key === ctx.key &&
+      (f.expiresAt === undefined || now < f.expiresAt) &&
+      (purpose === null || f.purpose === purpose),
+  );
+  // Insertion order is creation order.
+  if (order === 'desc') files.reverse();
+  const page = pageAfter(files, query.get('after'), limit);
+  return {
+    produce: async () =>
+      jsonReply(200, {
+        object: 'list',
+        data: page.items.map(fileObject),
+        first_id: page.items[0]?.id ?? '',
+        last_id: page.items.at(-1)?.id ?? '',
+        has_more: page.hasMore,
+      }),
+  };
+}
+
+/** `GET /v1/batches?after&limit` (`ListBatchesResponse`): this key's batches, newest first. */
+export function handleBatchList(ctx: HandlerContext): HandlerResult {
+  const query = ctx.url.searchParams;
+  const limit = listLimit(query.get('limit'), 100, 20);
+  if (typeof limit === 'string') return { reply: invalid(limit, 'limit') };
+  const batches = [...ctx.state.batch.batches.values()].filter((b) => b.key === ctx.key).reverse();
+  const page = pageAfter(batches, query.get('after'), limit);
+  return {
+    produce: async () =>
+      jsonReply(200, {
+        object: 'list',
+        data: page.items.map((b) => batchObject(b, ctx)),
+        ...(page.items.length > 0
+          ? { first_id: page.items[0]!.id, last_id: page.items.at(-1)!.id }
+          : {}),
+        has_more: page.hasMore,
+      }),
+  };
+}
+
+/** `limit` in `1..max` (`fallback` when absent), or why not. */
+function listLimit(raw: string | null, max: number, fallback = max): number | string {
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    return `Invalid 'limit': expected an integer between 1 and ${max}, but got '${raw}'.`;
+  }
+  return value;
+}
+
+/** The `limit` items after the one with id `after` (from the start when absent or unknown). */
+function pageAfter<T extends { id: string }>(items: T[], after: string | null, limit: number) {
+  const start = after === null ? 0 : items.findIndex((i) => i.id === after) + 1;
+  const rest = items.slice(start);
+  return { items: rest.slice(0, limit), hasMore: rest.length > limit };
+}
+
+/** PNG, JPEG, WebP or GIF by magic bytes. */
+function isImage(bytes: Buffer): boolean {
+  const ascii = (from: number, to: number) => bytes.subarray(from, to).toString('latin1');
+  return (
+    ascii(1, 4) === 'PNG' ||
+    (bytes[0] === 0xff && bytes[1] === 0xd8) ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') ||
+    ascii(0, 4) === 'GIF8'
+  );
 }
 
 /** `GET /v1/files/:id/content`: the bytes, until the file expires (then 404, as if deleted). */
@@ -174,10 +265,10 @@ export function handleBatchCreate(ctx: HandlerContext): HandlerResult {
   if (!(BATCH_ENDPOINTS as readonly string[]).includes(endpoint)) {
     return { reply: invalid(`Invalid value for 'endpoint': '${endpoint}'.`, 'endpoint') };
   }
-  if (endpoint !== '/v1/images/generations') {
+  if (!(RUN_ENDPOINTS as readonly string[]).includes(endpoint)) {
     return {
       reply: invalid(
-        `The herogen mock API runs only /v1/images/generations batches (got '${endpoint}').`,
+        `The herogen mock API runs only ${RUN_ENDPOINTS.join(' and ')} batches (got '${endpoint}').`,
         'endpoint',
         'unsupported_value',
       ),

@@ -3,6 +3,7 @@
  * expired, cancelling → cancelled), its output files once it ends, and its API object.
  */
 import { randomBytes } from 'node:crypto';
+import { checkEditLine } from './batch-edits.js';
 import {
   type BatchLine,
   type BatchOutcome,
@@ -15,6 +16,8 @@ import type { HandlerContext, Reply } from './context.js';
 import { renderLineImage } from './openai-handler.js';
 import { resolveOpenAIRequest } from './openai-validate.js';
 import { openaiErrorReply, statusFaultReply } from './replies.js';
+
+const EDITS_ENDPOINT = '/v1/images/edits';
 
 /** When line `i` of `n` finishes, in ms after the batch started processing. */
 function lineDoneAfter(i: number, n: number, processingMs: number): number {
@@ -89,7 +92,7 @@ async function writeOutcome(
   const stopped = batch.cancelledAt !== undefined ? 'batch_cancelled' : 'batch_expired';
   // Lines are answered a few at a time (sharp encodes off the main thread), in input order.
   const answers = await mapConcurrent(batch.lines.slice(0, done), 4, (line) =>
-    answerLine(line, ctx),
+    answerLine(batch, line, ctx),
   );
   for (const [i, line] of batch.lines.entries()) {
     const id = `batch_req_${randomBytes(12).toString('hex')}`;
@@ -152,8 +155,9 @@ async function writeOutcome(
   };
 }
 
-/** One line, answered exactly like `POST /v1/images/generations` with that body would be. */
+/** One line, answered exactly like `POST <batch endpoint>` with that body would be. */
 async function answerLine(
+  batch: MockBatch,
   line: BatchLine,
   ctx: HandlerContext,
 ): Promise<{ status: number; requestId: string; body: unknown }> {
@@ -163,10 +167,25 @@ async function answerLine(
     requestId,
     body: JSON.parse((r.body ?? Buffer.from('null')).toString('utf8')) as unknown,
   });
-  const resolved = resolveOpenAIRequest(line.body, 'generations', false);
-  if (!resolved.ok) return reply(openaiErrorReply(resolved.error));
+  const checked = checkLine(batch, line, ctx);
+  if (!checked.ok) return reply(openaiErrorReply(checked.error));
   if (line.fault?.type === 'status') return reply(statusFaultReply(line.fault, 'openai'));
-  return reply(await renderLineImage(ctx, resolved.value, line.fault));
+  return reply(await renderLineImage(ctx, checked.request, line.fault, checked.edit));
+}
+
+/** A line's body checked as its endpoint's synchronous body (edits: references found too). */
+function checkLine(batch: MockBatch, line: BatchLine, ctx: HandlerContext) {
+  if (batch.endpoint !== EDITS_ENDPOINT) {
+    const resolved = resolveOpenAIRequest(line.body, 'generations', false);
+    return resolved.ok ? { ok: true as const, request: resolved.value, edit: undefined } : resolved;
+  }
+  const checked = checkEditLine(line.body, ctx);
+  if (!checked.ok) return checked;
+  return {
+    ok: true as const,
+    request: checked.request,
+    edit: { inputs: checked.inputs, ...(checked.mask ? { mask: checked.mask } : {}) },
+  };
 }
 
 export function batchObject(batch: MockBatch, ctx: HandlerContext) {
@@ -182,8 +201,9 @@ export function batchObject(batch: MockBatch, ctx: HandlerContext) {
       : {
           total: status === 'validating' ? 0 : batch.lines.length,
           // Lines finish in order here; their faults are known since creation.
-          completed: batch.lines.slice(0, doneLines).filter((l) => willSucceed(l)).length,
-          failed: batch.lines.slice(0, doneLines).filter((l) => !willSucceed(l)).length,
+          completed: batch.lines.slice(0, doneLines).filter((l) => willSucceed(batch, l, ctx))
+            .length,
+          failed: batch.lines.slice(0, doneLines).filter((l) => !willSucceed(batch, l, ctx)).length,
         };
   const at = (name: string, when: number | undefined, show: boolean) =>
     show && when !== undefined ? { [name]: seconds(when) } : {};
@@ -229,8 +249,8 @@ export function batchObject(batch: MockBatch, ctx: HandlerContext) {
   };
 }
 
-function willSucceed(line: BatchLine): boolean {
-  return line.fault?.type !== 'status' && resolveOpenAIRequest(line.body, 'generations', false).ok;
+function willSucceed(batch: MockBatch, line: BatchLine, ctx: HandlerContext): boolean {
+  return line.fault?.type !== 'status' && checkLine(batch, line, ctx).ok;
 }
 
 async function mapConcurrent<T, R>(

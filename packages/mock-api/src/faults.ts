@@ -106,6 +106,7 @@ export const faults = {
     };
   },
   reset: (): Fault => ({ type: 'reset' }),
+  lostResponse: (): Fault => ({ type: 'lostResponse' }),
   slowHeaders: (delayMs: number): Fault => ({ type: 'slowHeaders', delayMs }),
   truncatedBody: (): Fault => ({ type: 'truncatedBody' }),
   invalidBase64: (): Fault => ({ type: 'invalidBase64' }),
@@ -144,6 +145,7 @@ export const faults = {
 const APPLIES: Record<Fault['type'], readonly MockRoute[] | 'all'> = {
   status: 'all',
   reset: 'all',
+  lostResponse: 'all',
   slowHeaders: 'all',
   truncatedBody: 'all',
   invalidBase64: ['openai.generations', 'openai.edits', 'openai.batch-line'],

@@ -108,13 +108,38 @@ export async function handleEdits(ctx: HandlerContext): Promise<HandlerResult> {
   return { produce: () => produceImages(ctx, resolved.value, sizes, inputDigest) };
 }
 
-/** A batch line's answer: what `POST /v1/images/generations` answers for the same body. */
-export function renderLineImage(
+/**
+ * A batch line's answer: what `POST /v1/images/generations` answers for the same body, or for an
+ * edit line (`edit` given: its input images and mask, read from files or data URLs) what
+ * `POST /v1/images/edits` answers for the same request and images.
+ */
+export async function renderLineImage(
   ctx: HandlerContext,
   request: ResolvedOpenAIRequest,
   fault: HandlerContext['fault'],
+  edit?: {
+    inputs: Array<{ param: string; bytes: Buffer }>;
+    mask?: { param: string; bytes: Buffer };
+  },
 ): Promise<Reply> {
-  return produceImages({ ...ctx, route: 'openai.generations', fault }, request, []);
+  if (!edit) return produceImages({ ...ctx, route: 'openai.generations', fault }, request, []);
+  const sizes: Array<{ width: number; height: number }> = [];
+  for (const input of edit.inputs) {
+    const info = await inspectImage(input, MAX_IMAGE_BYTES, ['png', 'jpeg', 'webp']);
+    if ('error' in info) {
+      return badRequest(`${info.error} for ${input.param}.`, input.param, 'invalid_image_file');
+    }
+    sizes.push(info);
+  }
+  if (edit.mask) {
+    const info = await inspectImage(edit.mask, MAX_MASK_BYTES, ['png']);
+    if ('error' in info) {
+      return badRequest(`${info.error} for the mask.`, edit.mask.param, 'invalid_image_file');
+    }
+  }
+  const files = [...edit.inputs, ...(edit.mask ? [edit.mask] : [])];
+  const inputDigest = files.map((f) => createHash('sha256').update(f.bytes).digest('hex'));
+  return produceImages({ ...ctx, route: 'openai.edits', fault }, request, sizes, inputDigest);
 }
 
 async function produceImages(
@@ -200,7 +225,7 @@ async function produceImages(
 }
 
 async function inspectImage(
-  file: FormFile,
+  file: Pick<FormFile, 'bytes'>,
   maxBytes: number,
   formats: string[],
 ): Promise<{ width: number; height: number } | { error: string }> {

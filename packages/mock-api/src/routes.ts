@@ -3,8 +3,10 @@ import {
   handleBatchCancel,
   handleBatchCreate,
   handleBatchGet,
+  handleBatchList,
   handleFileContent,
   handleFileCreate,
+  handleFileList,
 } from './batch-handler.js';
 import type { HandlerContext, HandlerResult } from './context.js';
 import { handleDownload, handleTaskCreate, handleTaskGet } from './hiapi-handler.js';
@@ -25,6 +27,10 @@ export function dispatch(ctx: HandlerContext): HandlerResult | Promise<HandlerRe
       return handleDownload(ctx);
     case 'openai.files.create':
       return handleFileCreate(ctx);
+    case 'openai.files.list':
+      return handleFileList(ctx);
+    case 'openai.batches.list':
+      return handleBatchList(ctx);
     case 'openai.files.content':
       return handleFileContent(ctx, pathId(ctx.url, 3));
     case 'openai.batches.create':
@@ -50,6 +56,8 @@ export function classifyRoute(method: string, pathname: string): MockRoute {
   if (method === 'GET' && /^\/v1\/tasks\/[^/]+$/.test(path)) return 'hiapi.get';
   if (method === 'GET' && /^\/files\/[^/]+\/[^/]+$/.test(path)) return 'hiapi.download';
   if (method === 'POST' && path === '/v1/files') return 'openai.files.create';
+  if (method === 'GET' && path === '/v1/files') return 'openai.files.list';
+  if (method === 'GET' && path === '/v1/batches') return 'openai.batches.list';
   if (method === 'GET' && /^\/v1\/files\/[^/]+\/content$/.test(path)) {
     return 'openai.files.content';
   }

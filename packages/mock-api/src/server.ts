@@ -280,6 +280,12 @@ async function handle(
   if (closing.signal.aborted) return;
   const reply = await result.produce();
   if (!reply.billed) release();
+  if (fault?.type === 'lostResponse') {
+    record.status = 0;
+    record.billed = reply.billed === true;
+    req.socket.destroy();
+    return;
+  }
   if (fault?.type === 'echoKey') {
     record.requestId = `${requestId} Bearer ${key ?? ''}`;
     res.setHeader('x-request-id', record.requestId);

@@ -9,6 +9,8 @@ export type MockRoute =
   | 'openai.edits'
   | 'openai.files.create'
   | 'openai.files.content'
+  | 'openai.files.list'
+  | 'openai.batches.list'
   | 'openai.batches.create'
   | 'openai.batches.get'
   | 'openai.batches.cancel'
@@ -67,6 +69,11 @@ export type Fault =
   | StatusFault
   /** Destroy the socket without any response. */
   | { type: 'reset' }
+  /**
+   * Do what the request asks (create the batch, upload the file, make and bill the image), then
+   * destroy the socket without answering: the response is lost on the way back.
+   */
+  | { type: 'lostResponse' }
   /** Wait before sending the (otherwise normal) response headers. */
   | { type: 'slowHeaders'; delayMs: number }
   /** Send a normal response's headers with its full Content-Length, then close halfway through the body. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMockApi, faults, type MockApi, type MockApiOptions } from '../src/index.js';
-import { decode, getWithKey, json, KEY, postJson, sleep, specValidator } from './helpers.js';
+import { decode, getWithKey, json, KEY, pngOf, postJson, sleep, specValidator } from './helpers.js';
 
 // The Files + Batch subset of OpenAI's published spec (commit f85dbe22).
 const valid = specValidator('openai-batch-openapi.json');
@@ -338,5 +338,214 @@ describe('Batch API', () => {
     } finally {
       await ttl.close();
     }
+  });
+});
+
+describe('edit batches (/v1/images/edits, JSON bodies)', () => {
+  // EditImageBodyJsonParam and ImageRefParam from the project's openai-images-openapi.json.
+  const validImages = specValidator('openai-images-schemas.json');
+  const editLine = (customId: string, b: Record<string, unknown>) =>
+    JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/images/edits', body: b });
+  // A size the spec's `EditImageBodyJsonParam.size` enum lists, so the bodies validate as is.
+  const editBody = (prompt: string, images: unknown[], extra: Record<string, unknown> = {}) => ({
+    model: 'gpt-image-2',
+    prompt,
+    n: 1,
+    size: '1024x1024',
+    quality: 'low',
+    output_format: 'png',
+    images,
+    ...extra,
+  });
+
+  async function uploadImage(on: MockApi, bytes: Buffer, purpose = 'vision') {
+    const form = new FormData();
+    form.append('purpose', purpose);
+    form.append('file', new Blob([bytes], { type: 'image/png' }), 'ref.png');
+    return fetch(`${on.openaiBaseURL}/files`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}` },
+      body: form,
+    });
+  }
+
+  async function submitEdits(lines: string[]) {
+    const file = await json(await upload(api, `${lines.join('\n')}\n`));
+    const res = await postJson(`${api.openaiBaseURL}/batches`, {
+      input_file_id: file.id,
+      endpoint: '/v1/images/edits',
+      completion_window: '24h',
+    });
+    expect(res.status).toBe(200);
+    return json(res);
+  }
+
+  it('answers each line like the multipart edit of the same image, by file_id or data URL', async () => {
+    const png = await pngOf(64, 48);
+    const uploaded = await uploadImage(api, png);
+    expect(uploaded.status).toBe(200);
+    const file = await json(uploaded);
+    expect(file).toMatchObject({ object: 'file', purpose: 'vision', bytes: png.length });
+    const byId = editBody('add snow', [{ file_id: file.id }]);
+    const byUrl = editBody('add snow', [
+      { image_url: `data:image/png;base64,${png.toString('base64')}` },
+    ]);
+    expect(validImages('EditImageBodyJsonParam', byId)).toBe(true);
+    expect(validImages('EditImageBodyJsonParam', byUrl)).toBe(true);
+
+    const created = await submitEdits([editLine('a', byId), editLine('b', byUrl)]);
+    expect(created.endpoint).toBe('/v1/images/edits');
+    const done = await waitFor(api, created.id);
+    expect(done.status).toBe('completed');
+    expect(done.request_counts).toEqual({ total: 2, completed: 2, failed: 0 });
+    const out = await jsonl(api, done.output_file_id);
+    const a = out.find((l) => l.custom_id === 'a');
+    const b = out.find((l) => l.custom_id === 'b');
+    expect(validImages('ImagesResponse', a.response.body)).toBe(true);
+
+    const form = new FormData();
+    for (const [k, v] of Object.entries(editBody('add snow', []))) {
+      if (k !== 'images') form.append(k, String(v));
+    }
+    form.append('image[]', new Blob([png], { type: 'image/png' }), 'ref.png');
+    const sync = await json(
+      await fetch(`${api.openaiBaseURL}/images/edits`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+        body: form,
+      }),
+    );
+    expect(a.response.body.data[0].b64_json).toBe(sync.data[0].b64_json);
+    expect(b.response.body.data[0].b64_json).toBe(sync.data[0].b64_json);
+    // The reference image is billed as input, as in the synchronous edit.
+    expect(a.response.body.usage).toEqual(sync.usage);
+    // Not the picture a generation of the same prompt gives.
+    const gen = await json(
+      await postJson(`${api.openaiBaseURL}/images/generations`, {
+        ...editBody('add snow', []),
+        images: undefined,
+      }),
+    );
+    expect(gen.data[0].b64_json).not.toBe(a.response.body.data[0].b64_json);
+  });
+
+  it('fails single lines: an unknown or foreign file_id, a batch file as image, a bad body', async () => {
+    const png = await pngOf(32, 32);
+    const mine = await json(await uploadImage(api, png));
+    const theirs = await json(
+      await (async () => {
+        const form = new FormData();
+        form.append('purpose', 'vision');
+        form.append('file', new Blob([png], { type: 'image/png' }), 'ref.png');
+        return fetch(`${api.openaiBaseURL}/files`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer other-key' },
+          body: form,
+        });
+      })(),
+    );
+    const jsonlFile = await json(await upload(api, `${line('z', body('z'))}\n`));
+    const lines = {
+      ok: editBody('ok', [{ file_id: mine.id }]),
+      unknown: editBody('unknown', [{ file_id: mine.id }, { file_id: 'file-nope' }]),
+      foreign: editBody('foreign', [{ file_id: theirs.id }]),
+      purpose: editBody('purpose', [{ file_id: jsonlFile.id }]),
+      both: editBody('both', [{ file_id: mine.id, image_url: 'data:image/png;base64,AAAA' }]),
+      none: editBody('none', []),
+      extra: editBody('extra', [{ file_id: mine.id }], { image: 'x' }),
+      url: editBody('url', [{ image_url: 'https://example.com/a.png' }]),
+    };
+    // The spec itself refuses the malformed ones.
+    expect(validImages('EditImageBodyJsonParam', lines.both)).not.toBe(true);
+    expect(validImages('EditImageBodyJsonParam', lines.none)).not.toBe(true);
+    const done = await waitFor(
+      api,
+      (await submitEdits(Object.entries(lines).map(([id, b]) => editLine(id, b)))).id,
+    );
+    expect(done.status).toBe('completed');
+    expect((await jsonl(api, done.output_file_id)).map((l) => l.custom_id)).toEqual(['ok']);
+    const errors = Object.fromEntries(
+      (await jsonl(api, done.error_file_id)).map((l) => [l.custom_id, l.response]),
+    );
+    expect(errors.unknown.status_code).toBe(400);
+    expect(errors.unknown.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_file_id',
+      param: 'images[1].file_id',
+    });
+    expect(errors.unknown.body.error.message).toContain('file-nope');
+    expect(validImages('ErrorResponse', errors.unknown.body)).toBe(true);
+    expect(errors.foreign.body.error.code).toBe('invalid_file_id');
+    expect(errors.purpose.body.error.message).toContain("purpose 'batch'");
+    for (const id of ['both', 'none', 'extra', 'url']) expect(errors[id].status_code).toBe(400);
+    expect(done.request_counts).toEqual({ total: 8, completed: 1, failed: 7 });
+    expect(api.billedBatchLines()).toBe(1);
+  });
+
+  it('refuses a vision upload that is not an image', async () => {
+    const res = await uploadImage(api, Buffer.from('not an image'));
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.code).toBe('invalid_file_format');
+  });
+});
+
+describe('list endpoints', () => {
+  it('GET /v1/files lists this key’s live files by purpose, newest first, with pagination', async () => {
+    const a = await json(await upload(api, `${line('a', body('a'))}\n`));
+    const b = await json(await upload(api, `${line('b', body('b'))}\n`));
+    const png = await pngOf(16, 16);
+    const form = new FormData();
+    form.append('purpose', 'vision');
+    form.append('file', new Blob([png], { type: 'image/png' }), 'r.png');
+    const v = await json(
+      await fetch(`${api.openaiBaseURL}/files`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+        body: form,
+      }),
+    );
+    const all = await json(await getWithKey(`${api.openaiBaseURL}/files`));
+    expect(valid('ListFilesResponse', all)).toBe(true);
+    expect(all.data.map((f: { id: string }) => f.id)).toEqual([v.id, b.id, a.id]);
+    const vision = await json(await getWithKey(`${api.openaiBaseURL}/files?purpose=vision`));
+    expect(vision.data.map((f: { id: string }) => f.id)).toEqual([v.id]);
+    const page = await json(await getWithKey(`${api.openaiBaseURL}/files?limit=1&after=${v.id}`));
+    expect(page.data.map((f: { id: string }) => f.id)).toEqual([b.id]);
+    expect(page.has_more).toBe(true);
+    expect((await json(await getWithKey(`${api.openaiBaseURL}/files`, 'other'))).data).toEqual([]);
+  });
+
+  it('GET /v1/batches lists batches newest first with their metadata', async () => {
+    const first = await submit(api, [line('a', body('a'))], { metadata: { n: '1' } });
+    const second = await submit(api, [line('b', body('b'))], { metadata: { n: '2' } });
+    const list = await json(await getWithKey(`${api.openaiBaseURL}/batches`));
+    expect(valid('ListBatchesResponse', list)).toBe(true);
+    expect(list.data.map((b: { id: string }) => b.id)).toEqual([second.id, first.id]);
+    expect(list.data[1].metadata).toEqual({ n: '1' });
+    const page = await json(
+      await getWithKey(`${api.openaiBaseURL}/batches?limit=1&after=${second.id}`),
+    );
+    expect(page.data.map((b: { id: string }) => b.id)).toEqual([first.id]);
+    expect(page.has_more).toBe(false);
+    expect((await getWithKey(`${api.openaiBaseURL}/batches?limit=101`)).status).toBe(400);
+  });
+
+  it('lostResponse: the batch is created although its answer never arrives', async () => {
+    const file = await json(await upload(api, `${line('a', body('a'))}\n`));
+    api.setFaults([{ route: 'openai.batches.create', fault: faults.lostResponse(), times: 1 }]);
+    await expect(
+      postJson(`${api.openaiBaseURL}/batches`, {
+        input_file_id: file.id,
+        endpoint: '/v1/images/generations',
+        completion_window: '24h',
+        metadata: { herogen_submission: 's1' },
+      }),
+    ).rejects.toThrow();
+    const list = await json(await getWithKey(`${api.openaiBaseURL}/batches`));
+    expect(list.data).toHaveLength(1);
+    expect(list.data[0]).toMatchObject({
+      input_file_id: file.id,
+      metadata: { herogen_submission: 's1' },
+    });
   });
 });
