@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -164,6 +164,36 @@ describe.skipIf(!chromiumPath)('the Vite review page in Chromium', () => {
           : undefined,
       'the new alt on the post',
     );
+    expect(mock.paidCalls()).toBe(4);
+  });
+
+  it('two posts sharing the image: each has its own alt field, and a save writes only its post', async () => {
+    const twinPath = path.join(root!, 'posts/lighthouse-twin.md');
+    const original = await readFile(path.join(root!, POST), 'utf8');
+    const twin = original.replace(/^ {2}alt: .*$/m, '  alt: The twin');
+    await writeFile(twinPath, twin);
+    await review.reload();
+    const card = heroCard(review, key);
+    const field = (file: string) =>
+      card.locator(`[data-testid="hg-alt-input"][data-file="${file}"]`);
+    await field('posts/lighthouse-twin.md').waitFor();
+    expect(await field('posts/lighthouse-twin.md').inputValue()).toBe('The twin');
+    expect(await field(POST).inputValue()).toBe('A lighthouse lens, lit: brass and glass');
+    await field('posts/lighthouse-twin.md').fill('The twin, at dusk');
+    await card
+      .locator('.alt')
+      .filter({ has: review.locator('[data-file="posts/lighthouse-twin.md"]') })
+      .locator('[data-testid="hg-alt-save"]')
+      .click();
+    await review
+      .locator('[data-testid="hg-message"]')
+      .filter({ hasText: /alt text of .*lighthouse-twin\.md.* saved/ })
+      .waitFor();
+    expect(await readFile(twinPath, 'utf8')).toBe(
+      twin.replace('alt: The twin', 'alt: The twin, at dusk'),
+    );
+    expect(await readFile(path.join(root!, POST), 'utf8')).toBe(original);
+    await rm(twinPath);
     expect(mock.paidCalls()).toBe(4);
   });
 

@@ -26,7 +26,7 @@ export interface ReviewUiOptions {
   /** After an action changed an image or a content file (awaited). */
   onChanged?: (
     outcome: ReviewUiOutcome,
-    action: { action: string; alt?: string },
+    action: { action: string; alt?: string; file?: string },
   ) => void | Promise<void>;
 }
 

@@ -237,17 +237,24 @@ export function mountReview(root, options = {}) {
     count.addEventListener('change', drawVariants);
     drawVariants();
 
-    const alt = el('input', {
-      'data-testid': 'hg-alt-input',
-      value: hero.alt ?? '',
-      'aria-label': 'alt text',
-    });
-    const saveAlt = el('button', {
-      'data-testid': 'hg-alt-save',
-      text: 'Save alt',
-      disabled: state.busy,
-      onclick: () => run({ action: 'alt', key: hero.key, alt: alt.value }),
-    });
+    // One alt field per post: posts sharing an image keep their own alt text.
+    const altEditor = (source, single) => {
+      const input = el('input', {
+        'data-testid': 'hg-alt-input',
+        'data-file': source?.file ?? '',
+        value: (single ? hero.alt : source?.alt) ?? '',
+        'aria-label': single ? 'alt text' : `alt text of ${source.file}`,
+      });
+      const action = { action: 'alt', key: hero.key, alt: '' };
+      if (!single) action.file = source.file;
+      const save = el('button', {
+        'data-testid': 'hg-alt-save',
+        text: 'Save alt',
+        disabled: state.busy,
+        onclick: () => run({ ...action, alt: input.value }),
+      });
+      return el('div', { class: 'alt' }, input, save);
+    };
 
     const details = el('dl');
     const row = (label, value, testid) => {
@@ -265,7 +272,11 @@ export function mountReview(root, options = {}) {
     );
     if (hero.statusDetail) row('why', hero.statusDetail);
     row('prompt', hero.prompt, 'hg-prompt');
-    row('alt', el('div', { class: 'alt' }, alt, saveAlt));
+    if (hero.sources.length > 1) {
+      for (const source of hero.sources) row(`alt (${source.file})`, altEditor(source, false));
+    } else {
+      row('alt', altEditor(hero.sources[0], true));
+    }
     row('model', `${hero.provider} / ${hero.model}`, 'hg-model');
     row('size', `${hero.size} ${hero.format}`, 'hg-size');
     row('cost', formatUsd(hero.costUsd), 'hg-cost');

@@ -178,6 +178,35 @@ describe('the review API', () => {
     expect(mock.paidCalls()).toBe(0);
   });
 
+  it('edits the alt text of the post named when two posts share the image', async () => {
+    const { api, fox, project } = await site();
+    const twin = POST.replace('title: Fox', 'title: Fox again').replace('alt: A fox', 'alt: Twin');
+    await project.write('src/content/fox-again.md', twin);
+    const [hero] = (await api.list({ keys: [fox] })).heroes;
+    expect(hero!.sources.map((source) => [source.file, source.alt])).toEqual([
+      ['src/content/fox-again.md', 'Twin'],
+      ['src/content/fox.md', 'A fox'],
+    ]);
+    const outcome = await api.run({
+      action: 'alt',
+      key: fox,
+      alt: 'The twin fox',
+      file: 'src/content/fox.md',
+    });
+    expect(outcome).toMatchObject({ ok: true, files: ['src/content/fox.md'] });
+    expect(await readFile(path.join(project.root, 'src/content/fox.md'), 'utf8')).toBe(
+      POST.replace('alt: A fox', 'alt: The twin fox'),
+    );
+    expect(await readFile(path.join(project.root, 'src/content/fox-again.md'), 'utf8')).toBe(twin);
+    await expect(
+      api.run({ action: 'alt', key: fox, alt: 'x', file: 'src/content/owl.md' }),
+    ).rejects.toMatchObject({
+      code: 'REQUEST_INVALID',
+      message: expect.stringContaining('fox.md'),
+    });
+    expect(mock.paidCalls()).toBe(0);
+  });
+
   it('refuses unknown actions, bad keys and heroes that do not exist', async () => {
     const { api } = await site();
     await expect(api.run({ action: 'nope' } as never)).rejects.toMatchObject({

@@ -33,7 +33,9 @@ export interface ReportImage {
   status: ReportStatus;
   /** Why it is a placeholder or failed, as recorded in the lock. */
   statusDetail?: string;
-  sources: { file: string; line: number; title?: string }[];
+  /** Posts using the image, each with its own alt text. */
+  sources: { file: string; line: number; title?: string; alt?: string }[];
+  /** The first post's alt text. */
   alt?: string;
   prompt: string;
   revisedPrompt?: string;

@@ -152,6 +152,7 @@ function imageOf(
       file: source.file,
       line: source.line,
       ...(source.title ? { title: source.title } : {}),
+      ...(source.spec.alt ? { alt: source.spec.alt } : {}),
     })),
     prompt: request.prompt,
     provider: entry?.provider ?? request.provider,

@@ -30,7 +30,8 @@ export type ReviewAction =
   | { action: 'pick'; key: string; n: number }
   | { action: 'restore'; key: string; file: string }
   | { action: 'generate-missing' }
-  | { action: 'alt'; key: string; alt: string };
+  /** `file`: which post's alt text, when several posts use the image (default: the first). */
+  | { action: 'alt'; key: string; alt: string; file?: string };
 
 export interface ReviewEstimate {
   /** Paid calls the action would make (0: it is free). */
@@ -311,9 +312,8 @@ async function perform(
     }
     case 'alt': {
       const job = await heroOf(action.key);
-      const source = job.sources[0];
-      if (!source) throw new HerogenError('CONTENT_INVALID', 'this hero has no content file');
-      // The same image may be used by several posts: each keeps its own alt; edit the first.
+      const source = sourceForAlt(job, action.file);
+      // Each post using the image keeps its own alt text: only the named post is edited.
       const result = await editAlt({
         root: session.root,
         file: source.file,
@@ -363,6 +363,21 @@ function outcomeOf(
     costUsd: summary.costUsd,
     files: summary.generated > 0 ? filesOf(job) : [],
   };
+}
+
+/** The post whose alt text an edit writes: the one named, or the hero's first. */
+function sourceForAlt(job: Job, file: unknown): Job['sources'][number] {
+  if (job.sources.length === 0) {
+    throw new HerogenError('CONTENT_INVALID', 'this hero has no content file');
+  }
+  if (file === undefined) return job.sources[0]!;
+  const source = job.sources.find((candidate) => candidate.file === file);
+  if (source) return source;
+  throw new HerogenError(
+    'REQUEST_INVALID',
+    `${JSON.stringify(file)} is not a post of this hero; it is used by ${filesOf(job).join(', ')}`,
+    { hint: 'reload the review page: the posts may have changed' },
+  );
 }
 
 function filesOf(job: Job): string[] {
