@@ -92,6 +92,22 @@ console.log(
     ],
   ),
 );
+console.log(
+  `\n${formatTable(
+    [
+      'phase',
+      'all processes (peak)',
+      'herogen process at that moment',
+      'image process at that moment',
+    ],
+    Object.entries(result.phasePeaks).map(([phase, at]) => [
+      phase,
+      mib(at.total),
+      mib(at.own),
+      mib(at.others),
+    ]),
+  )}`,
+);
 const peak = Math.max(result.treePeakBytes, result.maxRssBytes);
 console.log(
   `\nratio: peak RSS ${mib(peak)} / ${mib(TARGET)} target = ${(peak / TARGET).toFixed(2)} (${peak < TARGET ? 'met' : 'MISSED'})`,

@@ -468,17 +468,47 @@ describe('openai provider: failures', () => {
     expect(calls()).toBe(1);
   });
 
-  it('refuses an oversized response', async () => {
-    const p = createOpenAIProvider({
-      apiKey: KEY,
-      baseURL: mock.openaiBaseURL,
-      maxResponseBytes: 1024,
-    });
-    const error = (await p
-      .generate(p.prepare(intent(), 'gpt-image-2'), context(root))
-      .catch((e) => e)) as HerogenError;
+  it('decodes an answer that arrives in pieces, cut inside the base64 and inside escapes', async () => {
+    const p = provider();
+    const request = p.prepare(intent(), p.defaultModel);
+    const whole = await p.generate(request, context(root));
+    for (const fault of [
+      faults.dribbledAnswer(4093, { escapeSlashes: true }),
+      faults.dribbledAnswer(1021),
+    ]) {
+      mock.setFaults([{ fault }]);
+      const image = await p.generate(request, context(root));
+      expect(Buffer.from(image.bytes).equals(Buffer.from(whole.bytes))).toBe(true);
+      expect(image.costUsd).toBe(whole.costUsd);
+      expect(image.usage).toEqual(whole.usage);
+      expect(image.requestId).toMatch(/^req_/);
+    }
+  });
+
+  it('refuses an oversized response, declared or found while it streams in', async () => {
+    // The second answer comes in pieces with no content-length: refused mid-stream.
+    for (const rules of [[], [{ fault: faults.dribbledAnswer(8192) }]]) {
+      mock.reset();
+      mock.setFaults(rules);
+      const p = createOpenAIProvider({
+        apiKey: KEY,
+        baseURL: mock.openaiBaseURL,
+        maxResponseBytes: rules.length === 0 ? 1024 : 64 * 1024,
+      });
+      const error = (await p
+        .generate(p.prepare(intent(), 'gpt-image-2'), context(root))
+        .catch((e) => e)) as HerogenError;
+      expect(error.code).toBe('PROVIDER_BAD_RESPONSE');
+      expect(error.message).toContain('too large');
+      expect(calls()).toBe(1);
+    }
+  });
+
+  it('reports a billed answer without b64_json, with its cost', async () => {
+    const { error } = await failWith([{ fault: faults.missingImage() }]);
     expect(error.code).toBe('PROVIDER_BAD_RESPONSE');
-    expect(error.message).toContain('too large');
+    expect(error.message).toContain('`data[0].b64_json` is missing');
+    expect(error.billed?.costConfidence).toBe('exact');
     expect(calls()).toBe(1);
   });
 

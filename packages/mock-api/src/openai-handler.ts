@@ -152,7 +152,7 @@ async function produceImages(
   const wrong = fault?.type === 'wrongDimensions';
   const width = wrong ? halve(request.width) : request.width;
   const height = wrong ? halve(request.height) : request.height;
-  const data: Array<{ b64_json: string; revised_prompt?: string }> = [];
+  const data: Array<{ b64_json?: string; revised_prompt?: string }> = [];
   for (let i = 0; i < request.n; i++) {
     const seed = hashOf(
       ctx.route,
@@ -167,6 +167,10 @@ async function produceImages(
       i,
       ...(ctx.state.options.newTakes ? [++ctx.state.takes] : []),
     );
+    if (fault?.type === 'missingImage') {
+      data.push({ revised_prompt: request.prompt });
+      continue;
+    }
     if (fault?.type === 'invalidBase64') {
       data.push({ b64_json: `%%not-base64%%${seed.slice(0, 12)}!!` });
       continue;
@@ -221,7 +225,28 @@ async function produceImages(
       outputTokensPerMegapixel: ctx.state.options.outputTokensPerMegapixel,
     }),
   });
+  if (fault?.type === 'dribbledAnswer') return { ...dribble(reply, fault), billed: true };
   return { ...reply, billed: true };
+}
+
+/** The reply's body in pieces written apart (see the `dribbledAnswer` fault). */
+function dribble(reply: Reply, fault: { chunkBytes: number; escapeSlashes?: boolean }): Reply {
+  const text = reply.body?.toString('latin1') ?? '';
+  const body = Buffer.from(fault.escapeSlashes ? text.replaceAll('/', '\\/') : text, 'latin1');
+  const size = Math.max(1, Math.floor(fault.chunkBytes));
+  const { body: _whole, ...rest } = reply;
+  return {
+    ...rest,
+    stream: {
+      async *chunks() {
+        for (let at = 0; at < body.length; at += size) {
+          // A pause between pieces, so that they reach the client as separate reads.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          yield body.subarray(at, at + size);
+        }
+      },
+    },
+  };
 }
 
 async function inspectImage(

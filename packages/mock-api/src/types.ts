@@ -80,6 +80,15 @@ export type Fault =
   | { type: 'truncatedBody' }
   /** OpenAI: `b64_json` is not valid base64. */
   | { type: 'invalidBase64' }
+  /**
+   * OpenAI: the normal answer sent in pieces of `chunkBytes` bytes, each written on its own
+   * (chunked encoding, no Content-Length), so the client gets them apart: boundaries fall inside
+   * the base64. `escapeSlashes` writes every `/` as `\/`, which JSON allows, so boundaries also
+   * fall inside escapes.
+   */
+  | { type: 'dribbledAnswer'; chunkBytes: number; escapeSlashes?: boolean }
+  /** OpenAI: a billed answer whose `data[0]` has no `b64_json` (only `revised_prompt`). */
+  | { type: 'missingImage' }
   /** OpenAI: valid base64 of bytes that are not an image. hiapi download: non-image bytes. */
   | { type: 'nonImage' }
   /** A valid image of half the requested width and height. */

@@ -78,6 +78,12 @@ export interface ChildResult {
    * (herogen's image process included), sampled every 50 ms from /proc. NaN otherwise.
    */
   treePeakBytes: number;
+  /**
+   * With `sampleTree`: the same peak per phase, split as the command's own RSS and the rest of
+   * the tree at that moment. A phase starts when the command writes `bench-phase: <name>` on a
+   * line of stderr; before the first, the phase is `start`.
+   */
+  phasePeaks: Record<string, { total: number; own: number; others: number }>;
   /** User + system CPU time of the child, ms (less sensitive than wall time to a busy machine). */
   cpuMs: number;
   stdout: string;
@@ -108,12 +114,19 @@ export async function runTimed(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let treePeakBytes = Number.NaN;
+  const phasePeaks: ChildResult['phasePeaks'] = {};
+  let phase = 'start';
   const sampler =
     options.sampleTree && child.pid !== undefined
       ? setInterval(() => {
           // /usr/bin/time itself is left out: only what it runs counts.
-          const bytes = descendants(child.pid!).reduce((sum, pid) => sum + rssOf(pid), 0);
+          const [command, ...others] = descendants(child.pid!);
+          const own = command === undefined ? 0 : rssOf(command);
+          const rest = others.reduce((sum, pid) => sum + rssOf(pid), 0);
+          const bytes = own + rest;
           if (!(bytes <= treePeakBytes)) treePeakBytes = bytes;
+          const seen = phasePeaks[phase];
+          if (!seen || bytes > seen.total) phasePeaks[phase] = { total: bytes, own, others: rest };
         }, 50)
       : undefined;
   let stdout = '';
@@ -125,6 +138,7 @@ export async function runTimed(
   });
   child.stderr.on('data', (chunk: string) => {
     stderr += chunk;
+    for (const match of chunk.matchAll(/^bench-phase: (\S+)$/gm)) phase = match[1]!;
   });
   const code = await new Promise<number | null>((done, fail) => {
     child.on('error', fail);
@@ -141,6 +155,7 @@ export async function runTimed(
     wallMs,
     maxRssBytes: kib !== undefined && Number.isFinite(kib) ? kib * 1024 : Number.NaN,
     treePeakBytes,
+    phasePeaks,
     cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000,
     stdout,
     stderr,

@@ -16,11 +16,13 @@ const session = await createHerogen({
   config: { provider: 'openai', size: size!, quality: 'low', concurrency: Number(concurrency) },
   env: { OPENAI_API_KEY: 'mock-key', OPENAI_BASE_URL: baseURL },
 });
+process.stderr.write('bench-phase: generate\n');
 const started = performance.now();
 const summary = await session.generate();
 const generateMs = performance.now() - started;
 const afterGenerate = peak();
 
+process.stderr.write('bench-phase: derive\n');
 const deriver = createDeriver({ root: root! });
 const deriveStarted = performance.now();
 const files = summary.results.flatMap((result) =>

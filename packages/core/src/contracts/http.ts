@@ -25,13 +25,26 @@ export interface HttpRequest {
    * into memory as usual, for their error message.
    */
   saveTo?: string;
+  /**
+   * Hand a 2xx body to this sink chunk by chunk as it arrives, under the same cap, instead of
+   * reading it into memory (the response's `body` is then empty). Other statuses are read into
+   * memory as usual, for their error message.
+   */
+  sink?: HttpBodySink;
+}
+
+/** Takes a response body as it arrives (`HttpRequest.sink`). */
+export interface HttpBodySink {
+  /** Called once with the response's headers (lower-cased names), before the first chunk. */
+  start?(headers: Record<string, string>): void;
+  write(chunk: Uint8Array): void;
 }
 
 export interface HttpResponse {
   status: number;
   /** Lower-cased names; repeated headers joined with `, `. */
   headers: Record<string, string>;
-  /** Empty when the body was written to `saveTo`. */
+  /** Empty when the body was written to `saveTo` or handed to `sink`. */
   body: Uint8Array;
 }
 

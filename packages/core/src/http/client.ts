@@ -3,7 +3,8 @@
  * the run's concurrency. Redirects are never followed (a 3xx comes back as a response: API
  * calls treat it as an error, downloads check each hop themselves). Requests to URLs taken from
  * an API answer can be held to public addresses, checked on the address actually connected to.
- * Bodies are read into memory under a byte cap, or streamed to a file (`saveTo`) under the same cap. Failures below HTTP come out as a
+ * Bodies are read into memory under a byte cap, or streamed under the same cap to a file
+ * (`saveTo`) or into a sink that decodes them as they arrive (`sink`). Failures below HTTP come out as a
  * `TransportError` whose `kind` says whether the request can have reached the server, which
  * decides billing and retry.
  */
@@ -12,10 +13,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Agent, Dispatcher } from 'undici';
-import type { HttpClient, HttpRequest, HttpResponse } from '../types.js';
+import type { HttpBodySink, HttpClient, HttpRequest, HttpResponse } from '../types.js';
 import { ownBytes } from './media.js';
 import {
   isPublicAddress,
@@ -187,14 +187,17 @@ function tooLarge(maxBytes: number, status: number, headers: Record<string, stri
   });
 }
 
-async function readCapped(
+/**
+ * The body's chunks, stopped with a `too-large` error as soon as they pass the cap: every way a
+ * body is read (into memory, to a file, into a sink) goes through here.
+ */
+async function* cappedChunks(
   body: Dispatcher.ResponseData['body'],
   maxBytes: number,
   status: number,
   headers: Record<string, string>,
-): Promise<Uint8Array> {
+): AsyncGenerator<Buffer> {
   refuseDeclared(body, maxBytes, status, headers);
-  const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
     const buf = chunk as Buffer;
@@ -203,9 +206,35 @@ async function readCapped(
       discard(body);
       throw tooLarge(maxBytes, status, headers);
     }
+    yield buf;
+  }
+}
+
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  status: number,
+  headers: Record<string, string>,
+): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const buf of cappedChunks(body, maxBytes, status, headers)) {
+    total += buf.length;
     chunks.push(buf);
   }
   return ownBytes(Buffer.concat(chunks, total));
+}
+
+/** Hand the body to `sink` as it arrives, under the cap. */
+async function sinkCapped(
+  body: Dispatcher.ResponseData['body'],
+  sink: HttpBodySink,
+  maxBytes: number,
+  status: number,
+  headers: Record<string, string>,
+): Promise<void> {
+  sink.start?.(headers);
+  for await (const buf of cappedChunks(body, maxBytes, status, headers)) sink.write(buf);
 }
 
 /** Stream a body to `path` under the cap: a temporary name, flushed, then renamed. */
@@ -219,16 +248,11 @@ async function saveCapped(
   refuseDeclared(body, maxBytes, status, headers);
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
-  let total = 0;
-  const cap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      total += chunk.length;
-      if (total > maxBytes) done(tooLarge(maxBytes, status, headers));
-      else done(null, chunk);
-    },
-  });
   try {
-    await pipeline(body, cap, createWriteStream(temp, { flush: true }));
+    await pipeline(
+      cappedChunks(body, maxBytes, status, headers),
+      createWriteStream(temp, { flush: true }),
+    );
     await rename(temp, path);
   } catch (error) {
     discard(body);
@@ -297,6 +321,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const maxBytes = req.maxBodyBytes ?? DEFAULT_MAX_JSON_BYTES;
         if (req.saveTo && res.statusCode >= 200 && res.statusCode < 300) {
           await saveCapped(res.body, req.saveTo, maxBytes, { status: res.statusCode, headers });
+          return { status: res.statusCode, headers, body: new Uint8Array() };
+        }
+        if (req.sink && res.statusCode >= 200 && res.statusCode < 300) {
+          await sinkCapped(res.body, req.sink, maxBytes, res.statusCode, headers);
           return { status: res.statusCode, headers, body: new Uint8Array() };
         }
         const body = await readCapped(res.body, maxBytes, res.statusCode, headers);

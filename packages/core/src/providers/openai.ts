@@ -7,11 +7,10 @@
 import { basename } from 'node:path';
 import type { FormData } from 'undici';
 import { HerogenError } from '../errors.js';
-import { parseJsonResponse, sendApiRequest, withHttpClient } from '../http/call.js';
-import type { HttpResponse } from '../http/client.js';
+import { sendApiRequest, withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
 import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
-import { splitJsonString } from '../http/json-field.js';
+import { Base64JsonField } from '../http/json-field.js';
 import { decodeBase64Strict } from '../http/media.js';
 import { redact } from '../http/redact.js';
 import { resolveRetryPolicy, withRetry } from '../http/retry.js';
@@ -194,6 +193,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
             const body = edit
               ? await buildEditForm(request, references)
               : JSON.stringify(buildGenerationBody(request, options.moderation));
+            // The answer is decoded as it arrives: no body buffer, no megabyte string.
+            const answer = new Base64JsonField('b64_json', decodeBase64Strict);
             const response = await sendApiRequest(
               http,
               {
@@ -204,14 +205,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
                 signal: context.signal,
                 timeoutMs: context.timeoutMs,
                 maxBodyBytes: options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES,
+                sink: answer,
               },
               call,
               readOpenAIError,
             );
-            return readImage(call, request, {
-              headers: response.headers,
-              json: parseImagesResponse(call, response),
-            });
+            const { json, decode } = answer.finish();
+            if (json === undefined) {
+              throw badResponse(
+                call,
+                'the body is not valid JSON',
+                response.headers['x-request-id'],
+                {
+                  status: response.status,
+                },
+              );
+            }
+            return readImage(call, request, { headers: response.headers, json, decode });
           },
           {
             policy: resolveRetryPolicy(options.retry, context.maxRetries),
@@ -298,30 +308,22 @@ async function buildEditForm(
 }
 
 /**
- * The answer as JSON. The megabyte of base64 in `data[0].b64_json` is cut out of the bytes
- * rather than parsed (see http/json-field.ts); any answer the fast path is not sure of is
- * parsed whole, so both give the same object.
- */
-function parseImagesResponse(call: CallContext, response: HttpResponse): unknown {
-  const split = splitJsonString(response.body, 'b64_json');
-  const first = (split?.json as { data?: unknown } | undefined)?.data;
-  if (split && Array.isArray(first) && first[0]?.b64_json === '') {
-    first[0].b64_json = split.value;
-    return split.json;
-  }
-  return parseJsonResponse(call, response);
-}
-
-/**
  * Read an `ImagesResponse` (a sync answer, or the `body` of a batch output line). `priceFactor`
  * scales its cost: 0.5 for a batch line, which OpenAI bills at half the synchronous price.
+ * `decode` turns `b64_json` into bytes: a streamed answer's own (see http/json-field.ts), strict
+ * base64 by default.
  */
 export function readImage(
   call: CallContext,
   request: GenerationRequest,
-  answer: { headers: Record<string, string>; json: unknown; priceFactor?: number },
+  answer: {
+    headers: Record<string, string>;
+    json: unknown;
+    priceFactor?: number;
+    decode?: (b64: string) => Uint8Array | undefined;
+  },
 ): GeneratedImage {
-  const { headers, json, priceFactor = 1 } = answer;
+  const { headers, json, priceFactor = 1, decode = decodeBase64Strict } = answer;
   const requestId = headers['x-request-id'];
   const parsed = openAIImagesResponseSchema.safeParse(json);
   if (!parsed.success) {
@@ -340,7 +342,7 @@ export function readImage(
   if (typeof first.b64_json !== 'string') {
     throw badResponse(call, '`data[0].b64_json` is missing', requestId, { billed });
   }
-  const bytes = decodeBase64Strict(first.b64_json);
+  const bytes = decode(first.b64_json);
   if (!bytes) {
     throw badResponse(call, '`data[0].b64_json` is not valid base64', requestId, { billed });
   }
