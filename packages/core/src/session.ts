@@ -83,7 +83,7 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       lock,
       stored,
       layout,
-      recordedCosts: collectRecordedCosts(lock),
+      recordedCosts: () => collectRecordedCosts(lock),
     });
     if (errors.length > 0) throw combineErrors(errors, 'content');
     return {

@@ -3,6 +3,7 @@ import { configSchema } from '../src/config/schema.js';
 import { resolveProjectLayout } from '../src/fs/project-layout.js';
 import { buildPrompt } from '../src/plan/build-prompt.js';
 import { planJobs } from '../src/plan/plan-jobs.js';
+import { costKind } from '../src/pricing/calibrate.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type {
   ContentHero,
@@ -293,6 +294,72 @@ describe('planJobs', () => {
         ['other', 'missing'],
       ]);
     });
+  });
+
+  it('works out the stored alternatives only when the runner has no real image stored', () => {
+    let asked = 0;
+    const counted: HeroProvider = {
+      ...fakeProvider('paid', true),
+      prepare: (intent, model) => {
+        asked++;
+        return paid.prepare(intent, model);
+      },
+    };
+    const other = fakeProvider('other', true);
+    const reg = registry([counted, other], [other], [counted]);
+    const heroes = [hero('a.md', 'x')];
+    const [made] = planJobs({ ...base, registry: registry([other]), heroes }).jobs;
+    const stored = (placeholder: boolean): Lock => ({
+      version: 1,
+      images: { [made!.key]: entryFor(made!.request, made!.file, placeholder) },
+      pending: {},
+    });
+    const real = planJobs({ ...base, lock: stored(false), registry: reg, heroes }).jobs;
+    expect(real.map((job) => [job.request.provider, job.status])).toEqual([['other', 'cached']]);
+    expect(asked).toBe(0);
+    // A stand-in of the runner: the alternative is looked up, as before.
+    const standIn = planJobs({ ...base, lock: stored(true), registry: reg, heroes }).jobs;
+    expect(standIn.map((job) => [job.request.provider, job.status])).toEqual([
+      ['other', 'placeholder'],
+    ]);
+    expect(asked).toBe(1);
+  });
+
+  it('gathers recorded costs once, and only when some image is not cached', () => {
+    const [made] = planJobs({
+      ...base,
+      registry: registry([paid]),
+      heroes: [hero('a.md', 'x')],
+    }).jobs;
+    const lock: Lock = {
+      version: 1,
+      images: { [made!.key]: entryFor(made!.request, made!.file) },
+      pending: {},
+    };
+    let gathered = 0;
+    const recordedCosts = () => {
+      gathered++;
+      return new Map([[costKind(made!.request), [0.07]]]);
+    };
+    const cached = planJobs({
+      ...base,
+      lock,
+      registry: registry([paid]),
+      heroes: [hero('a.md', 'x')],
+      recordedCosts,
+    });
+    expect(cached.jobs[0]!.status).toBe('cached');
+    expect(gathered).toBe(0);
+    const { jobs } = planJobs({
+      ...base,
+      lock,
+      registry: registry([paid]),
+      heroes: [hero('a.md', 'x'), hero('b.md', 'y'), hero('c.md', 'z')],
+      recordedCosts,
+    });
+    expect(jobs.map((job) => job.status)).toEqual(['cached', 'missing', 'missing']);
+    expect(jobs[1]!.estimate).toEqual({ usd: 0.07, confidence: 'estimate', calibratedFrom: 1 });
+    expect(gathered).toBe(1);
   });
 
   it('names file, line and field for invalid requests and unknown providers', () => {

@@ -105,6 +105,34 @@ describe('checkStoredFiles: where a lock entry points', () => {
     );
   });
 
+  it('judges each folder once, file by file: a folder named like an original, a linked variants folder', async () => {
+    const lock = await lockFor({ 1: named(1) });
+    // Named like an original but a folder: inside the trusted folder, still not a plain file.
+    await mkdir(join(root, named(3)));
+    lock.images[sampleKey(3)] = sampleEntry(sampleKey(3), 3, { file: named(3), bytes: 5 });
+    // The variants folder swapped for a link to a folder outside: judged on its own real path,
+    // not trusted because the originals folder is.
+    const outside = join(base, 'elsewhere');
+    await mkdir(outside);
+    await writeFile(join(outside, `${sampleKey(4)}.png`), 'bytes');
+    await rm(join(root, OUT, 'variants'), { recursive: true });
+    await symlink(outside, join(root, OUT, 'variants'));
+    lock.images[sampleKey(4)] = sampleEntry(sampleKey(4), 4, {
+      file: named(4, `${OUT}/variants`),
+      bytes: 5,
+    });
+    expect(Object.fromEntries(await checkStoredFiles(root, OUT, lock))).toEqual({
+      [sampleKey(1)]: 'ok',
+      [sampleKey(3)]: 'corrupt',
+      [sampleKey(4)]: 'corrupt',
+    });
+    const why = Object.fromEntries(
+      (await verifyOriginals(root, OUT, lock)).map((result) => [result.key, result.tampered]),
+    );
+    expect(why[sampleKey(3)]).toBe('it is not a plain file');
+    expect(why[sampleKey(4)]).toMatch(/outside the originals folder/);
+  });
+
   it('gives the same answers for a relative root or one with a trailing separator', async () => {
     const lock = await lockFor({ 1: named(1), 2: 'top.png' });
     lock.images[sampleKey(3)] = sampleEntry(sampleKey(3), 3, { file: named(3), bytes: 5 });

@@ -28,8 +28,12 @@ export interface PlanInput {
   stored: ReadonlyMap<string, StoredFileState>;
   /** The project's paths; jobs name their originals under `layout.outDirRelative`. */
   layout: ProjectLayout;
-  /** Exact costs recorded in the lock (`collectRecordedCosts`): estimates learn from them. */
-  recordedCosts?: RecordedCosts;
+  /**
+   * Exact costs recorded in the lock (`collectRecordedCosts`): estimates learn from them. A
+   * function is called once, and only when some image is not cached (a warm plan of a large
+   * site skips walking the whole lock).
+   */
+  recordedCosts?: RecordedCosts | (() => RecordedCosts);
 }
 
 export interface Plan {
@@ -53,6 +57,12 @@ export interface PlannedHero {
 export function planJobs(input: PlanInput): Plan {
   const jobs = new Map<string, Job>();
   const errors: HerogenError[] = [];
+  let recorded: RecordedCosts | undefined;
+  const recordedCosts = () => {
+    const given = input.recordedCosts;
+    recorded ??= (typeof given === 'function' ? given() : given) ?? NOTHING_RECORDED;
+    return recorded;
+  };
   for (const hero of input.heroes) {
     let planned: PlannedHero;
     try {
@@ -78,12 +88,7 @@ export function planJobs(input: PlanInput): Plan {
       estimate:
         status === 'cached'
           ? { usd: 0, confidence: 'exact' }
-          : estimateCost(
-              planned.provider,
-              planned.request,
-              input.recordedCosts ?? NOTHING_RECORDED,
-              input.config.pricing,
-            ),
+          : estimateCost(planned.provider, planned.request, recordedCosts(), input.config.pricing),
     };
     if (entry) job.entry = entry;
     jobs.set(planned.key, job);
@@ -117,18 +122,23 @@ export function planHero(
   const siteWide = (provider: HeroProvider) =>
     hero.spec.provider === undefined || registry.candidatesFor(undefined).includes(provider);
   const all = [...lookups, ...candidates];
-  const options = all.flatMap((provider, index) => {
+  // The last candidate, the one that runs here, must be able to make the image (it throws
+  // otherwise). When the lock already holds its real image it wins whatever the others say
+  // (`chooseStored`), so the others are not worked out: half the keys of a warm plan.
+  const runner = plannedFor(all.at(-1)!, intent, input, siteWide);
+  if (all.length === 1 || isStoredReal(runner, input.lock)) return validated(runner, hero);
+  const options = all.slice(0, -1).flatMap((provider) => {
     // Earlier candidates are only looked up in the lock: one that cannot take this request
-    // (a model it does not know) is skipped. The last one must be able to make it.
-    if (index === all.length - 1) return [plannedFor(provider, intent, input, siteWide)];
+    // (a model it does not know) is skipped.
     try {
       return [plannedFor(provider, intent, input, siteWide)];
     } catch {
       return [];
     }
   });
-  // One candidate (the hero or the config names its provider): nothing to choose.
-  if (options.length === 1) return validated(options[0]!, hero);
+  options.push(runner);
+  // One candidate left (the others cannot take this request): nothing to choose.
+  if (options.length === 1) return validated(runner, hero);
   return validated(chooseStored(options, input.lock), hero);
 }
 
@@ -139,16 +149,19 @@ export function planHero(
  */
 function chooseStored(options: readonly PlannedHero[], lock: Lock): PlannedHero {
   const runner = options.at(-1)!;
-  const real = (planned: PlannedHero) => {
-    const entry = lock.images[planned.key];
-    return entry !== undefined && !entry.placeholder;
-  };
+  const real = (planned: PlannedHero) => isStoredReal(planned, lock);
   if (real(runner)) return runner;
   return (
     options.find(real) ??
     (runner.provider.paid ? undefined : options.find((planned) => lock.images[planned.key])) ??
     runner
   );
+}
+
+/** The lock holds a real image (not a stand-in) for this hero's key. */
+function isStoredReal(planned: PlannedHero, lock: Lock): boolean {
+  const entry = lock.images[planned.key];
+  return entry !== undefined && !entry.placeholder;
 }
 
 function plannedFor(

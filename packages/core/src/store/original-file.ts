@@ -130,6 +130,17 @@ export function originalsAt(root: string, outDir: string): Originals {
     return real;
   };
   const outRealSync = () => realOutDir ?? realOut(realDirSync(absoluteOutDir));
+  // Real folders already found inside both the real originals folder and the real root: a
+  // plain file named in one is too, so `judgeOriginal`'s two path comparisons run per folder,
+  // not per original (they were a fifth of a large plan's stored-file check).
+  const trustedDirs = new Set<string>();
+  const isTrustedDir = (dir: string) => {
+    if (trustedDirs.has(dir)) return true;
+    const outReal = outRealSync();
+    if (!outReal || !realRoot || !isInside(outReal, dir) || !isInside(realRoot, dir)) return false;
+    trustedDirs.add(dir);
+    return true;
+  };
 
   const originals: Originals = {
     root: absoluteRoot,
@@ -162,6 +173,7 @@ export function originalsAt(root: string, outDir: string): Originals {
           const dir = realDirSync(path.dirname(checked));
           if (dir === undefined) return { state: 'missing' };
           real = path.join(dir, path.basename(checked));
+          if (isTrustedDir(dir)) return plainFile(real, stats);
         }
         return judge(real, outRealSync(), stats);
       } catch (error) {
@@ -229,6 +241,11 @@ function judgeOriginal(
       why: `it leads (through a symlink) to ${real}, outside the originals folder ${outDirRel}`,
     };
   }
+  return plainFile(real, stats);
+}
+
+/** A file found inside the originals folder: herogen's own only when it is a plain file. */
+function plainFile(real: string, stats: FoundFile): OriginalState {
   if (!stats.isFile()) return { state: 'tampered', why: 'it is not a plain file' };
   return { state: 'ok', path: real, size: stats.size };
 }
