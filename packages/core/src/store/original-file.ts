@@ -41,9 +41,27 @@ export function originalNameProblem(
   outDir: string,
   kind: OriginalKind,
 ): string | undefined {
+  return originalNameCheck(outDir)(file, key, kind);
+}
+
+/** `originalNameProblem` for one `outDir`, its prefix worked out once (one call per entry). */
+function originalNameCheck(
+  outDir: string,
+): (file: string, key: string, kind: OriginalKind) => string | undefined {
   const base = outDir.replace(/\/+$/, '').replace(/^\.$/, '');
   const prefix = base === '' ? '' : `${base}/`;
-  if (!file.startsWith(prefix)) return `it is not inside the originals folder ${base || '.'}`;
+  return (file, key, kind) => nameProblem(file, key, kind, prefix);
+}
+
+function nameProblem(
+  file: string,
+  key: string,
+  kind: OriginalKind,
+  prefix: string,
+): string | undefined {
+  if (!file.startsWith(prefix)) {
+    return `it is not inside the originals folder ${prefix.slice(0, -1) || '.'}`;
+  }
   const rest = file.slice(prefix.length);
   if (kind === 'image') {
     return ORIGINAL_NAME.exec(rest)?.[1] === key
@@ -103,12 +121,16 @@ export function originalsAt(root: string, outDir: string): Originals {
     return realOutDir;
   };
 
+  const nameProblem = originalNameCheck(outDirRel);
+  // `<root>/` to put before a root-relative name (POSIX: plain concatenation).
+  const rootPrefix = path.sep === '/' && !absoluteRoot.endsWith('/') ? `${absoluteRoot}/` : '';
   const precheck = (file: string, key: string, kind: OriginalKind) => {
-    const problem = originalNameProblem(file, key, outDirRel, kind);
+    const problem = nameProblem(file, key, kind);
     if (problem) return { state: 'tampered', why: problem } as const;
     // Named like an original of a well-formed key inside the (checked) originals folder: no
-    // segment can climb out, so a join is enough (this runs per lock entry on every plan).
-    if (isCacheKey(key)) return path.join(absoluteRoot, file);
+    // segment can climb out and every segment is normalised, so joining is enough (this runs
+    // per lock entry on every plan).
+    if (isCacheKey(key)) return rootPrefix ? rootPrefix + file : path.join(absoluteRoot, file);
     return resolveInsideRoot(absoluteRoot, file, 'lock entry file');
   };
   const judge = (real: string, outReal: string | undefined, stats: FoundFile): OriginalState =>
@@ -170,9 +192,11 @@ export function originalsAt(root: string, outDir: string): Originals {
           real = realpathSync.native(checked);
           stats = statSync(real);
         } else {
-          const dir = realDirSync(path.dirname(checked));
+          const slash = checked.lastIndexOf(path.sep);
+          const dir = realDirSync(slash > 0 ? checked.slice(0, slash) : path.dirname(checked));
           if (dir === undefined) return { state: 'missing' };
-          real = path.join(dir, path.basename(checked));
+          const name = checked.slice(slash + 1);
+          real = dir.endsWith(path.sep) ? dir + name : `${dir}${path.sep}${name}`;
           if (isTrustedDir(dir)) return plainFile(real, stats);
         }
         return judge(real, outRealSync(), stats);
