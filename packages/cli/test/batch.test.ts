@@ -106,7 +106,9 @@ describe('herogen batch', () => {
     // The failed key is free again: a new submit asks for it alone.
     api.mock.setFaults([]);
     const resubmit = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
-    expect(resubmit.stdout).toMatch(/submitted batch batch_\w+: 1 image\n/);
+    expect(resubmit.stdout).toMatch(
+      /submitted batch batch_\w+: 1 image \(\/v1\/images\/generations\)\n/,
+    );
   });
 
   it('an expired batch: completed lines stored, the rest reported as free to submit again', async () => {

@@ -1,24 +1,19 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMockApi, faults, type MockApi, type MockBatchOptions } from '@herogen/mock-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMockApi, faults, type MockApi } from '@herogen/mock-api';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCHES_FILE_NAME } from '../src/lock/batches-file.js';
 import { buildGenerationBody, createOpenAIProvider } from '../src/providers/openai.js';
 import { createHerogen } from '../src/session.js';
 import type { GenerationRequest } from '../src/types.js';
+import { batchSession, FAST, useBatchMock, waitForBatches } from './batch-harness.js';
 
-const FAST: MockBatchOptions = { validatingMs: 10, processingMs: 60, finalizingMs: 10 };
+const harness = useBatchMock();
 let mock: MockApi;
-const roots: string[] = [];
-beforeAll(async () => {
-  mock = await createMockApi({ batch: FAST });
-});
-afterAll(() => mock.close());
-afterEach(async () => {
-  mock.reset();
-  mock.setFaults([]);
-  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+const roots = harness.roots;
+beforeAll(() => {
+  mock = harness.mock;
 });
 
 /** A blog of `count` posts, each with its own prompt, at the smallest size OpenAI takes. */
@@ -38,36 +33,8 @@ async function blog(count: number, prompt = (i: number) => `A lighthouse number 
   return root;
 }
 
-async function session(root: string, on: MockApi = mock, budget?: { maxUsd: number }) {
-  return createHerogen({
-    root,
-    configFile: false,
-    siteConfig: false,
-    config: {
-      provider: 'openai',
-      size: '1024x640',
-      quality: 'low',
-      // JPEG keeps 500 images quick to make and check on a busy CI machine.
-      format: 'jpeg',
-      ...(budget ? { budget } : {}),
-    },
-    env: { OPENAI_API_KEY: 'sk-test-batch', OPENAI_BASE_URL: on.openaiBaseURL },
-  });
-}
-type Session = Awaited<ReturnType<typeof session>>;
-
-/** Poll until every open batch has finished at the API. */
-async function waitForBatches(s: Session) {
-  for (let i = 0; i < 1000; i++) {
-    const views = await s.batch.status();
-    const running = views.filter(
-      (v) => !['completed', 'expired', 'cancelled', 'failed'].includes(v.remote?.status ?? ''),
-    );
-    if (running.length === 0) return views;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('batches did not finish');
-}
+const session = (root: string, on: MockApi = mock, budget?: { maxUsd: number }) =>
+  batchSession(root, on, budget);
 
 const originals = async (root: string) =>
   (await readdir(join(root, 'src/assets/herogen')).catch(() => [])).filter((f) =>
@@ -99,13 +66,13 @@ describe('batch lines', () => {
       url: '/v1/images/generations',
       body: buildGenerationBody(request, 'low'),
     });
-    // Edits send reference files as multipart: they stay synchronous.
+    // Heroes with reference images go to edit batches (batch-edits.test.ts).
     expect(
       provider.batch!.endpointFor({
         ...request,
         references: [{ path: 'a.png', sha256: 'a'.repeat(64) }],
       }),
-    ).toBeUndefined();
+    ).toBe('/v1/images/edits');
   });
 });
 

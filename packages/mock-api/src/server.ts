@@ -126,6 +126,7 @@ export async function createMockApi(options: MockApiOptions = {}): Promise<MockA
     requests,
     paidCalls: () => requests.filter((r) => r.billed).length,
     billedBatchLines: () => state.batch.billedLines,
+    deleteFile: (id) => state.batch.files.delete(id),
     setFaults(rules) {
       script.set(rules);
     },

@@ -220,6 +220,12 @@ export interface MockApi {
   paidCalls(): number;
   /** Batch lines the real API would have billed (those answered 200), at the batch price. */
   billedBatchLines(): number;
+  /**
+   * Delete an uploaded file, as `DELETE /v1/files/{id}` of the real API would (that endpoint is
+   * not in the vendored spec subset): its content answers 404 and edit lines naming it fail.
+   * False when there is no such file.
+   */
+  deleteFile(id: string): boolean;
   /** Replace the fault script. */
   setFaults(faults: FaultRule[]): void;
   /** Clear recorded requests, tasks, attempt and rule counters and the rate-limit window. */

@@ -103,6 +103,7 @@ async function submit(session: Session, flags: BatchFlags, io: CliIO): Promise<E
           estimateUsd: result.estimateUsd,
           syncEstimateUsd: result.syncEstimateUsd,
           covered: Object.fromEntries(result.covered),
+          references: result.references,
           notBatchable: result.notBatchable.map((n) => ({ key: n.job.key, reason: n.reason })),
         },
         null,
@@ -127,11 +128,24 @@ async function submit(session: Session, flags: BatchFlags, io: CliIO): Promise<E
     return EXIT.OK;
   }
   if (flags.dryRun) {
-    out.write(`would submit ${plural(result.jobs.length, 'image')}, estimated ${price}\n`);
+    const refs = result.references.distinct;
+    const uploads =
+      refs > 0 ? ` (edits: at most ${plural(refs, 'reference image')} to upload)` : '';
+    out.write(
+      `would submit ${plural(result.jobs.length, 'image')}${uploads}, estimated ${price}\n`,
+    );
     return EXIT.OK;
   }
+  const refs = result.references;
+  if (refs.distinct > 0) {
+    out.write(
+      `${plural(refs.distinct, 'reference image')} for edits: ${refs.uploaded} uploaded (${(refs.uploadedBytes / 1e6).toFixed(1)} MB, files apart from the batch input), ${refs.reused} already uploaded\n`,
+    );
+  }
   for (const batch of result.submitted) {
-    out.write(`submitted batch ${batch.id}: ${plural(imagesOf(batch), 'image')}\n`);
+    out.write(
+      `submitted batch ${batch.id}: ${plural(imagesOf(batch), 'image')} (${batch.endpoint})\n`,
+    );
   }
   out.write(
     `${plural(result.jobs.length, 'image')} in ${plural(result.submitted.length, 'batch', 'batches')}, estimated ${price}\n` +

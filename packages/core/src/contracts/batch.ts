@@ -57,15 +57,38 @@ export interface BatchApi {
   readonly priceFactor: number;
   /** Requests per input file (50,000) and bytes per input file (200 MB). */
   readonly limits: { maxRequests: number; maxBytes: number };
+  /** Largest reference image one edit line may use (each is uploaded as its own file). */
+  readonly referenceLimit: number;
   /** The endpoint a request's line uses; `undefined` when it cannot go in a batch. */
   endpointFor(request: GenerationRequest): string | undefined;
-  /** The JSONL line of one request (no newline): its `body` is what `generate` would send. */
-  line(customId: string, request: GenerationRequest): string;
-  /** Upload the JSONL input and create the batch over it. */
-  submit(
-    input: { jsonl: Uint8Array; endpoint: string; metadata: Record<string, string> },
+  /**
+   * The JSONL line of one request (no newline): its `body` is what `generate` would send, in
+   * JSON. An edit refers to each reference by the file id `fileIds` has for its sha256.
+   */
+  line(customId: string, request: GenerationRequest, fileIds?: ReadonlyMap<string, string>): string;
+  /** Upload one reference image for edit lines; its file id. */
+  uploadReference(
+    file: { path: string; bytes: Uint8Array },
+    context: BatchCallContext,
+  ): Promise<string>;
+  /** Ids of the uploaded reference images the API still has (recorded uploads are reused). */
+  liveReferences(context: BatchCallContext): Promise<ReadonlySet<string>>;
+  /** Upload a JSONL input file; its file id. */
+  uploadInput(jsonl: Uint8Array, context: BatchCallContext): Promise<string>;
+  /** Create a batch over an uploaded input file (never retried: it is billed once it runs). */
+  create(
+    input: { inputFileId: string; endpoint: string; metadata: Record<string, string> },
     context: BatchCallContext,
   ): Promise<RemoteBatch>;
+  /**
+   * The batch created over `inputFileId`, if the API lists one created since `since` (unix
+   * seconds): how a create whose answer was lost is found again.
+   */
+  find(
+    inputFileId: string,
+    since: number,
+    context: BatchCallContext,
+  ): Promise<RemoteBatch | undefined>;
   retrieve(id: string, context: BatchCallContext): Promise<RemoteBatch>;
   cancel(id: string, context: BatchCallContext): Promise<RemoteBatch>;
   /**
@@ -93,13 +116,21 @@ export interface BatchRequestRecord {
 
 /** One submitted batch, as `herogen.batches.json` keeps it (committed, like the lock). */
 export interface BatchRecord {
+  /**
+   * The API's batch id; while `state` is `submitting`, a local id (`submit-…`) of a batch whose
+   * create was sent but not (yet) answered.
+   */
   id: string;
   provider: string;
   endpoint: string;
   inputFileId?: string;
   submittedAt: string;
-  /** `open` until collected (or cancelled and collected). */
-  state: 'open' | 'collected';
+  /**
+   * `submitting`: recorded with its input file before the create is sent, so a crash between
+   * the API creating the batch and herogen recording it loses nothing (the next batch command
+   * finds it by its input file); `open` until collected (or cancelled and collected).
+   */
+  state: 'submitting' | 'open' | 'collected';
   collectedAt?: string;
   /** The API's last known status. */
   status?: RemoteBatchStatus;
@@ -109,7 +140,18 @@ export interface BatchRecord {
   requests: Record<string, BatchRequestRecord>;
 }
 
+/** A reference image uploaded for edit lines: reused by later batches while the API has it. */
+export interface ReferenceUpload {
+  provider: string;
+  sha256: string;
+  fileId: string;
+  bytes: number;
+  uploadedAt: string;
+}
+
 export interface BatchesFile {
   version: 1;
   batches: BatchRecord[];
+  /** Reference images uploaded for edit batches, one per provider and content. */
+  uploads?: ReferenceUpload[];
 }

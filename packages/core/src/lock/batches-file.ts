@@ -52,13 +52,24 @@ const batchSchema = z.strictObject({
   endpoint: z.string().regex(/^\/v1\/[a-z/]+$/),
   inputFileId: id.optional(),
   submittedAt: dateTime,
-  state: z.enum(['open', 'collected']),
+  state: z.enum(['submitting', 'open', 'collected']),
   collectedAt: dateTime.optional(),
   status: status.optional(),
   images: z.number().int().nonnegative().optional(),
   requests: z.record(z.string().regex(STORED_KEY_PATTERN, 'expected a cache key'), recordSchema),
 });
-const fileSchema = z.strictObject({ version: z.literal(1), batches: z.array(batchSchema) });
+const uploadSchema = z.strictObject({
+  provider: z.string().min(1).max(100),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256'),
+  fileId: id,
+  bytes: z.number().int().nonnegative(),
+  uploadedAt: dateTime,
+});
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  batches: z.array(batchSchema),
+  uploads: z.array(uploadSchema).optional(),
+});
 
 export function emptyBatchesFile(): BatchesFile {
   return { version: 1, batches: [] };
@@ -118,7 +129,12 @@ export function serializeBatchesFile(file: BatchesFile): string {
         .map((key) => [key, batch.requests[key]]),
     ),
   }));
-  return `${JSON.stringify({ version: 1, batches }, null, 2)}\n`;
+  // Reference uploads sorted by provider and content, so two clones write the same text.
+  const uploads = [...(file.uploads ?? [])].sort(
+    (a, b) => a.provider.localeCompare(b.provider) || a.sha256.localeCompare(b.sha256),
+  );
+  const text = uploads.length > 0 ? { version: 1, batches, uploads } : { version: 1, batches };
+  return `${JSON.stringify(text, null, 2)}\n`;
 }
 
 /**
@@ -159,11 +175,14 @@ export function imagesOf(batch: BatchRecord): number {
   return batch.images ?? Object.keys(batch.requests).length;
 }
 
-/** Keys covered by batches not yet collected, with the batch that covers each. */
+/**
+ * Keys covered by batches not yet collected, with the batch that covers each. A `submitting`
+ * batch covers its keys too: it may exist at the API already.
+ */
 export function openBatchKeys(file: BatchesFile): Map<string, BatchRecord> {
   const keys = new Map<string, BatchRecord>();
   for (const batch of file.batches) {
-    if (batch.state !== 'open') continue;
+    if (batch.state === 'collected') continue;
     for (const key of Object.keys(batch.requests)) keys.set(key, batch);
   }
   return keys;

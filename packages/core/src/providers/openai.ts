@@ -159,6 +159,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
 
     batch: createOpenAIBatchApi(options, {
       body: (request) => buildGenerationBody(request, options.moderation),
+      editBody: buildEditJsonBody,
+      checkReference: referenceMediaType,
       readImage,
       readError: readOpenAIError,
       advice: ADVICE,
@@ -264,6 +266,42 @@ export function buildGenerationBody(
   return body;
 }
 
+/**
+ * The JSON body of `POST /images/edits` (`EditImageBodyJsonParam`), as a batch line sends it:
+ * the fields the multipart edit sends (`buildEditForm`: the generation fields without
+ * `moderation`), with the reference images as `images: [{ file_id }]` (`ImageRefParam`), in
+ * the order written. `fileIds` maps a reference's sha256 to its uploaded file.
+ */
+export function buildEditJsonBody(
+  request: GenerationRequest,
+  fileIds: ReadonlyMap<string, string>,
+): Record<string, unknown> {
+  const images = request.references.map((reference) => {
+    const id = fileIds.get(reference.sha256);
+    if (!id) {
+      throw new HerogenError(
+        'REQUEST_INVALID',
+        `reference image ${reference.path} has not been uploaded for the batch`,
+      );
+    }
+    return { file_id: id };
+  });
+  return { ...buildGenerationBody(request), images };
+}
+
+/** The media type of a reference image OpenAI edits accept (PNG, JPEG, WebP), or an error. */
+function referenceMediaType(path: string, bytes: Uint8Array): string {
+  const sniffed = sniffImageType(bytes);
+  if (!sniffed || !['png', 'jpeg', 'webp'].includes(sniffed.extension)) {
+    throw new HerogenError(
+      'REFERENCE_INVALID',
+      `Reference image ${path} is not a PNG, JPEG or WebP file; OpenAI edits accept only those.`,
+      { location: { file: path } },
+    );
+  }
+  return sniffed.mediaType;
+}
+
 interface ReferenceFile {
   name: string;
   type: string;
@@ -277,15 +315,8 @@ async function readReferences(
   const files: ReferenceFile[] = [];
   for (const reference of request.references) {
     const bytes = await context.readReference(reference.path);
-    const sniffed = sniffImageType(bytes);
-    if (!sniffed || !['png', 'jpeg', 'webp'].includes(sniffed.extension)) {
-      throw new HerogenError(
-        'REFERENCE_INVALID',
-        `Reference image ${reference.path} is not a PNG, JPEG or WebP file; OpenAI edits accept only those.`,
-        { location: { file: reference.path } },
-      );
-    }
-    files.push({ name: basename(reference.path), type: sniffed.mediaType, bytes });
+    const type = referenceMediaType(reference.path, bytes);
+    files.push({ name: basename(reference.path), type, bytes });
   }
   return files;
 }

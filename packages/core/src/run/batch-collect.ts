@@ -29,6 +29,7 @@ import type {
 } from '../types.js';
 import { downloadBatchFile, removeBatchFiles } from './batch-download.js';
 import { forEachLimited, jsonlFileLines } from './batch-jsonl.js';
+import { unconfirmedError } from './batch-recover.js';
 import type {
   BatchCollectOptions,
   BatchCollectResult,
@@ -57,7 +58,10 @@ const FINISHED: ReadonlySet<RemoteBatchStatus> = new Set([
   'failed',
 ]);
 
-function callContext(context: RunContext, signal: AbortSignal | undefined): BatchCallContext {
+export function callContext(
+  context: RunContext,
+  signal: AbortSignal | undefined,
+): BatchCallContext {
   return {
     logger: context.logger,
     timeoutMs: context.config.timeoutMs,
@@ -94,11 +98,16 @@ export async function batchStatus(
 ): Promise<BatchView[]> {
   const file = await readBatchesFile(context.layout.batches);
   const records = file.batches.filter((b) =>
-    options.ids ? options.ids.includes(b.id) : options.all || b.state === 'open',
+    options.ids ? options.ids.includes(b.id) : options.all || b.state !== 'collected',
   );
   const views: BatchView[] = [];
   for (const record of records) {
     const view: BatchView = { record, estimateUsd: estimateOf(record) };
+    if (record.state === 'submitting') {
+      view.error = unconfirmedError(record);
+      views.push(view);
+      continue;
+    }
     try {
       view.remote = await apiOf(context, record).retrieve(
         record.id,
@@ -150,6 +159,11 @@ export async function collectBatches(
   result.batches = views;
   const jobsByKey = new Map((options.jobs ?? []).map((job) => [job.key, job]));
   for (const view of views) {
+    // Not confirmed created yet (recovery could not tell): nothing to collect from it now.
+    if (view.record.state === 'submitting') {
+      result.pending.push(view);
+      continue;
+    }
     if (view.error) throw view.error;
     const remote = view.remote!;
     if (!FINISHED.has(remote.status)) {

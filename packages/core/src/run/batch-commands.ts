@@ -8,9 +8,11 @@ import {
   type BatchCollectResult,
   type BatchView,
   batchStatus,
+  callContext,
   cancelBatches,
   collectBatches,
 } from './batch-collect.js';
+import { recoverSubmissions } from './batch-recover.js';
 import { type BatchSubmitOptions, type BatchSubmitResult, submitBatches } from './batch-submit.js';
 import type { RunContext } from './run-state.js';
 
@@ -35,14 +37,22 @@ export function createBatchCommands(
   /** Completes images a killed run or collect had received but not recorded. */
   recover: () => Promise<void>,
 ): BatchCommands {
+  // Every command first settles submissions a crash left unconfirmed (run/batch-recover.ts).
+  const settle = (signal: AbortSignal | undefined) =>
+    recoverSubmissions(context, callContext(context, signal));
   return {
     async submit(options = {}) {
       await recover();
+      await settle(options.signal);
       return submitBatches((await plan()).jobs, context, options);
     },
-    status: (options = {}) => batchStatus(context, options),
+    async status(options = {}) {
+      await settle(options.signal);
+      return batchStatus(context, options);
+    },
     async collect(options = {}) {
       await recover();
+      await settle(options.signal);
       // The plan only lends the fields that asked for each image; content that no longer
       // parses must not keep paid images from being stored.
       let jobs: readonly Job[] = [];
@@ -55,6 +65,9 @@ export function createBatchCommands(
       }
       return collectBatches(context, { ...options, jobs });
     },
-    cancel: (options = {}) => cancelBatches(context, options),
+    async cancel(options = {}) {
+      await settle(options.signal);
+      return cancelBatches(context, options);
+    },
   };
 }

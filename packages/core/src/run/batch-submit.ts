@@ -2,9 +2,16 @@
  * `herogen batch submit`: the missing images of a plan go to their provider's batch API (half
  * price, results within 24 h) instead of the synchronous one. Keys an open batch covers are
  * never sent again; the budget is checked at the batch price before anything is uploaded; big
- * sites are split into several batches within the per-file limits; each batch is recorded in
- * `herogen.batches.json` as soon as the API has accepted it.
+ * sites are split into several batches within the per-file limits, one endpoint per batch
+ * (`/v1/images/generations`, and `/v1/images/edits` for heroes with reference images, whose
+ * images are uploaded once each beforehand: run/batch-references.ts).
+ *
+ * Each batch is recorded in `herogen.batches.json` as `submitting`, with its keys and input
+ * file, *before* the create is sent, and turned `open` with the API's id once answered: a crash
+ * or a lost answer in between leaves a record the next batch command resolves
+ * (run/batch-recover.ts), never keys that could be paid twice.
  */
+import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { HerogenError } from '../errors.js';
 import { openBatchKeys, readBatchesFile, updateBatchesFile } from '../lock/batches-file.js';
@@ -17,6 +24,7 @@ import type {
   HeroProvider,
   Job,
 } from '../types.js';
+import { countReferences, type ReferenceFiles, uploadReferences } from './batch-references.js';
 import { checkBudget, sumEstimates } from './budget.js';
 import type { RunContext } from './run-state.js';
 
@@ -45,6 +53,11 @@ export interface BatchSubmitResult {
   /** Estimate of `jobs` at the batch price, and at the sync price; null when unknown. */
   estimateUsd: number | null;
   syncEstimateUsd: number | null;
+  /**
+   * Reference images of the edit lines: distinct ones, uploaded by this submit (files of their
+   * own, apart from the JSONL inputs) and reused from earlier uploads.
+   */
+  references: { distinct: number; uploaded: number; uploadedBytes: number; reused: number };
 }
 
 /** A job's estimate at its provider's batch price. */
@@ -75,7 +88,7 @@ export function sortForBatch(
     }
     const endpoint = api.endpointFor(job.request);
     if (!endpoint) {
-      notBatchable.push({ job, reason: 'heroes with reference images are made synchronously' });
+      notBatchable.push({ job, reason: `${provider.id} cannot batch this request` });
       continue;
     }
     ready.push({ job, provider, api, endpoint });
@@ -108,6 +121,7 @@ export async function submitBatches(
     notBatchable: sorted.notBatchable,
     estimateUsd: sumEstimates(priced),
     syncEstimateUsd: sumEstimates(jobs),
+    references: { distinct: countReferences(ready), uploaded: 0, uploadedBytes: 0, reused: 0 },
   };
   if (ready.length === 0) return result;
   if (config.frozen) {
@@ -142,22 +156,19 @@ export async function submitBatches(
     maxRetries: config.maxRetries,
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  for (const chunk of chunkForBatches(ready, options.limits)) {
+  const files = await uploadReferences(ready, context, callContext);
+  result.references = {
+    distinct: files.distinct,
+    uploaded: files.uploaded,
+    uploadedBytes: files.uploadedBytes,
+    reused: files.reused,
+  };
+  for (const chunk of chunkForBatches(ready, options.limits, files)) {
     const { provider, api, endpoint } = chunk[0]!;
-    const lines = chunk.map(({ job }) => api.line(job.key, job.request));
+    const fileIds = files.byProvider.get(provider.id);
+    const lines = chunk.map(({ job }) => api.line(job.key, job.request, fileIds));
     const jsonl = new TextEncoder().encode(`${lines.join('\n')}\n`);
-    const remote = await api.submit(
-      {
-        jsonl,
-        endpoint,
-        metadata: {
-          project: basename(root).slice(0, 512),
-          tool: 'herogen',
-          images: String(chunk.length),
-        },
-      },
-      callContext,
-    );
+    const inputFileId = await api.uploadInput(jsonl, callContext);
     const requests: Record<string, BatchRequestRecord> = {};
     for (const { job } of chunk) {
       requests[job.key] = {
@@ -167,32 +178,88 @@ export async function submitBatches(
       };
     }
     const record: BatchRecord = {
-      id: remote.id,
+      id: `submit-${randomUUID()}`,
       provider: provider.id,
       endpoint,
+      inputFileId,
       submittedAt: new Date().toISOString(),
-      state: 'open',
-      status: remote.status,
+      state: 'submitting',
       images: chunk.length,
       requests,
     };
-    // Recorded before anything else happens: this batch is paid for once it runs.
+    // Recorded before the create is sent: from then on the batch may exist and be billed.
     await updateBatchesFile(sidecar, (file) => {
       file.batches.push(record);
+    });
+    const remote = await createRecorded(api, record, root, callContext, sidecar);
+    const open: BatchRecord = { ...record, id: remote.id, state: 'open', status: remote.status };
+    await updateBatchesFile(sidecar, (file) => {
+      const index = file.batches.findIndex((b) => b.id === record.id);
+      if (index === -1) file.batches.push(open);
+      else file.batches[index] = open;
     }).catch((error: unknown) => {
       throw new HerogenError(
         'LOCK_IO',
         `batch ${remote.id} (${chunk.length} images) was created at ${provider.id} but could not be recorded in ${basename(sidecar)}: ${error instanceof Error ? error.message : String(error)}`,
         {
-          hint: `it runs and is billed anyway: cancel it in the provider's dashboard (or fix the file and submit again), so the same images are not paid twice`,
+          hint: `it is still listed there as submission ${record.id}: the next \`herogen batch\` command finds batch ${remote.id} by its input file and records it, so the same images are not paid twice`,
           cause: error,
         },
       );
     });
     logger.info(`submitted batch ${remote.id}: ${chunk.length} images (${endpoint})`);
-    result.submitted.push(record);
+    result.submitted.push(open);
   }
   return result;
+}
+
+/**
+ * Send the create of a recorded submission. A refusal (4xx: nothing was created) drops the
+ * record; any other failure may have created the batch, so the record stays for recovery.
+ */
+async function createRecorded(
+  api: BatchApi,
+  record: BatchRecord,
+  root: string,
+  call: BatchCallContext,
+  sidecar: string,
+): Promise<Awaited<ReturnType<BatchApi['create']>>> {
+  try {
+    return await api.create(
+      {
+        inputFileId: record.inputFileId!,
+        endpoint: record.endpoint,
+        metadata: {
+          project: basename(root).slice(0, 512),
+          tool: 'herogen',
+          images: String(record.images),
+          herogen_submission: record.id,
+        },
+      },
+      call,
+    );
+  } catch (error) {
+    const refused =
+      HerogenError.is(error) &&
+      error.status !== undefined &&
+      error.status >= 400 &&
+      error.status < 500;
+    if (refused) {
+      await updateBatchesFile(sidecar, (file) => {
+        file.batches = file.batches.filter((b) => b.id !== record.id);
+      });
+      throw error;
+    }
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new HerogenError(
+      HerogenError.is(error) ? error.code : 'INTERNAL',
+      `the batch of ${record.images} images was sent, but its answer did not arrive (${message}): it may have been created. It is recorded as submission ${record.id} in ${basename(sidecar)}, so its images are not submitted again.`,
+      {
+        hint: 'run `herogen batch status` (or submit again): it looks the batch up by its input file and records it, or drops the submission if the API never created it',
+        cause: error,
+      },
+    );
+  }
 }
 
 type Ready = ReturnType<typeof sortForBatch>['ready'][number];
@@ -201,6 +268,7 @@ type Ready = ReturnType<typeof sortForBatch>['ready'][number];
 export function chunkForBatches(
   ready: readonly Ready[],
   limits: BatchSubmitOptions['limits'] = {},
+  files?: Pick<ReferenceFiles, 'byProvider'>,
 ): Ready[][] {
   const groups = new Map<string, Ready[]>();
   for (const item of ready) {
@@ -215,7 +283,9 @@ export function chunkForBatches(
     let current: Ready[] = [];
     let bytes = 0;
     for (const item of items) {
-      const size = Buffer.byteLength(api.line(item.job.key, item.job.request)) + 1;
+      // Reference images are files of their own (uploaded before): only their ids count here.
+      const fileIds = files?.byProvider.get(item.provider.id);
+      const size = Buffer.byteLength(api.line(item.job.key, item.job.request, fileIds)) + 1;
       if (size > maxBytes) {
         throw new HerogenError(
           'REQUEST_INVALID',

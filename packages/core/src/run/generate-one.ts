@@ -208,7 +208,8 @@ function spentRecord(
   };
 }
 
-async function readInsideRoot(root: string, file: string): Promise<Uint8Array> {
+/** A root-relative file's bytes, refusing paths that leave the root. */
+export async function readInsideRoot(root: string, file: string): Promise<Uint8Array> {
   const absolute = path.resolve(root, file);
   if (!isInside(path.resolve(root), absolute)) {
     throw new HerogenError('PATH_OUTSIDE_ROOT', `reference ${file} is outside the project root`);

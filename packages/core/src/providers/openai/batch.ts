@@ -4,6 +4,12 @@
  * it (`GET /batches/{id}`), cancel it, and download its output and error files
  * (`GET /files/{id}/content`). Each line's `body` is the synchronous request body, built by the
  * same function; each output line's `body` is a synchronous answer, read by the same reader.
+ *
+ * Edits (heroes with reference images) go to `/v1/images/edits` batches. The synchronous edit is
+ * multipart, which a JSONL line cannot carry, so their lines send the JSON form of the same
+ * body (`EditImageBodyJsonParam`), each reference as `{ file_id }` (`ImageRefParam`) of an image
+ * uploaded once through `POST /files`, instead of a data URL that would repeat megabytes per
+ * line inside the 200 MB input file.
  */
 import { z } from 'zod';
 import { HerogenError } from '../../errors.js';
@@ -29,6 +35,21 @@ import { type OpenAIProviderOptions, openAIHeaders, resolveOpenAISettings } from
 export const OPENAI_BATCH_PRICE_FACTOR = 0.5;
 /** Documented limits of one input file. */
 export const OPENAI_BATCH_LIMITS = { maxRequests: 50_000, maxBytes: 200 * 1000 * 1000 } as const;
+/**
+ * The purpose reference images are uploaded with. `CreateFileRequest.purpose` of
+ * openai-batch-openapi.json offers `assistants`, `batch` (Batch API input: JSONL only),
+ * `fine-tune`, `vision` ("Images used for vision fine-tuning"), `user_data` ("Flexible file type
+ * for any purpose") and `evals`; none names image-edit inputs. `vision` is the image purpose, and
+ * what OpenAI's image-generation guide uploads input images with before passing their `file_id`
+ * (not verifiable from the vendored docs; `user_data` is the documented catch-all if it is
+ * refused). Either way the file persists until deleted (`FileExpirationAfter`: only `batch`
+ * files expire by default, after 30 days), so a recorded upload stays usable for later batches.
+ */
+export const OPENAI_REFERENCE_PURPOSE = 'vision';
+/** Edit inputs: "each png/webp/jpg under 50 MB" (providers.md §1.4). */
+export const OPENAI_MAX_REFERENCE_BYTES = 50 * 1024 * 1024;
+const EDITS = '/v1/images/edits';
+const GENERATIONS = '/v1/images/generations';
 /** Output files can be large (base64 images): up to 2 GB is streamed to disk. */
 const MAX_OUTPUT_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -57,6 +78,21 @@ const batchSchema = z.object({
     .nullish(),
 });
 const fileSchema = z.object({ id: apiId });
+const fileListSchema = z.object({
+  data: z.array(z.object({ id: apiId })),
+  has_more: z.boolean().optional(),
+});
+const batchListSchema = z.object({
+  data: z.array(
+    z.object({
+      id: apiId,
+      input_file_id: z.string().nullish(),
+      metadata: z.record(z.string(), z.string()).nullish(),
+      created_at: z.number().optional(),
+    }),
+  ),
+  has_more: z.boolean().optional(),
+});
 const lineSchema = z.object({
   custom_id: z.string(),
   response: z
@@ -68,6 +104,13 @@ const lineSchema = z.object({
 export interface OpenAIBatchDeps {
   /** The synchronous generation body of a request. */
   body(request: GenerationRequest): Record<string, unknown>;
+  /** The JSON edit body of a request with references, each by its uploaded file id (by sha256). */
+  editBody(
+    request: GenerationRequest,
+    fileIds: ReadonlyMap<string, string>,
+  ): Record<string, unknown>;
+  /** The media type of a reference image the API takes, or a `REFERENCE_INVALID` error. */
+  checkReference(path: string, bytes: Uint8Array): string;
   /** The synchronous answer reader. */
   readImage(
     call: CallContext,
@@ -102,45 +145,69 @@ export function createOpenAIBatchApi(
   return {
     priceFactor: OPENAI_BATCH_PRICE_FACTOR,
     limits: OPENAI_BATCH_LIMITS,
-    // Edits take multipart reference images in the sync API; they stay synchronous.
-    endpointFor: (req) => (req.references.length === 0 ? '/v1/images/generations' : undefined),
-    line: (customId, req) =>
-      JSON.stringify({
+    referenceLimit: OPENAI_MAX_REFERENCE_BYTES,
+    endpointFor: (req) => (req.references.length === 0 ? GENERATIONS : EDITS),
+    line: (customId, req, fileIds = new Map()) => {
+      const edit = req.references.length > 0;
+      return JSON.stringify({
         custom_id: customId,
         method: 'POST',
-        url: '/v1/images/generations',
-        body: deps.body(req),
-      }),
-    async submit(input, context) {
-      // The upload may be repeated (an unused file costs nothing); the create may not.
-      const file = await run(context, 'batch file upload', 'idempotent', (s) =>
-        uploadFile(s, input.jsonl),
+        url: edit ? EDITS : GENERATIONS,
+        body: edit ? deps.editBody(req, fileIds) : deps.body(req),
+      });
+    },
+    async uploadReference(file, context) {
+      const type = deps.checkReference(file.path, file.bytes);
+      const name = file.path.split('/').pop() || 'reference';
+      // An upload may be repeated (an unused file costs nothing but storage).
+      return run(context, `reference ${file.path} upload`, 'idempotent', (s) =>
+        uploadFile(s, { bytes: file.bytes, type, name, purpose: OPENAI_REFERENCE_PURPOSE }),
       );
-      return run(context, 'batch create', 'create', async (s) =>
+    },
+    liveReferences: (context) =>
+      run(context, 'reference file list', 'idempotent', (s) =>
+        listFiles(s, OPENAI_REFERENCE_PURPOSE),
+      ),
+    uploadInput: (jsonl, context) =>
+      run(context, 'batch file upload', 'idempotent', (s) =>
+        uploadFile(s, {
+          bytes: jsonl,
+          type: 'application/jsonl',
+          name: 'herogen-batch.jsonl',
+          purpose: 'batch',
+        }),
+      ),
+    create: (input, context) =>
+      // Never repeated: a create whose answer is lost may have made the batch (see `find`).
+      run(context, 'batch create', 'create', async (s) =>
         readBatch(
           s,
-          await send(s, {
+          await sendJson(s, {
             method: 'POST',
             path: '/batches',
             body: JSON.stringify({
-              input_file_id: file,
+              input_file_id: input.inputFileId,
               endpoint: input.endpoint,
               completion_window: '24h',
               metadata: input.metadata,
             }),
           }),
         ),
-      );
-    },
+      ),
+    find: (inputFileId, since, context) =>
+      run(context, 'batch list', 'idempotent', (s) => findBatch(s, inputFileId, since)),
     retrieve: (id, context) =>
       run(context, `batch ${id} status`, 'idempotent', async (s) =>
-        readBatch(s, await send(s, { method: 'GET', path: `/batches/${encodeURIComponent(id)}` })),
+        readBatch(
+          s,
+          await sendJson(s, { method: 'GET', path: `/batches/${encodeURIComponent(id)}` }),
+        ),
       ),
     cancel: (id, context) =>
       run(context, `batch ${id} cancel`, 'idempotent', async (s) =>
         readBatch(
           s,
-          await send(s, { method: 'POST', path: `/batches/${encodeURIComponent(id)}/cancel` }),
+          await sendJson(s, { method: 'POST', path: `/batches/${encodeURIComponent(id)}/cancel` }),
         ),
       ),
     download: (fileId, context, saveTo) =>
@@ -226,11 +293,19 @@ function send(
   );
 }
 
-async function uploadFile(s: Session, jsonl: Uint8Array): Promise<string> {
+/** `send`, its answer parsed as JSON. */
+async function sendJson(s: Session, req: Parameters<typeof send>[1]): Promise<unknown> {
+  return parseJsonResponse(s.call, await send(s, req));
+}
+
+async function uploadFile(
+  s: Session,
+  file: { bytes: Uint8Array; type: string; name: string; purpose: string },
+): Promise<string> {
   const { FormData } = await import('undici');
   const form = new FormData();
-  form.append('purpose', 'batch');
-  form.append('file', new Blob([jsonl], { type: 'application/jsonl' }), 'herogen-batch.jsonl');
+  form.append('purpose', file.purpose);
+  form.append('file', new Blob([file.bytes], { type: file.type }), file.name);
   const response = await send(s, { method: 'POST', path: '/files', body: form });
   const parsed = fileSchema.safeParse(parseJsonResponse(s.call, response));
   if (!parsed.success) {
@@ -240,6 +315,54 @@ async function uploadFile(s: Session, jsonl: Uint8Array): Promise<string> {
     );
   }
   return parsed.data.id;
+}
+
+/** Ids of the files of `purpose` the API still has (`GET /files`, paged by `after`). */
+async function listFiles(s: Session, purpose: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let after: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const query = `purpose=${encodeURIComponent(purpose)}&limit=10000${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    const parsed = fileListSchema.safeParse(
+      await sendJson(s, { method: 'GET', path: `/files?${query}` }),
+    );
+    if (!parsed.success) {
+      throw new HerogenError('PROVIDER_BAD_RESPONSE', 'openai batch: the file list is unusable.');
+    }
+    for (const file of parsed.data.data) ids.add(file.id);
+    after = parsed.data.data.at(-1)?.id;
+    if (!parsed.data.has_more || !after) break;
+  }
+  return ids;
+}
+
+/**
+ * The batch created over `inputFileId`, if any (`GET /batches`, newest first, paged by `after`),
+ * looking back to batches created at `since` (unix seconds, minus a minute of clock skew).
+ */
+async function findBatch(
+  s: Session,
+  inputFileId: string,
+  since: number,
+): Promise<RemoteBatch | undefined> {
+  let after: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const query = `limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+    const json = await sendJson(s, { method: 'GET', path: `/batches?${query}` });
+    const parsed = batchListSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new HerogenError('PROVIDER_BAD_RESPONSE', 'openai batch: the batch list is unusable.');
+    }
+    const data = parsed.data.data;
+    const index = data.findIndex((b) => b.input_file_id === inputFileId);
+    if (index !== -1) {
+      return readBatch(s, (json as { data: unknown[] }).data[index]);
+    }
+    after = data.at(-1)?.id;
+    const oldest = data.at(-1)?.created_at;
+    if (!parsed.data.has_more || !after || (oldest !== undefined && oldest < since - 60)) break;
+  }
+  return undefined;
 }
 
 async function downloadFile(s: Session, fileId: string, saveTo: string): Promise<boolean> {
@@ -258,8 +381,9 @@ async function downloadFile(s: Session, fileId: string, saveTo: string): Promise
   }
 }
 
-function readBatch(s: Session, response: HttpResponse): RemoteBatch {
-  const parsed = batchSchema.safeParse(parseJsonResponse(s.call, response));
+/** A `Batch` object (parsed JSON) as herogen reads it. */
+function readBatch(s: Session, value: unknown): RemoteBatch {
+  const parsed = batchSchema.safeParse(value);
   if (!parsed.success) {
     throw new HerogenError(
       'PROVIDER_BAD_RESPONSE',
