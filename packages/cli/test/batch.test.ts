@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMockApi, faults } from '@herogen/mock-api';
@@ -109,6 +110,83 @@ describe('herogen batch', () => {
     expect(resubmit.stdout).toMatch(
       /submitted batch batch_\w+: 1 image \(\/v1\/images\/generations\)\n/,
     );
+  });
+
+  it('heroes with reference images: an edit batch beside the generations one, a gone reference reported by post', async () => {
+    const project = await blog(2);
+    const sharp = (await import('sharp')).default;
+    const png = (background: string) =>
+      sharp({ create: { width: 64, height: 48, channels: 3, background } })
+        .png()
+        .toBuffer();
+    await mkdir(path.join(project.root, 'refs'));
+    await writeFile(path.join(project.root, 'refs/a.png'), await png('#336699'));
+    await writeFile(path.join(project.root, 'refs/b.png'), await png('#993366'));
+    const edit = (name: string, refs: string) =>
+      project.write(
+        `src/content/blog/${name}.md`,
+        `---\ntitle: ${name}\nhero:\n  prompt: ${name} with the same lighthouse\n  alt: ${name}\n  references: [${refs}]\n---\nBody\n`,
+      );
+    await edit('edit-a', 'refs/a.png');
+    await edit('edit-ab', 'refs/b.png, refs/a.png');
+
+    const dry = await runCli(['batch', 'submit', '--dry-run'], { cwd: project.root, env: env() });
+    expect(dry.stdout).toContain(
+      'would submit 4 images (edits: at most 2 reference images to upload)',
+    );
+    const submitted = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(
+      /2 reference images for edits: 2 uploaded \([\d.]+ MB, files apart from the batch input\), 0 already uploaded\n/,
+    );
+    expect(submitted.stdout).toMatch(
+      /submitted batch batch_\w+: 2 images \(\/v1\/images\/generations\)/,
+    );
+    expect(submitted.stdout).toMatch(/submitted batch batch_\w+: 2 images \(\/v1\/images\/edits\)/);
+    expect(submitted.stdout).toContain('4 images in 2 batches');
+
+    // b.png's file disappears at OpenAI before the batch runs: only edit-ab's line fails.
+    const sidecar = JSON.parse(await project.read('herogen.batches.json'));
+    const bSha = createHash('sha256')
+      .update(await readFile(path.join(project.root, 'refs/b.png')))
+      .digest('hex');
+    const b = sidecar.uploads.find((u: { sha256: string }) => u.sha256 === bSha);
+    expect(api.mock.deleteFile(b.fileId)).toBe(true);
+    const collected = await runCli(['batch', 'collect', '--wait'], {
+      cwd: project.root,
+      env: env(),
+    });
+    expect(collected.code).toBe(1);
+    expect(collected.stdout).toMatch(
+      /src\/content\/blog\/edit-ab\.md:3: batch batch_\w+ gave no image \(HTTP 400, invalid_file_id, request req_\w+\)/,
+    );
+    expect(collected.stdout).toContain(b.fileId);
+    expect(collected.stdout).toContain('3 images stored');
+    expect(api.mock.paidCalls()).toBe(0);
+
+    // The resubmit uploads b.png again and reuses a.png.
+    const resubmit = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(resubmit.stdout).toContain('2 reference images for edits: 1 uploaded');
+    expect(resubmit.stdout).toContain('1 already uploaded');
+    expect(resubmit.stdout).toMatch(/submitted batch batch_\w+: 1 image \(\/v1\/images\/edits\)/);
+  });
+
+  it('a batch whose create answer was lost is found by the next command, not submitted again', async () => {
+    const project = await blog(3);
+    api.mock.setFaults([{ route: 'openai.batches.create', fault: faults.lostResponse() }]);
+    const lost = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(lost.code).not.toBe(0);
+    expect(lost.stderr).toContain('it may have been created');
+    expect(lost.stderr).toContain('herogen batch status');
+    api.mock.setFaults([]);
+    const status = await runCli(['batch', 'status'], { cwd: project.root, env: env() });
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(
+      /found batch batch_\w+ \(3 images\), created by a submit that stopped before recording it/,
+    );
+    const again = await runCli(['batch', 'submit'], { cwd: project.root, env: env() });
+    expect(again.stdout).toContain('3 images already in open batch');
+    expect(api.mock.requests.filter((r) => r.route === 'openai.batches.create')).toHaveLength(1);
   });
 
   it('an expired batch: completed lines stored, the rest reported as free to submit again', async () => {

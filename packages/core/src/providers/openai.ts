@@ -271,6 +271,9 @@ export function buildGenerationBody(
  * the fields the multipart edit sends (`buildEditForm`: the generation fields without
  * `moderation`), with the reference images as `images: [{ file_id }]` (`ImageRefParam`), in
  * the order written. `fileIds` maps a reference's sha256 to its uploaded file.
+ * The spec's `EditImageBodyJsonParam.size` enum lists only `auto` and the three standard sizes,
+ * while its multipart twin (`CreateImageEditRequest.size`) documents gpt-image-2's custom
+ * `WxH` sizes; the size is sent as the sync edit sends it, on the assumption that the enum lags.
  */
 export function buildEditJsonBody(
   request: GenerationRequest,
