@@ -167,6 +167,25 @@ describe('batch submit with reference images', () => {
     expect(uploadsOf('vision')).toHaveLength(2);
   });
 
+  it('a low per-file limit splits the edit batch too; the references are still uploaded once', async () => {
+    const { root } = await site();
+    const s = await session(root);
+    const submitted = await s.batch.submit({ limits: { maxRequests: 2 } });
+    expect(submitted.submitted.map((b) => [b.endpoint, b.images])).toEqual(
+      expect.arrayContaining([
+        ['/v1/images/generations', 2],
+        ['/v1/images/edits', 2],
+        ['/v1/images/edits', 1],
+      ]),
+    );
+    expect(submitted.submitted).toHaveLength(3);
+    expect(submitted.references).toMatchObject({ distinct: 2, uploaded: 2 });
+    expect(uploadsOf('vision')).toHaveLength(2);
+    expect(uploadsOf('batch')).toHaveLength(3);
+    await waitForBatches(s);
+    expect((await s.batch.collect()).stored).toHaveLength(5);
+  });
+
   it('a line whose file is gone is reported with the post’s file and line; a resubmit uploads it again', async () => {
     const { root } = await site();
     const s = await session(root);
