@@ -79,6 +79,18 @@ describe('astro dev logs once per change', () => {
     return output.slice(from).join('');
   }
 
+  it('checks the site after the server listens: the summary and the placeholder notice, once each', async () => {
+    const log = await waitFor(
+      async () => output.join(''),
+      (text) => text.includes('are offline placeholders'),
+    );
+    // Off the path to the first page: logged after Astro says the server is ready.
+    expect(log.indexOf('are offline placeholders'), log).toBeGreaterThan(log.indexOf('ready in'));
+    expect(count(log, '2 placeholders'), log).toBe(1);
+    expect(count(log, 'are offline placeholders: the dev server never pays'), log).toBe(1);
+    expect(mock.paidCalls()).toBe(0);
+  });
+
   it('each save reloads the post once and warns about its missing alt once, save after save', async () => {
     expect(await readFile(file(), 'utf8')).toContain('alt: A small blue boat');
     const prompts = [

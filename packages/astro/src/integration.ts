@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -6,6 +7,7 @@ import {
   CONFIG_FILE_NAMES,
   createHerogen,
   findSiteConfigFile,
+  formatError,
   formatSummary,
   HerogenError,
   judgeRun,
@@ -15,8 +17,9 @@ import {
 } from '@herogen/core';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
 import { LOADER_NAME } from './content/loader.js';
+import { whenIdle } from './dev-idle.js';
 import { preventStaleDevImages } from './dev-image-cache.js';
-import { watchContent } from './dev-watcher.js';
+import { unreportedErrors, watchContent } from './dev-watcher.js';
 import { toAstroError } from './errors.js';
 import { type HerogenAstroOptions, splitOptions } from './options.js';
 import { createProjectState, logEvent } from './project-state.js';
@@ -32,8 +35,15 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
   let project: ProjectState | undefined;
   let root = '';
   let stopWatching: (() => void) | undefined;
+  let startupCheck: ((server: DevServer) => Promise<void>) | undefined;
+  let devServer: DevServer | undefined;
+  let cancelCheck: (() => void) | undefined;
 
   async function close() {
+    startupCheck = undefined;
+    devServer = undefined;
+    cancelCheck?.();
+    cancelCheck = undefined;
     stopWatching?.();
     stopWatching = undefined;
     if (!project) return;
@@ -84,22 +94,27 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
         project = createProjectState({ session, logger, mode: dev ? 'dev' : 'build' });
         registerProject(root, project);
         if (command === 'preview') return;
+        if (dev) {
+          // Checked once the server listens and is idle (astro:server:start), off the path to
+          // the first page: the loader stores a stand-in for any entry it parses whose image is
+          // missing, so pages are right before the check.
+          startupCheck = checkDevStart(project, logger, paidDefault(session));
+          return;
+        }
         // Runs before content sync, so every entry finds its image on disk.
         const summary = await session
-          .generate({ frozen: dev, onEvent: (event) => logEvent(logger, event) })
+          .generate({ onEvent: (event) => logEvent(logger, event) })
           .catch((error: unknown) => {
             throw toAstroError(error);
           });
-        // Offline art is the default provider's image, not a placeholder waiting for a paid one.
-        const paidDefault = session.registry.get(session.registry.defaultId)?.paid !== false;
-        report(summary, logger, dev && paidDefault);
-        // The dev server's run is frozen: only strict mode can stop it, never the API.
+        report(summary, logger, false);
         const verdict = judgeRun(summary, session.config, session.registry);
         for (const warning of verdict.warnings) logger.warn(warning);
         if (verdict.error) throw toAstroError(verdict.error);
       },
       'astro:server:setup': ({ server, toolbar, refreshContent }) => {
         if (!project) return;
+        devServer = { server, refreshContent };
         preventStaleDevImages(server, project.session.layout.outDir);
         if (reviewOptions) serveReview({ server, toolbar, refreshContent }, project, reviewOptions);
         stopWatching = watchContent({
@@ -111,6 +126,13 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
           },
         });
       },
+      'astro:server:start': () => {
+        const check = startupCheck;
+        const dev = devServer;
+        startupCheck = undefined;
+        // Not awaited, and not before the first page is served: it would share its thread.
+        if (check && dev) cancelCheck = whenIdle(dev.server, () => void check(dev));
+      },
       'astro:server:done': close,
       'astro:build:done': close,
     },
@@ -121,6 +143,58 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
     ...(configFile !== undefined ? { configFile } : {}),
     ...(env ? { env } : {}),
   });
+}
+
+type ServerSetup = Parameters<NonNullable<AstroIntegration['hooks']['astro:server:setup']>>[0];
+type DevServer = Pick<ServerSetup, 'server' | 'refreshContent'>;
+
+/** Offline art is the default provider's image, not a placeholder waiting for a paid one. */
+function paidDefault(session: ProjectState['session']): boolean {
+  return session.registry.get(session.registry.defaultId)?.paid !== false;
+}
+
+/**
+ * The dev server's start-up run over the whole site, frozen (never pays): stand-ins for missing
+ * images, the summary and the placeholder notice, warnings and errors, logged when ready. Runs
+ * in turn with the loaders' own runs; what it stores reaches the pages through a content refresh.
+ */
+function checkDevStart(
+  project: ProjectState,
+  logger: AstroIntegrationLogger,
+  paid: boolean,
+): (dev: DevServer) => Promise<void> {
+  const { session } = project;
+  return async ({ server, refreshContent }) => {
+    try {
+      const { summary, lockChanged } = await project.exclusive(async () => {
+        const before = await lockStamp(session.lockPath);
+        const summary = await session.generate({
+          frozen: true,
+          onEvent: (event) => logEvent(logger, event),
+        });
+        return { summary, lockChanged: (await lockStamp(session.lockPath)) !== before };
+      });
+      report(summary, logger, paid);
+      // Only strict mode can fail a frozen run, never the API.
+      const verdict = judgeRun(summary, session.config, session.registry);
+      for (const warning of verdict.warnings) logger.warn(warning);
+      if (verdict.error) logger.error(formatError(verdict.error));
+      // Stand-ins it stored (images deleted or not yet made): the pages show them now.
+      if (!lockChanged) return;
+      await refreshContent?.({ loaders: [LOADER_NAME] });
+      server.environments.client.hot.send({ type: 'full-reload', path: '*' });
+    } catch (error) {
+      // A frontmatter mistake in a file a loader parses is Astro's to report (it did, in sync).
+      for (const unreported of unreportedErrors(error, project.loaderFiles)) {
+        logger.error(formatError(unreported));
+      }
+    }
+  };
+}
+
+async function lockStamp(lockPath: string): Promise<string> {
+  const stats = await stat(lockPath).catch(() => undefined);
+  return stats ? `${stats.size}:${stats.mtimeMs}` : 'none';
 }
 
 /** `paidDev`: a dev server whose placeholders a save (or a build) would turn into AI images. */

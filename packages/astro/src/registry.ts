@@ -8,6 +8,8 @@ export interface ProjectState {
   session: Session;
   /** Make sure every hero of these root-relative files has an image on disk. */
   ensure(files: string[]): Promise<void>;
+  /** Run `task` when no other run of this project (an `ensure` batch, the start-up check) runs. */
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   logger: Logger;
   /**
    * Root-relative files a herogen loader parses. Astro reports their frontmatter mistakes

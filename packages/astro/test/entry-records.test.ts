@@ -96,6 +96,32 @@ describe('createRecordBook', () => {
     expect([...readRecords(meta).keys()]).toEqual(['a']);
   });
 
+  it('holds the changes of a load until its flush, one write, then writes through again', async () => {
+    const meta = memoryMeta();
+    let writes = 0;
+    const counted = {
+      ...meta,
+      set: (key: string, value: string) => {
+        writes++;
+        meta.set(key, value);
+      },
+    };
+    const book = createRecordBook(counted as typeof meta);
+    book.hold();
+    for (let n = 0; n < 5; n++) {
+      book.set(`e${n}`, record(`k${n}`));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(writes).toBe(0);
+    book.flush();
+    expect(writes).toBe(1);
+    expect([...readRecords(meta).keys()]).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+    book.delete('e0');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(writes).toBe(2);
+    expect([...readRecords(meta).keys()]).toEqual(['e1', 'e2', 'e3', 'e4']);
+  });
+
   it('follows the meta store of the latest load, flushing pending changes to the old one first', () => {
     const first = memoryMeta();
     const book = createRecordBook(first);

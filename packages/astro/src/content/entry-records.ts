@@ -56,7 +56,12 @@ export interface RecordBook {
   attach(meta: MetaStore): void;
   set(id: string, record: EntryRecord): void;
   delete(id: string): void;
-  /** Write to the meta store now (the end of a load). */
+  /**
+   * A load starts: its changes wait for its `flush()` (one write, not one per event-loop turn
+   * of a first load parsing hundreds of entries, each write serializing every record).
+   */
+  hold(): void;
+  /** Write to the meta store now (the end of a load); changes after it are written through. */
   flush(): void;
 }
 
@@ -69,12 +74,14 @@ export function createRecordBook(meta: MetaStore): RecordBook {
   let current = meta;
   let records = readRecords(meta);
   let scheduled = false;
+  let held = false;
   const flush = () => {
     scheduled = false;
+    held = false;
     writeRecords(current, records);
   };
   const schedule = () => {
-    if (scheduled) return;
+    if (scheduled || held) return;
     scheduled = true;
     setTimeout(() => {
       if (scheduled) flush();
@@ -86,7 +93,7 @@ export function createRecordBook(meta: MetaStore): RecordBook {
     },
     attach(next) {
       if (next === current) return;
-      if (scheduled) flush();
+      if (scheduled || held) flush();
       current = next;
       records = readRecords(next);
     },
@@ -96,6 +103,9 @@ export function createRecordBook(meta: MetaStore): RecordBook {
     },
     delete(id) {
       if (records.delete(id)) schedule();
+    },
+    hold() {
+      held = true;
     },
     flush,
   };

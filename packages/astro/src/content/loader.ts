@@ -89,9 +89,14 @@ export function herogenLoader(inner: Loader, options: HerogenLoaderOptions = {})
       };
 
       const watcher = context.watcher && ownListeners(context.watcher, collectionKey);
-      await inner.load({ ...context, parseData, ...(watcher ? { watcher } : {}) });
-      for (const id of [...entries.records.keys()]) if (!context.store.has(id)) entries.delete(id);
-      entries.flush();
+      entries.hold();
+      try {
+        await inner.load({ ...context, parseData, ...(watcher ? { watcher } : {}) });
+        for (const id of [...entries.records.keys()])
+          if (!context.store.has(id)) entries.delete(id);
+      } finally {
+        entries.flush();
+      }
       context.meta.set(FINGERPRINT_KEY, fingerprint);
       context.meta.set(FIELDS_KEY, fieldsKey);
     },
