@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Lock } from '../types.js';
 import { readLock } from './read-lock.js';
 
@@ -12,7 +12,9 @@ export function createCachedLockReader(lockPath: string): () => Promise<Lock> {
   return async () => {
     let signature: string;
     try {
-      const info = await stat(lockPath);
+      // Sync (a few µs): this runs once per content entry, where a thread-pool round trip
+      // each would queue behind the host's own file reads.
+      const info = statSync(lockPath);
       signature = `${info.mtimeMs}:${info.size}:${info.ino}`;
     } catch {
       // Missing or unreadable: readLock gives the empty lock or the usual LOCK_IO error.
