@@ -14,7 +14,7 @@ import { openBatchKeys, readBatchesFile } from './lock/batches-file.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
 import { readLock } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
-import { planHero, planJobs } from './plan/plan-jobs.js';
+import { type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
 import { collectRecordedCosts } from './pricing/calibrate.js';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.js';
 import { type BatchCommands, createBatchCommands } from './run/batch-commands.js';
@@ -26,6 +26,7 @@ import { checkStoredFile, checkStoredFiles } from './store/check-stored.js';
 import { recoverIncoming } from './store/recover-incoming.js';
 import { printablePath } from './text/printable.js';
 import type {
+  ContentHero,
   EntryHero,
   HerogenSession,
   Logger,
@@ -131,10 +132,14 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
       data: Record<string, unknown>,
       entryOptions: { field?: string } = {},
     ): Promise<EntryHero | undefined> {
-      const hero = await resolveEntryHero({ root, config, file, data, ...entryOptions });
+      // Line numbers only for a problem: this runs once per content entry of a load.
+      const target = { root, config, file, data, ...entryOptions };
+      const hero = await resolveEntryHero({ ...target, locate: false });
       if (!hero) return undefined;
       const lock = await readEntryLock();
-      const planned = planHero(hero, { config, registry, lock, layout });
+      const planned = await planLocated(hero, { config, registry, lock, layout }, () =>
+        resolveEntryHero(target),
+      );
       const entry = lock.images[planned.key];
       const stored = entry ? await checkStoredFile(root, outDir, planned.key, entry) : undefined;
       return {
@@ -152,6 +157,21 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     },
     async close() {},
   };
+}
+
+/** planHero; when it throws, the same error again with the hero's line numbers read. */
+async function planLocated(
+  hero: ContentHero,
+  input: Parameters<typeof planHero>[1],
+  locate: () => Promise<ContentHero | undefined>,
+): Promise<PlannedHero> {
+  try {
+    return planHero(hero, input);
+  } catch (error) {
+    const located = await locate();
+    if (located) planHero(located, input);
+    throw error;
+  }
 }
 
 /** Temp files of a writer that was killed mid-write are never valid images: clear them. */

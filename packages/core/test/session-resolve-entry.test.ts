@@ -73,4 +73,34 @@ describe('session.resolveEntry', () => {
     expect(await session.resolveEntry(file, data)).toMatchObject({ placeholder: false });
     await session.close();
   });
+
+  it('names the line of a problem, found while parsing the hero or while planning it', async () => {
+    const session = await createHerogen({ root, configFile: false, env: {} });
+    const file = 'src/content/blog/bad.md';
+    /** A post whose hero has `extra` beside prompt and alt: the error resolveEntry throws. */
+    const failure = async (extra: Record<string, string>) => {
+      const lines = Object.entries(extra).map(([name, value]) => `  ${name}: "${value}"`);
+      const hero = ['hero:', '  prompt: A lighthouse at dusk', '  alt: A lighthouse', ...lines];
+      await writeFile(
+        join(root, file),
+        ['---', 'title: Bad', ...hero, '---', 'Body', ''].join('\n'),
+      );
+      const value = { prompt: 'A lighthouse at dusk', alt: 'A lighthouse', ...extra };
+      return session.resolveEntry(file, { hero: value }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    };
+    // Found by the hero field's parse: the line of the nested value.
+    expect(await failure({ aspect: '9:1' })).toMatchObject({
+      code: 'CONTENT_INVALID',
+      location: { file, line: 6, field: 'hero.aspect' },
+    });
+    // Found by the plan (a provider that does not exist): the line of the hero field.
+    expect(await failure({ provider: 'nope' })).toMatchObject({
+      code: 'CONTENT_INVALID',
+      location: { file, line: 3, field: 'hero.provider' },
+    });
+    await session.close();
+  });
 });

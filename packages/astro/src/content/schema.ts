@@ -7,14 +7,28 @@ import { z } from 'astro/zod';
  * Starlight's `docsSchema({ extend: ({ image }) => z.object({ cover: heroSchema(image) }) })`.
  */
 export function heroSchema(image: ImageFunction) {
-  return z.object({
-    image: image(),
+  return z.object({ image: image(), ...heroFields() });
+}
+
+let fields: ReturnType<typeof buildHeroFields> | undefined;
+
+/**
+ * Astro builds a collection's schema once per entry (`image()` is bound to the entry's file):
+ * the other fields' schemas are built once and shared.
+ */
+function heroFields() {
+  fields ??= buildHeroFields();
+  return fields;
+}
+
+function buildHeroFields() {
+  return {
     alt: z.string(),
     prompt: z.string(),
     decorative: z.boolean().default(false),
     /** True while an offline stand-in is shown instead of a generated image. */
     placeholder: z.boolean().default(false),
-  });
+  };
 }
 
 /**

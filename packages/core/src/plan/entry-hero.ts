@@ -21,6 +21,12 @@ export async function resolveEntryHero(options: {
   data: Record<string, unknown>;
   /** One of the configured fields (default: the first); its mode comes from the config. */
   field?: string;
+  /**
+   * `false`: do not read the source for line numbers unless there is a problem to report
+   * (`hero.line` is then 1). A host resolving every entry of a load takes this fast path and
+   * asks again with lines when a later step (planHero) throws. @default true
+   */
+  locate?: boolean;
 }): Promise<ContentHero | undefined> {
   const fields = options.config.field;
   const field = options.field ?? fields[0]?.name ?? 'hero';
@@ -30,16 +36,20 @@ export async function resolveEntryHero(options: {
   const absolute = path.resolve(options.root, options.file);
   const file = path.relative(options.root, absolute).split(path.sep).join('/');
 
+  const locate = options.locate !== false;
   let lineOf: (p: (string | number)[]) => number | undefined = () => undefined;
-  try {
-    // Sync: a small file, read once per entry of a load; a thread-pool round trip per entry
-    // (ten at a time in glob()) waits behind the host's own I/O, which a loaded machine makes
-    // cost more than the read.
-    const parsed = parseFrontmatter(readFileSync(absolute, 'utf8'), file);
-    if (parsed) lineOf = parsed.lineOf;
-  } catch {
-    // The host parsed this file already; without line numbers errors still name file and field.
+  if (locate) {
+    try {
+      // Sync: a small file, read only to locate problems; a thread-pool round trip per entry
+      // (ten at a time in glob()) waits behind the host's own I/O.
+      const parsed = parseFrontmatter(readFileSync(absolute, 'utf8'), file);
+      if (parsed) lineOf = parsed.lineOf;
+    } catch {
+      // The host parsed this file already; without line numbers errors still name file and field.
+    }
   }
+  // A problem found without line numbers is reported with them.
+  const located = () => resolveEntryHero({ ...options, locate: true });
   const line = lineOf([field]) ?? 1;
   const result = parseHeroField(value, {
     file,
@@ -50,7 +60,10 @@ export async function resolveEntryHero(options: {
     lines: lineOf,
     isFile: (imagePath) => isFileNextTo(absolute, imagePath),
   });
-  if (result.errors.length > 0 || !result.spec) throw combineErrors(result.errors, file);
+  if (result.errors.length > 0 || !result.spec) {
+    if (!locate) return located();
+    throw combineErrors(result.errors, file);
+  }
 
   const hero: ContentHero = { file, line, field, spec: result.spec, references: [] };
   if (typeof options.data.title === 'string') hero.title = options.data.title;
@@ -64,7 +77,10 @@ export async function resolveEntryHero(options: {
       hashes: new Map(),
       lineOf: (index) => lineOf([field, 'references', index]) ?? line,
     });
-    if (refs.errors.length > 0) throw combineErrors(refs.errors, file);
+    if (refs.errors.length > 0) {
+      if (!locate) return located();
+      throw combineErrors(refs.errors, file);
+    }
     hero.references = refs.references;
   }
   return hero;
