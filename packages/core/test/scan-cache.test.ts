@@ -91,6 +91,36 @@ describe('scan cache', () => {
     expect(second.warnings[0]?.message).toBe(first.warnings[0]?.message);
   });
 
+  it('reads the files again when the cache file is damaged, whatever the damage', async () => {
+    await writeOld('src/content/a.md', post('A red kite'));
+    await writeOld('src/content/b.md', post('A blue kite'));
+    const first = await scan();
+    const path = resolveScanCachePath(project.root);
+    const saved = JSON.parse(await readFile(path, 'utf8'));
+    const damaged = [
+      '{"key": ',
+      'null',
+      '[]',
+      JSON.stringify({ ...saved, files: [] }),
+      JSON.stringify({ ...saved, files: 'nothing' }),
+      `{"key":${JSON.stringify(saved.key)},"files":{"src/content/a.md":null,"__proto__":{"size":1}}}`,
+      JSON.stringify({
+        ...saved,
+        files: {
+          'src/content/a.md': { ...saved.files['src/content/a.md'], heroes: 'not a list' },
+          'src/content/b.md': saved.files['src/content/b.md'],
+        },
+      }),
+    ];
+    for (const text of damaged) {
+      await writeFile(path, text);
+      const again = await scan();
+      expect(again, text).toEqual(first);
+      // …and the cache is written anew.
+      expect(JSON.parse(await readFile(path, 'utf8')).files, text).toEqual(saved.files);
+    }
+  });
+
   it('does not reuse results made for another field', async () => {
     await writeOld('src/content/a.md', '---\nhero: A red kite\ncover: A blue boat\n---\n');
     expect((await scan()).heroes[0]?.spec.prompt).toBe('A red kite');

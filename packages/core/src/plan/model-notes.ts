@@ -15,19 +15,29 @@ export function isKnownModel(provider: HeroProvider | undefined, model: string):
 
 /** One line per unknown provider/model pair among the jobs, in plan order. */
 export function unknownModelNotes(jobs: readonly Job[], registry: ProviderRegistry): string[] {
-  const notes = new Map<string, string>();
+  const notes: string[] = [];
+  // Per provider, the models settled: known (or noted) ones are not judged again; a large site
+  // has 20,000 jobs and a few pairs.
+  const settled = new Map<string, Set<string>>();
   for (const { request } of jobs) {
-    const pair = `${request.provider}\u0000${request.model}`;
-    if (notes.has(pair)) continue;
+    let models = settled.get(request.provider);
+    if (!models) {
+      models = new Set();
+      settled.set(request.provider, models);
+    }
+    if (models.has(request.model)) continue;
     const provider = registry.get(request.provider);
     const known = provider?.knownModels;
-    if (!provider || !known || isKnownModel(provider, request.model)) continue;
+    if (!provider || !known || isKnownModel(provider, request.model)) {
+      models.add(request.model);
+      continue;
+    }
     // A retired model has its own message from `validate`.
     if (provider.validate(request).some((issue) => issue.field === 'model')) continue;
-    notes.set(
-      pair,
+    models.add(request.model);
+    notes.push(
       `model "${request.model}" is not a known model for ${request.provider}; it will be sent as is${didYouMean(request.model, known)} (known: ${known.join(', ')})`,
     );
   }
-  return [...notes.values()];
+  return notes;
 }

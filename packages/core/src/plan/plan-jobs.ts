@@ -103,12 +103,11 @@ export function planHero(
 ): PlannedHero {
   const { config, registry } = input;
   const intent = buildIntent(hero, config);
-  const location = { file: hero.file, line: hero.line, field: hero.field };
 
   const candidates = registry.candidatesFor(hero.spec.provider);
   if (candidates.length === 0) {
     throw new HerogenError('CONTENT_INVALID', `unknown provider "${hero.spec.provider}"`, {
-      location: { ...location, field: `${hero.field}.provider` },
+      location: { file: hero.file, line: hero.line, field: `${hero.field}.provider` },
       hint: `use one of: ${registry.ids().join(', ')}`,
     });
   }
@@ -121,7 +120,7 @@ export function planHero(
   const lookups = hero.spec.provider === undefined ? registry.storedAlternatives() : [];
   const siteWide = (provider: HeroProvider) =>
     hero.spec.provider === undefined || registry.candidatesFor(undefined).includes(provider);
-  const all = [...lookups, ...candidates];
+  const all = lookups.length === 0 ? candidates : [...lookups, ...candidates];
   // The last candidate, the one that runs here, must be able to make the image (it throws
   // otherwise). When the lock already holds its real image it wins whatever the others say
   // (`chooseStored`), so the others are not worked out: half the keys of a warm plan.

@@ -186,6 +186,8 @@ function patternsInsideRoot(root: string, patterns: string[], errors: HerogenErr
   });
 }
 
+const DOT_DOT_SEGMENT = /(^|\/)\.\.(\/|$)/;
+
 /**
  * Drop (with an error) every match outside the project: a glob such as `../**` or a symlink
  * to a folder elsewhere must never make herogen read a file outside the root. Each folder is
@@ -216,7 +218,7 @@ function confineToRoot(
     realRoot ??= realpathSync.native(root);
     let real: string | undefined;
     try {
-      if (!isAbsolute(file) && !/(^|\/)\.\.(\/|$)/.test(file)) {
+      if (!isAbsolute(file) && !(file.includes('..') && DOT_DOT_SEGMENT.test(file))) {
         const absolute = `${root}/${file}`;
         const own = lstatSync(absolute);
         if (own.isSymbolicLink()) {
