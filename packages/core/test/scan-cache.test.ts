@@ -40,6 +40,15 @@ async function replaceUnnoticed(absolute: string, content: string) {
   await utimes(absolute, before.atime, before.mtime);
 }
 
+/** Two unchanged posts scanned once: the result, the cache file and what it holds. */
+async function twoPostsScanned() {
+  await writeOld('src/content/a.md', post('A red kite'));
+  await writeOld('src/content/b.md', post('A blue kite'));
+  const first = await scan();
+  const path = resolveScanCachePath(project.root);
+  return { first, path, saved: JSON.parse(await readFile(path, 'utf8')) };
+}
+
 describe('scan cache', () => {
   it('gives the same heroes from the cache as from the files, and skips unchanged files', async () => {
     const file = await writeOld('src/content/a.md', post('A red kite'));
@@ -92,11 +101,7 @@ describe('scan cache', () => {
   });
 
   it('reads the files again when the cache file is damaged, whatever the damage', async () => {
-    await writeOld('src/content/a.md', post('A red kite'));
-    await writeOld('src/content/b.md', post('A blue kite'));
-    const first = await scan();
-    const path = resolveScanCachePath(project.root);
-    const saved = JSON.parse(await readFile(path, 'utf8'));
+    const { first, path, saved } = await twoPostsScanned();
     const damaged = [
       '{"key": ',
       'null',
@@ -119,6 +124,21 @@ describe('scan cache', () => {
       // …and the cache is written anew.
       expect(JSON.parse(await readFile(path, 'utf8')).files, text).toEqual(saved.files);
     }
+  });
+
+  it('is not written again by a warm scan; one without an entry count is used, then rewritten with it', async () => {
+    const { first, path, saved } = await twoPostsScanned();
+    expect(saved.count).toBe(2);
+    const before = await stat(path);
+    expect(await scan()).toEqual(first);
+    expect((await stat(path)).mtimeMs).toBe(before.mtimeMs);
+    // A cache written before the count: its entries are used (a file changed in place, same
+    // size and mtime, is not read), and the file is written again with the count.
+    const { count: _count, ...older } = saved;
+    older.files['src/content/a.md'].heroes[0].spec.prompt = 'From the cache';
+    await writeFile(path, JSON.stringify(older));
+    expect((await scan()).heroes[0]?.spec.prompt).toBe('From the cache');
+    expect(JSON.parse(await readFile(path, 'utf8')).count).toBe(2);
   });
 
   it('does not reuse results made for another field', async () => {

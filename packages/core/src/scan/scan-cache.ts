@@ -54,6 +54,12 @@ interface Entry extends CachedScan {
 
 interface CacheFile {
   key: string;
+  /**
+   * How many entries `files` holds, so a warm run can tell nothing is gone without listing
+   * every key (listing 20,000 keys of a dictionary costs more than reading them). Only ever
+   * decides whether the file is written again.
+   */
+  count: number;
   files: Record<string, Entry>;
 }
 
@@ -107,12 +113,14 @@ export function openScanCache(
   const path = resolveScanCachePath(root);
   const key = cacheKey(options.fields, options.strictAlt);
   let files: Record<string, Entry> = Object.create(null);
+  let count: number | undefined;
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
     if (parsed.key === key && isPlainRecord(parsed.files)) {
       // Made prototype-free in place (a `__proto__` key is then plain data): copying 20,000
       // entries into a fresh object cost ~10 ms of every warm plan of a large site.
       files = Object.setPrototypeOf(parsed.files, null) as Record<string, Entry>;
+      if (Number.isSafeInteger(parsed.count)) count = parsed.count;
     }
   } catch {
     // Missing or unreadable: start empty.
@@ -130,18 +138,29 @@ export function openScanCache(
     },
     save(current) {
       // Nothing new and no file gone (the usual warm run): nothing to write, nothing to build.
+      // A cache without a count (none yet, or written before it) is written when it holds
+      // anything, so the next warm run can use the count.
       let present = 0;
       for (const file of current) if (files[file]) present++;
-      if (!dirty && present === Object.keys(files).length) return;
+      const unchanged =
+        count === undefined ? present === 0 && Object.keys(files).length === 0 : present === count;
+      if (!dirty && unchanged) return;
       const kept: Record<string, Entry> = Object.create(null);
+      let keptCount = 0;
       for (const file of current) {
         const entry = files[file];
-        if (entry) kept[file] = entry;
+        if (entry) {
+          kept[file] = entry;
+          keptCount++;
+        }
       }
       const temp = tempFileName(path);
       try {
         mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(temp, JSON.stringify({ key, files: kept } satisfies CacheFile));
+        writeFileSync(
+          temp,
+          JSON.stringify({ key, count: keptCount, files: kept } satisfies CacheFile),
+        );
         renameSync(temp, path);
       } catch {
         // A cache that cannot be written only costs time next run.
