@@ -12,7 +12,7 @@ import { removeStaleTempFiles } from './fs/atomic-write.js';
 import { resolveProjectLayout } from './fs/project-layout.js';
 import { openBatchKeys, readBatchesFile } from './lock/batches-file.js';
 import { createCachedLockReader } from './lock/cached-lock.js';
-import { readLock } from './lock/read-lock.js';
+import { lockFromText, readLockText } from './lock/read-lock.js';
 import { resolveEntryHero } from './plan/entry-hero.js';
 import { type PlannedHero, planHero, planJobs } from './plan/plan-jobs.js';
 import { collectRecordedCosts } from './pricing/calibrate.js';
@@ -70,12 +70,16 @@ export async function createHerogen(options: CreateHerogenOptions): Promise<
     const config = planOptions.fields
       ? { ...siteConfig, field: [...planOptions.fields] }
       : siteConfig;
+    // The lock's bytes are read while the content is scanned, and parsed after it, as before;
+    // a read error is reported at that point too (never unhandled if the scan throws).
+    const lockText = readLockText(lockPath);
+    lockText.catch(() => {});
     const scan = await scanContent({ root, config, logger });
     if (scan.errors.length > 0) throw combineErrors(scan.errors, 'content');
     const heroes = planOptions.only
       ? scan.heroes.filter((hero) => planOptions.only!.includes(hero.file))
       : scan.heroes;
-    const lock = await readLock(lockPath);
+    const lock = lockFromText(await lockText, lockPath);
     const stored = await checkStoredFiles(root, outDir, lock, { hash: false });
     const { jobs, errors } = planJobs({
       heroes,

@@ -118,21 +118,34 @@ export function parseLock(source: string, path: string): Lock {
   );
 }
 
-/** Read the lock with the exact text it came from; a missing file is an empty lock. */
-export async function readLockSnapshot(path: string): Promise<LockSnapshot> {
-  let text: string;
+/**
+ * The text of the lock, `undefined` when the file is missing; throws `LOCK_IO` when it cannot
+ * be read. Parse it with `lockFromText`: a plan starts the read before scanning the content,
+ * so the bytes of a large lock arrive meanwhile.
+ */
+export async function readLockText(path: string): Promise<string | undefined> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { lock: createEmptyLock(), text: undefined };
+    if (code === 'ENOENT') return undefined;
     throw new HerogenError(
       'LOCK_IO',
       `Cannot read ${displayPath(path)} (${code ?? (error as Error).message}).`,
       { cause: error, hint: `Check that ${basename(path)} is a readable file.` },
     );
   }
-  return { lock: parseLock(text, path), text };
+}
+
+/** The lock a `readLockText` result holds: a missing file is an empty lock. */
+export function lockFromText(text: string | undefined, path: string): Lock {
+  return text === undefined ? createEmptyLock() : parseLock(text, path);
+}
+
+/** Read the lock with the exact text it came from; a missing file is an empty lock. */
+export async function readLockSnapshot(path: string): Promise<LockSnapshot> {
+  const text = await readLockText(path);
+  return { lock: lockFromText(text, path), text };
 }
 
 /**

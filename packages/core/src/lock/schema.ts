@@ -27,6 +27,8 @@ export function dateTimePattern(): RegExp | undefined {
   return pattern instanceof RegExp && !pattern.global && !pattern.sticky ? pattern : undefined;
 }
 
+const DRIVE_LETTER = /^[A-Za-z]:/;
+
 /** A path segment that is empty, `.` or `..`. */
 const DOT_OR_EMPTY_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
@@ -39,7 +41,7 @@ export function isRootRelativePath(value: string): boolean {
     value.length > 0 &&
     !value.includes('\\') &&
     !DOT_OR_EMPTY_SEGMENT.test(value) &&
-    !/^[A-Za-z]:/.test(value)
+    !DRIVE_LETTER.test(value)
   );
 }
 
