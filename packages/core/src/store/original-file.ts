@@ -192,10 +192,9 @@ export function originalsAt(root: string, outDir: string): Originals {
           real = realpathSync.native(checked);
           stats = statSync(real);
         } else {
-          const slash = checked.lastIndexOf(path.sep);
-          const dir = realDirSync(slash > 0 ? checked.slice(0, slash) : path.dirname(checked));
+          const dir = realDirSync(path.dirname(checked));
           if (dir === undefined) return { state: 'missing' };
-          const name = checked.slice(slash + 1);
+          const name = checked.slice(checked.lastIndexOf(path.sep) + 1);
           real = dir.endsWith(path.sep) ? dir + name : `${dir}${path.sep}${name}`;
           if (isTrustedDir(dir)) return plainFile(real, stats);
         }
