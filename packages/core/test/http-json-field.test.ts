@@ -103,6 +103,23 @@ describe('Base64Decoder', () => {
     }
   });
 
+  it('decodes bytes pushed in pieces, carrying incomplete groups across them', () => {
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 37) % 256));
+    const text = Buffer.from(bytes.toString('base64'), 'latin1');
+    for (const step of [1, 2, 3, 5, 7, 64, 4096]) {
+      const decoder = new Base64Decoder(1000);
+      for (let at = 0; at < text.length; at += step) {
+        decoder.pushBytes(text, at, Math.min(at + step, text.length));
+      }
+      expect(decoder.end(), `by ${step}`).toEqual(new Uint8Array(bytes));
+    }
+    for (const bad of ['ab-_', 'QU J', 'QQ==QUFB', 'Q===']) {
+      const decoder = new Base64Decoder();
+      decoder.pushBytes(Buffer.from(bad), 0, bad.length);
+      expect(decoder.end(), bad).toBeUndefined();
+    }
+  });
+
   it('refuses padding followed by more text, across pieces', () => {
     const decoder = new Base64Decoder();
     decoder.push('QQ==');

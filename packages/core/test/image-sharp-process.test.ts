@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeTransform } from '../src/derive/encode.js';
 import type { Transform } from '../src/derive/plan.js';
+import { IMAGE_PROCESS_MAX_RSS, setImageProcessMaxRss } from '../src/image/sharp-process.js';
 import { inspectImage } from '../src/store/inspect-image.js';
 
 const glibc =
@@ -79,5 +82,60 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
     process.kill(host!.pid, 'SIGINT');
     await new Promise((done) => setTimeout(done, 100));
     expect(imageProcesses().map((found) => found.pid)).toEqual([host!.pid]);
+  });
+
+  it('reads the bytes from their file when told where they are, and falls back to a copy', async () => {
+    const png = await sharp({ create: { width: 24, height: 12, channels: 3, background: '#789' } })
+      .png()
+      .toBuffer();
+    const dir = mkdtempSync(join(tmpdir(), 'herogen-inspect-'));
+    try {
+      const file = join(dir, 'record');
+      writeFileSync(file, Buffer.concat([Buffer.from('{"header":1}\n'), png]));
+      const region = { file, offset: 13, length: png.length };
+      expect(await inspectImage(png, {}, region)).toEqual({ format: 'png', width: 24, height: 12 });
+      // The file went away: the image process is sent the bytes instead.
+      rmSync(file);
+      expect(await inspectImage(png, {}, region)).toEqual({ format: 'png', width: 24, height: 12 });
+      // Damaged bytes are refused the same way from a file.
+      writeFileSync(file, Buffer.concat([Buffer.from('{"header":1}\n'), png.subarray(0, 40)]));
+      const cut = png.subarray(0, 40);
+      await expect(
+        inspectImage(cut, {}, { file, offset: 13, length: cut.length }),
+      ).rejects.toMatchObject({ code: 'IMAGE_INVALID' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('replaces the image process when it holds too much, one at a time, results unchanged', async () => {
+    const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#abc' } })
+      .png()
+      .toBuffer();
+    const expected = await Promise.all([encodeTransform(png, TRANSFORM, 'before')]);
+    const seen = new Set<number>();
+    const sampler = setInterval(() => {
+      const hosts = imageProcesses();
+      expect(hosts.length).toBeLessThanOrEqual(1);
+      for (const host of hosts) seen.add(host.pid);
+    }, 5);
+    setImageProcessMaxRss(1);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2 === 0 ? encodeTransform(png, TRANSFORM, `image ${i}`) : inspectImage(png),
+        ),
+      );
+      for (const [i, result] of results.entries()) {
+        if (i % 2 === 0) expect(Buffer.compare(result as Buffer, expected[0]!)).toBe(0);
+        else expect(result).toEqual({ format: 'png', width: 64, height: 32 });
+      }
+      // Sequential calls: each one finds the last process gone and starts the next.
+      for (let i = 0; i < 3; i++) expect(await inspectImage(png)).toMatchObject({ width: 64 });
+    } finally {
+      clearInterval(sampler);
+      setImageProcessMaxRss(IMAGE_PROCESS_MAX_RSS);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,14 +2,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { HerogenError } from '../errors.js';
-import {
-  type CacheManifest,
-  originalDir,
-  resolveCacheDir,
-  verifyEntry,
-  writeCacheFile,
-} from './cache.js';
-import { configureSharp, encodeTransform } from './encode.js';
+import { type CacheManifest, originalDir, resolveCacheDir, verifyEntry } from './cache.js';
+import { configureSharp, encodeTransformTo } from './encode.js';
 import { inputHasher, labelOf } from './input.js';
 import { manifestStore } from './manifest-store.js';
 import {
@@ -132,11 +126,9 @@ export function createDeriver(options: DeriverOptions = {}): Deriver {
         return toImage(path, planned, entry.bytes);
       }
       if (state === 'corrupt') counters.rebuilt += 1;
-      const bytes = await runSharp(async () => {
-        const encoded = await encodeTransform(input, planned.transform, labelOf(input));
-        await writeCacheFile(path, encoded);
-        return encoded.length;
-      });
+      const bytes = await runSharp(() =>
+        encodeTransformTo(input, planned.transform, labelOf(input), path),
+      );
       counters.encoded += 1;
       const { width, height, format } = planned.transform;
       manifest.entries[planned.fileName] = { width, height, format, bytes };

@@ -5,6 +5,7 @@
 import { HerogenError } from '../errors.js';
 import { loadSharp } from '../image/load-sharp.js';
 import { asBuffer, hostedSharp } from '../image/sharp-process.js';
+import { writeCacheFile } from './cache.js';
 import { readInput } from './input.js';
 import type { PlaceholderTransform, Transform } from './plan.js';
 import type { DeriveInput } from './types.js';
@@ -90,6 +91,33 @@ export async function encodeTransform(
       encodeTransformHere(input, transform, label),
     ),
   );
+}
+
+/**
+ * Encode one transform of an original straight into the cache file `path`; resolves with its
+ * size. The image process writes the file itself, so the encoded bytes never cross to this
+ * process (one copy less per derivative, and no malloc churn here).
+ */
+export function encodeTransformTo(
+  input: DeriveInput,
+  transform: Transform,
+  label: string,
+  path: string,
+): Promise<number> {
+  return hostedSharp('encodeTo', [input, transform, label, path], () =>
+    encodeTransformToHere(input, transform, label, path),
+  );
+}
+
+export async function encodeTransformToHere(
+  input: DeriveInput,
+  transform: Transform,
+  label: string,
+  path: string,
+): Promise<number> {
+  const encoded = await encodeTransformHere(input, transform, label);
+  await writeCacheFile(path, encoded);
+  return encoded.length;
 }
 
 export async function encodeTransformHere(

@@ -12,6 +12,7 @@
  * closing quote) makes the whole answer invalid.
  */
 import type { HttpBodySink } from '../types.js';
+import { DEFAULT_MAX_JSON_BYTES } from './client.js';
 import { Base64Decoder } from './media.js';
 
 const QUOTE = 0x22;
@@ -69,18 +70,23 @@ export class Base64JsonField implements HttpBodySink {
   private keyState: 'none' | 'key' | 'colon' = 'none';
   private decoder: Base64Decoder | undefined;
   private malformed = false;
-  private expectedBytes = 0;
+  /** The most a value can decode to: three quarters of the body's declared length or cap. */
+  private maxBytes: number;
 
   constructor(
     key: string,
     private readonly decodeFallback: (text: string) => Uint8Array | undefined,
+    maxBodyBytes = DEFAULT_MAX_JSON_BYTES,
   ) {
     this.key = Buffer.from(key, 'latin1');
+    this.maxBytes = Math.ceil(maxBodyBytes / 4) * 3;
   }
 
   start(headers: Record<string, string>): void {
     const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > 0) this.expectedBytes = (declared / 4) * 3;
+    if (Number.isFinite(declared) && declared >= 0) {
+      this.maxBytes = Math.min(this.maxBytes, Math.ceil(declared / 4) * 3);
+    }
   }
 
   write(chunk: Uint8Array): void {
@@ -186,7 +192,7 @@ export class Base64JsonField implements HttpBodySink {
     this.keyState = 'none';
     this.mode = 'value';
     this.escape = '';
-    this.decoder = new Base64Decoder(this.expectedBytes);
+    this.decoder = new Base64Decoder(this.maxBytes);
   }
 
   /** Inside a value of the key: decoded, not kept. */
@@ -215,7 +221,7 @@ export class Base64JsonField implements HttpBodySink {
   }
 
   private decodePiece(bytes: Buffer, from: number, to: number, decoder: Base64Decoder): void {
-    decoder.push(bytes.toString('latin1', from, to));
+    decoder.pushBytes(bytes, from, to);
     // A raw control character is invalid JSON, not only invalid base64: the answer is malformed.
     if (decoder.invalid && !this.malformed) {
       for (let i = from; i < to; i += 1) if (bytes[i]! < 0x20) this.malformed = true;

@@ -39,6 +39,8 @@ interface HostReply {
   id: number;
   value?: unknown;
   error?: HostedError;
+  /** The child's resident set size once the call was done, bytes. */
+  rss?: number;
 }
 
 type Operation = (...args: never[]) => Promise<unknown>;
@@ -52,6 +54,24 @@ const HOST_ENV = {
   MALLOC_MMAP_THRESHOLD_: '131072',
   UV_THREADPOOL_SIZE: String(Math.max(2, Math.min(4, availableParallelism()))),
 };
+
+/**
+ * The child is replaced by a fresh one once it holds more than this after a call. The AVIF
+ * encodes of one original take it from ~70 MiB (idle) to ~190 MiB and it gives most of that
+ * back, but what it keeps creeps up, original after original (105 → 140 MiB after eight, peaks
+ * of 190 → 230 MiB; ~250 MiB in long runs): freed memory stranded in its heaps. A new process
+ * costs ~0.2 s; at this bound it comes every two or three originals.
+ */
+export const IMAGE_PROCESS_MAX_RSS = 120 * 1024 * 1024;
+let maxRss = IMAGE_PROCESS_MAX_RSS;
+
+/** Change the bound above (tests: a low one makes the child restart after every call). */
+export function setImageProcessMaxRss(bytes: number): void {
+  maxRss = bytes;
+}
+
+/** Operations that set up the process (libvips threads): replayed to each new child first. */
+const SETTINGS_OPS = new Set(['configure']);
 
 /** True inside the child: hosted operations then run right here. */
 let isHost = false;
@@ -113,26 +133,41 @@ export function asBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
 }
 
+interface Waiter {
+  child: ChildProcess;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  here: () => Promise<unknown>;
+}
+
 class SharpHost {
   private child: ChildProcess | undefined;
+  /** A child being replaced: it finishes its calls, then exits before the next one starts. */
+  private retiring: Promise<void> | undefined;
   private next = 1;
-  private readonly waiting = new Map<
-    number,
-    {
-      resolve: (value: unknown) => void;
-      reject: (error: Error) => void;
-      here: () => Promise<unknown>;
-    }
-  >();
+  private readonly waiting = new Map<number, Waiter>();
+  /** The last arguments of each settings operation, for a new child. */
+  private readonly settings = new Map<string, unknown[]>();
 
   constructor(private readonly entry: string) {}
 
-  call(op: string, args: unknown[], here: () => Promise<unknown>): Promise<unknown> {
-    const child = this.start();
+  async call(op: string, args: unknown[], here: () => Promise<unknown>): Promise<unknown> {
+    if (SETTINGS_OPS.has(op)) this.settings.set(op, args);
+    while (this.retiring) await this.retiring;
+    const child = this.start(op);
+    return this.send(child, op, args, here);
+  }
+
+  private send(
+    child: ChildProcess,
+    op: string,
+    args: unknown[],
+    here: () => Promise<unknown>,
+  ): Promise<unknown> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, here });
-      if (this.waiting.size === 1) this.hold(child, true);
+      this.waiting.set(id, { child, resolve, reject, here });
+      if (this.pendingOn(child) === 1) this.hold(child, true);
       child.send({ id, op, args } satisfies HostRequest, (error) => {
         const waiter = error ? this.waiting.get(id) : undefined;
         if (!waiter) return;
@@ -142,7 +177,14 @@ class SharpHost {
     });
   }
 
-  private start(): ChildProcess {
+  private pendingOn(child: ChildProcess): number {
+    let count = 0;
+    for (const waiter of this.waiting.values()) if (waiter.child === child) count += 1;
+    return count;
+  }
+
+  /** The running child, or a new one set up with the settings (but `op`, about to be sent). */
+  private start(op: string): ChildProcess {
     if (this.child) return this.child;
     const child = fork(this.entry, [], {
       env: { ...process.env, ...HOST_ENV, ...pickUserEnv(process.env) },
@@ -150,29 +192,59 @@ class SharpHost {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    child.on('message', (reply: HostReply) => this.settle(reply));
+    child.on('message', (reply: HostReply) => this.settle(child, reply));
     // Killed (out of memory, a signal to it alone): what it was doing is done here instead,
     // and the next call starts a new one.
     const lost = () => {
-      if (this.child !== child) return;
-      this.child = undefined;
-      for (const { resolve, reject, here } of this.waiting.values()) here().then(resolve, reject);
-      this.waiting.clear();
+      if (this.child === child) this.child = undefined;
+      for (const [id, waiter] of this.waiting) {
+        if (waiter.child !== child) continue;
+        this.waiting.delete(id);
+        waiter.here().then(waiter.resolve, waiter.reject);
+      }
     };
     child.on('error', lost);
     child.on('exit', lost);
     this.child = child;
     this.hold(child, false);
+    // A new child gets the settings the last one had, before any other call.
+    for (const [setting, args] of this.settings) {
+      if (setting !== op) this.send(child, setting, args, async () => undefined).catch(() => {});
+    }
     return child;
   }
 
-  private settle(reply: HostReply): void {
+  private settle(child: ChildProcess, reply: HostReply): void {
     const waiter = this.waiting.get(reply.id);
     if (!waiter) return;
     this.waiting.delete(reply.id);
     if (reply.error) waiter.reject(fromHostedError(reply.error));
     else waiter.resolve(reply.value);
-    if (this.waiting.size === 0 && this.child) this.hold(this.child, false);
+    if (this.child === child && reply.rss !== undefined && reply.rss > maxRss) {
+      this.retire(child);
+    }
+    if (this.pendingOn(child) === 0) {
+      if (this.child === child) this.hold(child, false);
+      else if (child.connected) child.disconnect();
+    }
+  }
+
+  /**
+   * Stop giving `child` new calls: it ends once those it has are answered (it exits when
+   * disconnected), and the next call waits for that, so two are never alive at once.
+   */
+  private retire(child: ChildProcess): void {
+    this.child = undefined;
+    // Calls wait for it to exit: until then it must keep this process alive.
+    child.ref();
+    this.retiring = new Promise<void>((done) => {
+      const gone = () => {
+        this.retiring = undefined;
+        done();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) gone();
+      else child.once('exit', gone);
+    });
   }
 
   /** An idle child must not keep the parent's event loop alive. */
@@ -228,8 +300,9 @@ export function serveSharpHost(operations: Record<string, Operation>): void {
       return;
     }
     (operation as (...args: unknown[]) => Promise<unknown>)(...request.args).then(
-      (value) => reply({ id: request.id, value }),
-      (error: unknown) => reply({ id: request.id, error: toHostedError(error) }),
+      (value) => reply({ id: request.id, value, rss: process.memoryUsage.rss() }),
+      (error: unknown) =>
+        reply({ id: request.id, error: toHostedError(error), rss: process.memoryUsage.rss() }),
     );
   });
 }

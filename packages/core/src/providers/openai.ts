@@ -196,7 +196,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
               ? await buildEditForm(request, references)
               : JSON.stringify(buildGenerationBody(request, options.moderation));
             // The answer is decoded as it arrives: no body buffer, no megabyte string.
-            const answer = new Base64JsonField('b64_json', decodeBase64Strict);
+            const maxBodyBytes = options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES;
+            const answer = new Base64JsonField('b64_json', decodeBase64Strict, maxBodyBytes);
             const response = await sendApiRequest(
               http,
               {
@@ -206,7 +207,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
                 body,
                 signal: context.signal,
                 timeoutMs: context.timeoutMs,
-                maxBodyBytes: options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES,
+                maxBodyBytes,
                 sink: answer,
               },
               call,

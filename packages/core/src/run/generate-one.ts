@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BilledAnswer, HerogenError } from '../errors.js';
 import { isInside } from '../fs/path-safety.js';
+import { releaseBytes } from '../http/media.js';
 import { type ArchivedTake, archiveOriginal } from '../store/archive-original.js';
 import { clearPendingTask, recordPendingTask } from '../store/pending-task.js';
 import { recordSpent } from '../store/spent-log.js';
@@ -88,6 +89,8 @@ export async function generateOne(
       try {
         return await storeAnswer(attempt, image, state);
       } finally {
+        // Stored or given up: nothing reads the received bytes any more.
+        releaseBytes(image.bytes);
         await claim.release();
       }
     };

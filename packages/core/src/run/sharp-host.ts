@@ -3,7 +3,12 @@
  * with glibc's malloc bounded, it runs the sharp operations that decode and encode pixels.
  * Not imported by anything; built as its own file by scripts/bundle.mjs.
  */
-import { analyzeOriginalHere, configureSharpHere, encodeTransformHere } from '../derive/encode.js';
+import {
+  analyzeOriginalHere,
+  configureSharpHere,
+  encodeTransformHere,
+  encodeTransformToHere,
+} from '../derive/encode.js';
 import { loadSharp } from '../image/load-sharp.js';
 import { serveSharpHost } from '../image/sharp-process.js';
 import { convertHere } from '../store/convert-image.js';
@@ -19,5 +24,6 @@ serveSharpHost({
   configure: configureSharpHere,
   convert: convertHere,
   encode: encodeTransformHere,
+  encodeTo: encodeTransformToHere,
   inspect: inspectImageHere,
 });

@@ -67,7 +67,7 @@ export interface IncomingImage {
 export function writeIncoming(
   root: string,
   received: { key: string; request: GenerationRequest; image: GeneratedImage; receivedAt: Date },
-): { path: string; durable: Promise<void>; sha256: string } {
+): { path: string; durable: Promise<void>; sha256: string; offset: number } {
   const { key, request, image, receivedAt } = received;
   const path = incomingPath(root, key);
   mkdirSync(resolveIncomingDir(root), { recursive: true });
@@ -80,8 +80,10 @@ export function writeIncoming(
     length: image.bytes.byteLength,
     image: describeImage(image),
   };
-  const { durable } = writeFileAtomicNow(path, [`${JSON.stringify(header)}\n`, image.bytes]);
-  return { path, durable, sha256: header.sha256 };
+  const line = `${JSON.stringify(header)}\n`;
+  const { durable } = writeFileAtomicNow(path, [line, image.bytes]);
+  // `offset`: where the bytes start in the record.
+  return { path, durable, sha256: header.sha256, offset: Buffer.byteLength(line) };
 }
 
 /** The metadata to record beside the bytes: only fields that are set, and only a sane cost. */

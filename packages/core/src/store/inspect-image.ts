@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { Metadata } from 'sharp';
 import { HerogenError } from '../errors.js';
 import { loadSharp } from '../image/load-sharp.js';
@@ -35,20 +36,56 @@ export interface InspectOptions {
   maxPixels?: number;
 }
 
+/** Where the same bytes are on disk: `length` bytes of `file` from `offset` (a journal record). */
+export interface FileRegion {
+  file: string;
+  offset: number;
+  length: number;
+}
+
 /**
  * Decode `bytes` fully and report format and size. Throws `IMAGE_INVALID` for bytes that are
  * not an image, a truncated or damaged image, or a format other than PNG, WebP or JPEG. The
  * size the header declares is checked first, so a decompression bomb (a small file that
  * declares a huge image) is refused without decoding it.
+ *
+ * `onDisk`: the same bytes in a file. The image process then reads them there rather than
+ * being sent a copy; if it cannot (the file changed or went), it is sent the bytes.
  */
-export function inspectImage(bytes: Uint8Array, options: InspectOptions = {}): Promise<ImageInfo> {
-  return hostedSharp('inspect', [bytes, options], () => inspectImageHere(bytes, options));
+export async function inspectImage(
+  bytes: Uint8Array,
+  options: InspectOptions = {},
+  onDisk?: FileRegion,
+): Promise<ImageInfo> {
+  const here = () => inspectImageHere(bytes, options);
+  if (onDisk && onDisk.length === bytes.byteLength) {
+    try {
+      return await hostedSharp('inspect', [onDisk, options], here);
+    } catch (error) {
+      if (HerogenError.is(error)) throw error;
+    }
+  }
+  return hostedSharp('inspect', [bytes, options], here);
+}
+
+/** The bytes of a region, or an error (never IMAGE_INVALID) when the file does not hold them. */
+async function readRegion(region: FileRegion): Promise<Uint8Array> {
+  const handle = await open(region.file, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(region.length);
+    const { bytesRead } = await handle.read(bytes, 0, region.length, region.offset);
+    if (bytesRead !== region.length) throw new Error(`${region.file} is shorter than expected`);
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function inspectImageHere(
-  bytes: Uint8Array,
+  source: Uint8Array | FileRegion,
   options: InspectOptions = {},
 ): Promise<ImageInfo> {
+  const bytes = source instanceof Uint8Array ? source : await readRegion(source);
   const sharp = await loadSharp();
   if (bytes.byteLength === 0) throw invalid('The image is empty (0 bytes).');
   const limitInputPixels = Math.min(options.maxPixels ?? MAX_INPUT_PIXELS, MAX_INPUT_PIXELS);

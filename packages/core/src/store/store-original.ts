@@ -16,7 +16,7 @@ import { convert } from './convert-image.js';
 import { pickRequest } from './entry-fields.js';
 import { maxPixelsFor, resolveExpectedDimensions } from './expected-size.js';
 import { removeIncoming, writeIncoming } from './incoming-journal.js';
-import { inspectImage } from './inspect-image.js';
+import { type FileRegion, inspectImage } from './inspect-image.js';
 import { keepRejected, keepWhatIsThere, keptElsewhere, paidButNotWritten } from './keep-aside.js';
 import { type CheckedImage, type StoreOriginalOptions, storeIoError } from './store-options.js';
 
@@ -40,15 +40,18 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
   let journalSynced: Promise<void> | undefined;
   /** Set once a journal record of the received bytes exists: their sha256. */
   let journalSha256: string | undefined;
+  /** Where the received bytes are in that record. */
+  let onDisk: FileRegion | undefined;
   if (journaled) {
     try {
-      const { durable, sha256 } = writeIncoming(root, {
+      const { durable, sha256, path, offset } = writeIncoming(root, {
         key,
         request,
         image: options.image,
         receivedAt: options.now?.() ?? new Date(),
       });
       journalSha256 = sha256;
+      onDisk = { file: path, offset, length: options.image.bytes.byteLength };
       journalSynced = durable.catch((error: unknown) => {
         options.logger?.warn(
           `could not flush the journal record of image ${key} to disk (${describeFsError(error)}); it is safe unless the machine loses power before the image is stored.`,
@@ -62,7 +65,7 @@ export async function storeOriginal(options: StoreOriginalOptions): Promise<Lock
     }
   }
   try {
-    return await storeJournaled(options, journalSha256);
+    return await storeJournaled(options, journalSha256, onDisk);
   } finally {
     // Storing never waits for the journal's fsync, but the call does not outlive it.
     await journalSynced;
@@ -78,6 +81,8 @@ async function storeJournaled(
   options: StoreOriginalOptions,
   /** sha256 of `options.image.bytes` when a journal record of them exists (to drop at the end). */
   journalSha256: string | undefined,
+  /** Where the received bytes are on disk (the journal record), for the image process to read. */
+  onDisk?: FileRegion,
 ): Promise<LockEntry> {
   const { root, key, request } = options;
   const outDir = resolveInsideRoot(root, options.outDir, 'outDir');
@@ -86,7 +91,7 @@ async function storeJournaled(
 
   let checked: CheckedImage;
   try {
-    checked = await checkImage(options);
+    checked = await checkImage(options, onDisk);
   } catch (error) {
     // Unusable bytes were kept in the rejected directory: nothing to recover later.
     if (journalSha256 && HerogenError.is(error) && error.code === 'IMAGE_INVALID') {
@@ -170,7 +175,10 @@ async function storeJournaled(
 }
 
 /** Decode, convert to the requested format when needed, and check the size. */
-async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> {
+async function checkImage(
+  options: StoreOriginalOptions,
+  onDisk: FileRegion | undefined,
+): Promise<CheckedImage> {
   const { request, image, key } = options;
   try {
     const expected = options.expected ?? resolveExpectedDimensions(request);
@@ -178,7 +186,7 @@ async function checkImage(options: StoreOriginalOptions): Promise<CheckedImage> 
     // small answer can declare an image that would take gigabytes to decode.
     const maxPixels = maxPixelsFor(expected);
     let bytes = image.bytes;
-    let info = await inspectImage(bytes, { expected, maxPixels });
+    let info = await inspectImage(bytes, { expected, maxPixels }, onDisk);
     if (info.format !== request.format) {
       bytes = await convert(bytes, request.format, maxPixels);
       options.logger?.warn(
