@@ -10,7 +10,13 @@
  * as a child process and timed until it answers a post's page; then one post's title is changed
  * on disk and timed until the page shows it. The target: herogen adds < 50 ms to each.
  *
+ * Astro clears its content store when its config changed, and the port is part of it: by default
+ * each start gets a new port, so every entry is parsed again (a cold store). `--dev-store kept`
+ * gives each site one port for all its starts, as a developer restarting `astro dev` has: the
+ * store is kept and glob() parses only changed files.
+ *
  *   node test/bench/astro-warm.ts [--posts 200] [--runs 7] [--dev-runs 7] [--phases build,dev]
+ *     [--dev-store cleared|kept]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,6 +47,10 @@ import { startMockProcess } from './lib/mock-process.ts';
 const posts = Number(readFlag('posts', '200'));
 const runs = Number(readFlag('runs', '7'));
 const devRuns = Number(readFlag('dev-runs', '7'));
+const devStore = readFlag('dev-store', 'cleared');
+assertBench(devStore === 'cleared' || devStore === 'kept', '--dev-store is cleared or kept');
+/** With `--dev-store kept`: each site's one port. */
+const sitePorts = new Map<string, number>();
 const phases = readFlag('phases', 'build,dev').split(',');
 const SITE_VERSION = `astro-warm-v1-${posts}`;
 const ASTRO_BIN = path.join(REPO_ROOT, 'test', 'node_modules', 'astro', 'bin', 'astro.mjs');
@@ -349,7 +359,8 @@ interface DevTimes {
 
 /** One `astro dev` start and one content save on a site: wall and CPU milliseconds. */
 async function devRound(root: string, round: number): Promise<DevTimes> {
-  const port = await freePort();
+  const port = (devStore === 'kept' && sitePorts.get(root)) || (await freePort());
+  sitePorts.set(root, port);
   const base = `http://127.0.0.1:${port}`;
   const index = round % posts;
   const url = `${base}/blog/${postSlug(index)}/`;
@@ -387,7 +398,9 @@ async function devRound(root: string, round: number): Promise<DevTimes> {
 }
 
 async function devPhase(): Promise<void> {
-  console.log(`\n### astro dev: start-up and a content save, ${devRuns} alternating rounds\n`);
+  console.log(
+    `\n### astro dev: start-up and a content save, ${devRuns} alternating rounds, content store ${devStore}\n`,
+  );
   const starts = { herogen: [] as number[], plain: [] as number[] };
   const saves = { herogen: [] as number[], plain: [] as number[] };
   const startCpus = { herogen: [] as number[], plain: [] as number[] };
