@@ -5,13 +5,37 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeTransform } from '../src/derive/encode.js';
 import type { Transform } from '../src/derive/plan.js';
-import { IMAGE_PROCESS_MAX_RSS, setImageProcessMaxRss } from '../src/image/sharp-process.js';
+import {
+  glibcRuntime,
+  IMAGE_PROCESS_MAX_RSS,
+  setImageProcessMaxRss,
+} from '../src/image/sharp-process.js';
 import { inspectImage } from '../src/store/inspect-image.js';
 
 const glibc =
   process.platform === 'linux' &&
   typeof (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
     ?.glibcVersionRuntime === 'string';
+
+describe('glibc detection', () => {
+  it('reads the process report without its network section (seconds with open sockets), and restores the setting', () => {
+    const report = process.report;
+    const seen: boolean[] = [];
+    const original = report.getReport.bind(report);
+    report.getReport = ((...args: Parameters<typeof report.getReport>) => {
+      seen.push(report.excludeNetwork);
+      return original(...args);
+    }) as typeof report.getReport;
+    const before = report.excludeNetwork;
+    try {
+      expect(glibcRuntime()).toBe(glibc);
+    } finally {
+      report.getReport = original;
+    }
+    expect(seen).toEqual(process.platform === 'linux' ? [true] : []);
+    expect(report.excludeNetwork).toBe(before);
+  });
+});
 
 const TRANSFORM: Transform = {
   kind: 'variant',
