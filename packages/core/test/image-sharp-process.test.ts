@@ -19,7 +19,7 @@ const glibc =
 
 describe('glibc detection', () => {
   it('reads the process report without its network section (seconds with open sockets), and restores the setting', () => {
-    const report = process.report;
+    const report = process.report as NodeJS.ProcessReport & { excludeNetwork: boolean };
     const seen: boolean[] = [];
     const original = report.getReport.bind(report);
     report.getReport = ((...args: Parameters<typeof report.getReport>) => {

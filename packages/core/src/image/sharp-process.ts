@@ -79,16 +79,18 @@ let host: SharpHost | undefined;
 
 /** True on Linux with glibc (whose malloc arenas are the reason for the image process). */
 export function glibcRuntime(): boolean {
-  if (process.platform !== 'linux' || !process.report) return false;
-  // The report's network section (a reverse DNS lookup per interface) is most of its cost:
-  // ~90 ms on the first image's store otherwise.
-  const { excludeNetwork } = process.report;
-  process.report.excludeNetwork = true;
+  // `excludeNetwork` (Node 20.13+) is missing from the bundled types.
+  const report = process.report as (NodeJS.ProcessReport & { excludeNetwork: boolean }) | undefined;
+  if (process.platform !== 'linux' || !report) return false;
+  // The report's network section (a reverse DNS lookup per socket) is most of its cost: with
+  // open sockets the full report took 0.2–5 s, stalling the first image's store.
+  const { excludeNetwork } = report;
+  report.excludeNetwork = true;
   try {
-    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
-    return typeof report?.header?.glibcVersionRuntime === 'string';
+    const header = (report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+    return typeof header?.glibcVersionRuntime === 'string';
   } finally {
-    process.report.excludeNetwork = excludeNetwork;
+    report.excludeNetwork = excludeNetwork;
   }
 }
 
