@@ -114,12 +114,7 @@ export function originalsAt(root: string, outDir: string): Originals {
   } catch {
     realRoot = undefined;
   }
-  // The folder may not exist yet (nothing generated): cached once it does.
-  let realOutDir: string | undefined;
-  const realOut = (real: string | undefined) => {
-    if (real !== undefined) realOutDir = real;
-    return realOutDir;
-  };
+  const folders = realFolders(absoluteOutDir, realRoot);
 
   const nameProblem = originalNameCheck(outDirRel);
   // `<root>/` to put before a root-relative name (POSIX: plain concatenation).
@@ -136,34 +131,6 @@ export function originalsAt(root: string, outDir: string): Originals {
   const judge = (real: string, outReal: string | undefined, stats: FoundFile): OriginalState =>
     judgeOriginal(real, { outReal, realRoot, outDirRel }, stats);
 
-  // Real path of each folder holding originals, worked out once: the real path of a plain file
-  // is its folder's plus its name, so only a symlinked file needs a realpath of its own.
-  const realDirs = new Map<string, string>();
-  const realDirSync = (dir: string) => {
-    let real = realDirs.get(dir);
-    if (real === undefined) {
-      try {
-        real = realpathSync.native(dir);
-        realDirs.set(dir, real);
-      } catch {
-        // Not there (yet): asked again next time.
-      }
-    }
-    return real;
-  };
-  const outRealSync = () => realOutDir ?? realOut(realDirSync(absoluteOutDir));
-  // Real folders already found inside both the real originals folder and the real root: a
-  // plain file named in one is too, so `judgeOriginal`'s two path comparisons run per folder,
-  // not per original (they were a fifth of a large plan's stored-file check).
-  const trustedDirs = new Set<string>();
-  const isTrustedDir = (dir: string) => {
-    if (trustedDirs.has(dir)) return true;
-    const outReal = outRealSync();
-    if (!outReal || !realRoot || !isInside(outReal, dir) || !isInside(realRoot, dir)) return false;
-    trustedDirs.add(dir);
-    return true;
-  };
-
   const originals: Originals = {
     root: absoluteRoot,
     outDir: absoluteOutDir,
@@ -174,7 +141,8 @@ export function originalsAt(root: string, outDir: string): Originals {
       try {
         const real = await realpath(checked);
         const outReal =
-          realOutDir ?? realOut(await realpath(absoluteOutDir).catch(() => undefined));
+          folders.outReal() ??
+          folders.setOutReal(await realpath(absoluteOutDir).catch(() => undefined));
         const stats = await stat(real);
         return judge(real, outReal, stats);
       } catch (error) {
@@ -192,13 +160,13 @@ export function originalsAt(root: string, outDir: string): Originals {
           real = realpathSync.native(checked);
           stats = statSync(real);
         } else {
-          const dir = realDirSync(path.dirname(checked));
+          const dir = folders.realDir(path.dirname(checked));
           if (dir === undefined) return { state: 'missing' };
           const name = checked.slice(checked.lastIndexOf(path.sep) + 1);
           real = dir.endsWith(path.sep) ? dir + name : `${dir}${path.sep}${name}`;
-          if (isTrustedDir(dir)) return plainFile(real, stats);
+          if (folders.isTrusted(dir)) return plainFile(real, stats);
         }
-        return judge(real, outRealSync(), stats);
+        return judge(real, folders.outRealSync(), stats);
       } catch (error) {
         return missingOr(error);
       }
@@ -239,6 +207,49 @@ export function originalsAt(root: string, outDir: string): Originals {
     },
   };
   return originals;
+}
+
+/**
+ * Real paths of the folders holding originals, worked out once per folder: the real path of a
+ * plain file is its folder's plus its name, so only a symlinked file needs a realpath of its own.
+ * The originals folder may not exist yet (nothing generated): its real path is cached once it does.
+ */
+function realFolders(absoluteOutDir: string, realRoot: string | undefined) {
+  let realOutDir: string | undefined;
+  const realDirs = new Map<string, string>();
+  // Real folders already found inside both the real originals folder and the real root: a
+  // plain file named in one is too, so `judgeOriginal`'s two path comparisons run per folder,
+  // not per original (they were a fifth of a large plan's stored-file check).
+  const trustedDirs = new Set<string>();
+  const folders = {
+    outReal: () => realOutDir,
+    setOutReal(real: string | undefined) {
+      if (real !== undefined) realOutDir = real;
+      return realOutDir;
+    },
+    realDir(dir: string): string | undefined {
+      let real = realDirs.get(dir);
+      if (real === undefined) {
+        try {
+          real = realpathSync.native(dir);
+          realDirs.set(dir, real);
+        } catch {
+          // Not there (yet): asked again next time.
+        }
+      }
+      return real;
+    },
+    outRealSync: () => realOutDir ?? folders.setOutReal(folders.realDir(absoluteOutDir)),
+    isTrusted(dir: string): boolean {
+      if (trustedDirs.has(dir)) return true;
+      const outReal = folders.outRealSync();
+      if (!outReal || !realRoot || !isInside(outReal, dir) || !isInside(realRoot, dir))
+        return false;
+      trustedDirs.add(dir);
+      return true;
+    },
+  };
+  return folders;
 }
 
 /** What `judgeOriginal` needs of a file's stats. */
