@@ -1,10 +1,10 @@
 /** An original given to the deriver (a path or bytes): its hash, bytes and name in messages. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import { HerogenError } from '../errors.js';
+import { sha256File } from '../fs/file-hash.js';
 import type { DeriveInput } from './types.js';
 
 export function labelOf(input: DeriveInput): string {
@@ -35,11 +35,7 @@ export function inputHasher(ioLimit: LimitFunction): (input: DeriveInput) => Pro
     }
     const known = hashes.get(path);
     if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.sha256;
-    const sha256 = await ioLimit(async () => {
-      const hash = createHash('sha256');
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-      return hash.digest('hex');
-    });
+    const sha256 = await ioLimit(() => sha256File(path));
     hashes.set(path, { size: info.size, mtimeMs: info.mtimeMs, sha256 });
     return sha256;
   };
