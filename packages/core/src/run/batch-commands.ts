@@ -7,12 +7,10 @@ import {
   type BatchCollectOptions,
   type BatchCollectResult,
   type BatchView,
-  batchStatus,
-  callContext,
-  cancelBatches,
   collectBatches,
 } from './batch-collect.js';
 import { recoverSubmissions } from './batch-recover.js';
+import { batchStatus, callContext, cancelBatches } from './batch-status.js';
 import { type BatchSubmitOptions, type BatchSubmitResult, submitBatches } from './batch-submit.js';
 import type { RunContext } from './run-state.js';
 

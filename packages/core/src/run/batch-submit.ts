@@ -191,7 +191,7 @@ export async function submitBatches(
     await updateBatchesFile(sidecar, (file) => {
       file.batches.push(record);
     });
-    const remote = await createRecorded(api, record, root, callContext, sidecar);
+    const remote = await createRecorded({ api, record, root, call: callContext, sidecar });
     const open: BatchRecord = { ...record, id: remote.id, state: 'open', status: remote.status };
     await updateBatchesFile(sidecar, (file) => {
       const index = file.batches.findIndex((b) => b.id === record.id);
@@ -217,13 +217,16 @@ export async function submitBatches(
  * Send the create of a recorded submission. A refusal (4xx: nothing was created) drops the
  * record; any other failure may have created the batch, so the record stays for recovery.
  */
-async function createRecorded(
-  api: BatchApi,
-  record: BatchRecord,
-  root: string,
-  call: BatchCallContext,
-  sidecar: string,
-): Promise<Awaited<ReturnType<BatchApi['create']>>> {
+async function createRecorded(submission: {
+  api: BatchApi;
+  record: BatchRecord;
+  /** The project root: its folder name goes into the batch's metadata. */
+  root: string;
+  call: BatchCallContext;
+  /** `herogen.batches.json`, where the submission is recorded. */
+  sidecar: string;
+}): Promise<Awaited<ReturnType<BatchApi['create']>>> {
+  const { api, record, root, call, sidecar } = submission;
   try {
     return await api.create(
       {
