@@ -44,6 +44,26 @@ export function openaiErrorReply(info: OpenAIErrorInfo, headers?: Record<string,
   );
 }
 
+/** An OpenAI 400 `invalid_request_error`. */
+export function invalidRequestReply(
+  message: string,
+  param: string | null,
+  code: string | null = null,
+): Reply {
+  return openaiErrorReply({ status: 400, message, type: 'invalid_request_error', param, code });
+}
+
+/** OpenAI's 404 for an id this key does not have (never had, expired or deleted). */
+export function notFoundReply(what: string, id: string): Reply {
+  return openaiErrorReply({
+    status: 404,
+    message: `No such ${what}: '${id}'.`,
+    type: 'invalid_request_error',
+    param: 'id',
+    code: null,
+  });
+}
+
 export function hiapiErrorReply(
   status: number,
   message: string,

@@ -4,47 +4,39 @@ import {
   handleBatchCreate,
   handleBatchGet,
   handleBatchList,
-  handleFileContent,
-  handleFileCreate,
-  handleFileList,
 } from './batch-handler.js';
 import type { HandlerContext, HandlerResult } from './context.js';
+import { handleFileContent, handleFileCreate, handleFileList } from './files-handler.js';
 import { handleDownload, handleTaskCreate, handleTaskGet } from './hiapi-handler.js';
 import { handleEdits, handleGenerations } from './openai-handler.js';
 import type { MockRoute } from './types.js';
 
+type Handler = (ctx: HandlerContext) => HandlerResult | Promise<HandlerResult>;
+
+/**
+ * The handler of every route a request can have. `openai.batch-line` names a line of a batch
+ * (for fault scripts), never a request, and `unknown` is answered 404 before dispatch.
+ */
+const HANDLERS: Record<Exclude<MockRoute, 'openai.batch-line' | 'unknown'>, Handler> = {
+  'openai.generations': handleGenerations,
+  'openai.edits': handleEdits,
+  'hiapi.create': handleTaskCreate,
+  'hiapi.get': handleTaskGet,
+  'hiapi.download': handleDownload,
+  'openai.files.create': handleFileCreate,
+  'openai.files.list': handleFileList,
+  'openai.files.content': (ctx) => handleFileContent(ctx, pathId(ctx.url, 3)),
+  'openai.batches.list': handleBatchList,
+  'openai.batches.create': handleBatchCreate,
+  'openai.batches.get': (ctx) => handleBatchGet(ctx, pathId(ctx.url, 3)),
+  'openai.batches.cancel': (ctx) => handleBatchCancel(ctx, pathId(ctx.url, 3)),
+};
+
 export function dispatch(ctx: HandlerContext): HandlerResult | Promise<HandlerResult> {
-  switch (ctx.route) {
-    case 'openai.generations':
-      return handleGenerations(ctx);
-    case 'openai.edits':
-      return handleEdits(ctx);
-    case 'hiapi.create':
-      return handleTaskCreate(ctx);
-    case 'hiapi.get':
-      return handleTaskGet(ctx);
-    case 'hiapi.download':
-      return handleDownload(ctx);
-    case 'openai.files.create':
-      return handleFileCreate(ctx);
-    case 'openai.files.list':
-      return handleFileList(ctx);
-    case 'openai.batches.list':
-      return handleBatchList(ctx);
-    case 'openai.files.content':
-      return handleFileContent(ctx, pathId(ctx.url, 3));
-    case 'openai.batches.create':
-      return handleBatchCreate(ctx);
-    case 'openai.batches.get':
-    case 'openai.batches.cancel':
-      return (ctx.route === 'openai.batches.get' ? handleBatchGet : handleBatchCancel)(
-        ctx,
-        pathId(ctx.url, 3),
-      );
-    case 'openai.batch-line':
-    case 'unknown':
-      throw new Error('unknown route reached dispatch');
+  if (ctx.route === 'openai.batch-line' || ctx.route === 'unknown') {
+    throw new Error('unknown route reached dispatch');
   }
+  return HANDLERS[ctx.route](ctx);
 }
 
 /** Map method + path to a route name. */

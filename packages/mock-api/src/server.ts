@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createBatchStore } from './batch-handler.js';
-import { parseBody, promptOf, summarizeBody } from './body.js';
+import { type ParseResult, parseBody, promptOf, summarizeBody } from './body.js';
 import type {
   HandlerContext,
+  MockTask,
   ParsedBody,
   Reply,
   ResolvedMockApiOptions,
@@ -167,19 +168,59 @@ interface ServerParts {
   closing: AbortController;
 }
 
+/** One request being answered: what it is, its record, and how its reply is sent. */
+interface Exchange {
+  server: ServerParts;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  route: MockRoute;
+  /** The error body style of the route's API. */
+  style: ErrorStyle;
+  requestId: string;
+  record: RecordedRequest;
+  /** Send `reply` (with `fault`'s effect on the bytes) and note its status in the record. */
+  finish: (reply: Reply, fault?: Fault) => Promise<void>;
+}
+
 /** Answer one request: record it, check key and body, apply its fault, then its handler's reply. */
 async function handle(
   server: ServerParts,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const { resolved, state, requests, script, limiter, attempts, closing } = server;
-  const latency = () => wait(resolved.latencyMs, closing.signal);
+  const exchange = startExchange(server, req, res);
+  const { record, route, style, url, finish } = exchange;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, server.resolved.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    res.setHeader('connection', 'close');
+    const message = `Request body larger than ${server.resolved.maxBodyBytes} bytes.`;
+    return finish(requestErrorReply(style, { status: 413, message, code: 'request_too_large' }));
+  }
+  const parsed = await parseBody(raw, req.headers['content-type']);
+  const body: ParsedBody = parsed.ok ? parsed.body : { kind: 'none' };
+  record.body = summarizeBody(body);
+
+  const task = taskOf(server.state, route, url);
+  const prompt = task ? task.task.prompt : promptOf(body);
+  if (prompt !== undefined) record.prompt = prompt;
+  record.attempt = nextAttempt(server.attempts, `${route}\u0000${prompt ?? ''}`);
+
+  const key = bearerToken(req);
+  const refusal = refusalOf(exchange, key, parsed);
+  if (refusal) return finish(refusal);
+  return respond(exchange, { body, key, task, prompt });
+}
+
+/** Record a request as it arrives and give it its id; its reply is sent through `finish`. */
+function startExchange(server: ServerParts, req: IncomingMessage, res: ServerResponse): Exchange {
   const requestId = createRequestId();
   res.setHeader('x-request-id', requestId);
   const url = new URL(req.url ?? '/', 'http://mock.invalid');
   const route = classifyRoute(req.method ?? 'GET', url.pathname);
-  const style: ErrorStyle = route.startsWith('hiapi') ? 'hiapi' : 'openai';
   const record: RecordedRequest = {
     method: req.method ?? 'GET',
     route,
@@ -192,62 +233,77 @@ async function handle(
     requestId,
     billed: false,
   };
-  requests.push(record);
+  server.requests.push(record);
   const finish = (reply: Reply, fault?: Fault) => {
     record.status = reply.status;
     record.billed = reply.billed === true;
     return send(res, reply, fault);
   };
+  const style: ErrorStyle = route.startsWith('hiapi') ? 'hiapi' : 'openai';
+  return { server, req, res, url, route, style, requestId, record, finish };
+}
 
-  let raw: Buffer;
-  try {
-    raw = await readBody(req, resolved.maxBodyBytes);
-  } catch (error) {
-    if (!(error instanceof BodyTooLargeError)) throw error;
-    res.setHeader('connection', 'close');
-    const message = `Request body larger than ${resolved.maxBodyBytes} bytes.`;
-    return finish(requestErrorReply(style, { status: 413, message, code: 'request_too_large' }));
-  }
-  const parsed = await parseBody(raw, req.headers['content-type']);
-  const body: ParsedBody = parsed.ok ? parsed.body : { kind: 'none' };
-  record.body = summarizeBody(body);
-
-  // `/v1/tasks/:id` and `/files/:id/0.png`
+/** The task a hiapi get (`/v1/tasks/:id`) or download (`/files/:id/0.png`) names, if it exists. */
+function taskOf(state: ServerState, route: MockRoute, url: URL): MockTask | undefined {
   const segments = url.pathname.split('/');
   const taskId =
     route === 'hiapi.get' ? segments[3] : route === 'hiapi.download' ? segments[2] : undefined;
-  const task = taskId === undefined ? undefined : state.tasks.get(decodeSegment(taskId));
-  const prompt = task ? task.task.prompt : promptOf(body);
-  if (prompt !== undefined) record.prompt = prompt;
-  const attemptKey = `${route}\u0000${prompt ?? ''}`;
-  record.attempt = (attempts.get(attemptKey) ?? 0) + 1;
-  attempts.set(attemptKey, record.attempt);
+  return taskId === undefined ? undefined : state.tasks.get(decodeSegment(taskId));
+}
 
+/** Count one more attempt under `key` (route or batch line, and prompt); its number. */
+function nextAttempt(attempts: Map<string, number>, key: string): number {
+  const attempt = (attempts.get(key) ?? 0) + 1;
+  attempts.set(key, attempt);
+  return attempt;
+}
+
+/** Why the request is refused before any fault or handler: unknown path, key, unreadable body. */
+function refusalOf(
+  exchange: Exchange,
+  key: string | undefined,
+  parsed: ParseResult,
+): Reply | undefined {
+  const { req, url, route, style, record, server } = exchange;
   if (route === 'unknown') {
-    return finish(
-      openaiErrorReply({
-        status: 404,
-        message: `Invalid URL (${record.method} ${url.pathname})`,
-        type: 'invalid_request_error',
-        param: null,
-        code: null,
-      }),
-    );
+    return openaiErrorReply({
+      status: 404,
+      message: `Invalid URL (${record.method} ${url.pathname})`,
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    });
   }
-  const key = bearerToken(req);
-  if (route !== 'hiapi.download' && !acceptsKey(key, resolved.apiKey)) {
-    return finish(unauthorizedReply(style, req.headers.authorization !== undefined));
+  if (route !== 'hiapi.download' && !acceptsKey(key, server.resolved.apiKey)) {
+    return unauthorizedReply(style, req.headers.authorization !== undefined);
   }
   if (!parsed.ok) {
-    return finish(
-      requestErrorReply(
-        style,
-        { status: 400, message: parsed.message, code: null },
-        'invalid request: ',
-      ),
+    return requestErrorReply(
+      style,
+      { status: 400, message: parsed.message, code: null },
+      'invalid request: ',
     );
   }
+  return undefined;
+}
 
+/**
+ * Apply the request's scripted fault, run its handler, and send the reply: paid routes after a
+ * rate-limit slot and the configured latency, as the real APIs bill and pace them.
+ */
+async function respond(
+  exchange: Exchange,
+  request: {
+    body: ParsedBody;
+    key: string | undefined;
+    task: MockTask | undefined;
+    prompt: string | undefined;
+  },
+): Promise<void> {
+  const { server, req, res, url, route, style, requestId, record, finish } = exchange;
+  const { body, key, task, prompt } = request;
+  const { resolved, state, script, limiter, attempts, closing } = server;
+  const latency = () => wait(resolved.latencyMs, closing.signal);
   const fault = script.take(route, prompt, record.attempt);
   if (fault) record.fault = fault.type;
   const paid = PAID_ROUTES.has(route);
@@ -260,9 +316,7 @@ async function handle(
   }
 
   const lineFault = (linePrompt: string | undefined) => {
-    const lineKey = `openai.batch-line\u0000${linePrompt ?? ''}`;
-    const lineAttempt = (attempts.get(lineKey) ?? 0) + 1;
-    attempts.set(lineKey, lineAttempt);
+    const lineAttempt = nextAttempt(attempts, `openai.batch-line\u0000${linePrompt ?? ''}`);
     return script.take('openai.batch-line', linePrompt, lineAttempt);
   };
   const ctx: HandlerContext = { req, url, route, body, key, fault, state, task, lineFault };
