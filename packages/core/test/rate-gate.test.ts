@@ -31,9 +31,10 @@ describe('createRateGate', () => {
     expect(first.start).toBeGreaterThanOrEqual(50);
     // The refused probe closes the gate again: the next call waits a new pause, alone.
     expect(second.start).toBeGreaterThanOrEqual(first.end + 50);
-    // Calls stay single file for a while after a 429: nothing overlaps.
+    // Calls stay single file for a while after a 429: nothing overlaps. (Whether the gate is
+    // still probing now depends on how long this took in real time; the next test checks the
+    // quiet period with a clock it controls.)
     expect(third.start).toBeGreaterThanOrEqual(second.end);
-    expect(gate.probing).toBe(true);
   });
 
   it('returns to full concurrency once a quiet period has passed', async () => {
