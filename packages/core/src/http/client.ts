@@ -230,9 +230,9 @@ async function sinkCapped(
   body: Dispatcher.ResponseData['body'],
   sink: HttpBodySink,
   maxBytes: number,
-  status: number,
-  headers: Record<string, string>,
+  response: { status: number; headers: Record<string, string> },
 ): Promise<void> {
+  const { status, headers } = response;
   sink.start?.(headers);
   for await (const buf of cappedChunks(body, maxBytes, status, headers)) sink.write(buf);
 }
@@ -324,7 +324,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           return { status: res.statusCode, headers, body: new Uint8Array() };
         }
         if (req.sink && res.statusCode >= 200 && res.statusCode < 300) {
-          await sinkCapped(res.body, req.sink, maxBytes, res.statusCode, headers);
+          await sinkCapped(res.body, req.sink, maxBytes, { status: res.statusCode, headers });
           return { status: res.statusCode, headers, body: new Uint8Array() };
         }
         const body = await readCapped(res.body, maxBytes, res.statusCode, headers);

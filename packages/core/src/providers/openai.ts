@@ -4,9 +4,6 @@
  * reference images. Sizes, qualities and formats are checked locally before any money is spent;
  * the cost of a finished call comes from its `usage` tokens.
  */
-import { basename } from 'node:path';
-import type { FormData } from 'undici';
-import { HerogenError } from '../errors.js';
 import { sendApiRequest, withHttpClient } from '../http/call.js';
 import { DEFAULT_MAX_JSON_BYTES } from '../http/client.js';
 import { type ApiErrorDetails, badResponse, type CallContext } from '../http/errors.js';
@@ -33,10 +30,18 @@ import {
   resolveOpenAISettings,
 } from './openai/options.js';
 import { costFromUsage, estimateOpenAICost, roundUsd } from './openai/pricing.js';
+import {
+  buildEditForm,
+  buildEditJsonBody,
+  buildGenerationBody,
+  readReferences,
+  referenceMediaType,
+} from './openai/request-body.js';
 import { openAIErrorBodySchema, openAIImagesResponseSchema } from './openai/schemas.js';
 import { assertValidRequest, requireApiKey } from './preflight.js';
 
 export type { OpenAIProviderOptions } from './openai/options.js';
+export { buildEditJsonBody, buildGenerationBody } from './openai/request-body.js';
 
 export const OPENAI_MAX_PROMPT_LENGTH = 32_000;
 export const OPENAI_MAX_REFERENCES = 16;
@@ -166,180 +171,87 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): HeroP
       advice: ADVICE,
     }),
 
-    async generate(request: GenerationRequest, context: ProviderContext): Promise<GeneratedImage> {
-      const settings = resolveOpenAISettings(options);
-      assertValidRequest(
-        validateOpenAIRequest(request),
-        `openai ${request.model}`,
-        'the request was not sent',
-      );
-      const apiKey = requireApiKey(settings.apiKey, 'openai', 'OPENAI_API_KEY');
-      const secrets = [apiKey];
-      const edit = request.references.length > 0;
-      const call: CallContext = {
-        provider: 'openai',
-        model: request.model,
-        operation: edit ? 'image edit' : 'image generation',
-        mode: 'billable',
-        secrets,
-        advice: ADVICE,
-      };
-      const headers = openAIHeaders(settings, apiKey);
-
-      // Read references once, before the first attempt, so a bad file costs nothing.
-      const references = edit ? await readReferences(request, context) : [];
-
-      return withHttpClient(context, (http) =>
-        withRetry(
-          async () => {
-            const body = edit
-              ? await buildEditForm(request, references)
-              : JSON.stringify(buildGenerationBody(request, options.moderation));
-            // The answer is decoded as it arrives: no body buffer, no megabyte string.
-            const maxBodyBytes = options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES;
-            const answer = new Base64JsonField('b64_json', decodeBase64Strict, maxBodyBytes);
-            const response = await sendApiRequest(
-              http,
-              {
-                method: 'POST',
-                url: `${settings.baseURL}/images/${edit ? 'edits' : 'generations'}`,
-                headers: edit ? headers : { ...headers, 'content-type': 'application/json' },
-                body,
-                signal: context.signal,
-                timeoutMs: context.timeoutMs,
-                maxBodyBytes,
-                sink: answer,
-              },
-              call,
-              readOpenAIError,
-            );
-            const { json, decode } = answer.finish();
-            if (json === undefined) {
-              throw badResponse(
-                call,
-                'the body is not valid JSON',
-                response.headers['x-request-id'],
-                {
-                  status: response.status,
-                },
-              );
-            }
-            return readImage(call, request, { headers: response.headers, json, decode });
-          },
-          {
-            policy: resolveRetryPolicy(options.retry, context.maxRetries),
-            signal: context.signal,
-            pauseAll: context.pauseAll,
-            gate: context.rateGate,
-            onRetry: (info) => {
-              context.logger.debug(
-                redact(
-                  `openai ${request.model}: attempt ${info.attempt} failed, retrying in ${info.delayMs} ms: ${info.reason}`,
-                  secrets,
-                ),
-              );
-              context.onRetry?.(info);
-            },
-          },
-        ),
-      );
-    },
+    generate: (request, context) => generateImage(options, request, context),
   };
 }
 
-/** The JSON body of `POST /images/generations`: only fields of the published spec. */
-export function buildGenerationBody(
-  request: GenerationRequest,
-  moderation?: 'auto' | 'low',
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    model: request.model,
-    prompt: request.prompt,
-    n: 1,
-    size: request.size,
-    output_format: request.format,
-  };
-  if (request.quality !== undefined) body.quality = request.quality;
-  if (request.background !== undefined && request.background !== 'auto') {
-    body.background = request.background;
-  }
-  if (moderation !== undefined) body.moderation = moderation;
-  return body;
-}
-
-/**
- * The JSON body of `POST /images/edits` (`EditImageBodyJsonParam`), as a batch line sends it:
- * the fields the multipart edit sends (`buildEditForm`: the generation fields without
- * `moderation`), with the reference images as `images: [{ file_id }]` (`ImageRefParam`), in
- * the order written. `fileIds` maps a reference's sha256 to its uploaded file.
- * The spec's `EditImageBodyJsonParam.size` enum lists only `auto` and the three standard sizes,
- * while its multipart twin (`CreateImageEditRequest.size`) documents gpt-image-2's custom
- * `WxH` sizes; the size is sent as the sync edit sends it, on the assumption that the enum lags.
- */
-export function buildEditJsonBody(
-  request: GenerationRequest,
-  fileIds: ReadonlyMap<string, string>,
-): Record<string, unknown> {
-  const images = request.references.map((reference) => {
-    const id = fileIds.get(reference.sha256);
-    if (!id) {
-      throw new HerogenError(
-        'REQUEST_INVALID',
-        `reference image ${reference.path} has not been uploaded for the batch`,
-      );
-    }
-    return { file_id: id };
-  });
-  return { ...buildGenerationBody(request), images };
-}
-
-/** The media type of a reference image OpenAI edits accept (PNG, JPEG, WebP), or an error. */
-function referenceMediaType(path: string, bytes: Uint8Array): string {
-  const sniffed = sniffImageType(bytes);
-  if (!sniffed || !['png', 'jpeg', 'webp'].includes(sniffed.extension)) {
-    throw new HerogenError(
-      'REFERENCE_INVALID',
-      `Reference image ${path} is not a PNG, JPEG or WebP file; OpenAI edits accept only those.`,
-      { location: { file: path } },
-    );
-  }
-  return sniffed.mediaType;
-}
-
-interface ReferenceFile {
-  name: string;
-  type: string;
-  bytes: Uint8Array;
-}
-
-async function readReferences(
+/** One synchronous generation or edit, retried as the policy allows. */
+async function generateImage(
+  options: OpenAIProviderOptions,
   request: GenerationRequest,
   context: ProviderContext,
-): Promise<ReferenceFile[]> {
-  const files: ReferenceFile[] = [];
-  for (const reference of request.references) {
-    const bytes = await context.readReference(reference.path);
-    const type = referenceMediaType(reference.path, bytes);
-    files.push({ name: basename(reference.path), type, bytes });
-  }
-  return files;
-}
+): Promise<GeneratedImage> {
+  const settings = resolveOpenAISettings(options);
+  assertValidRequest(
+    validateOpenAIRequest(request),
+    `openai ${request.model}`,
+    'the request was not sent',
+  );
+  const apiKey = requireApiKey(settings.apiKey, 'openai', 'OPENAI_API_KEY');
+  const secrets = [apiKey];
+  const edit = request.references.length > 0;
+  const call: CallContext = {
+    provider: 'openai',
+    model: request.model,
+    operation: edit ? 'image edit' : 'image generation',
+    mode: 'billable',
+    secrets,
+    advice: ADVICE,
+  };
+  const headers = openAIHeaders(settings, apiKey);
 
-/** The multipart body of `POST /images/edits`, references as repeated `image[]` parts. */
-/** undici's FormData (loaded with the first request), which its `request` sends as multipart. */
-async function buildEditForm(
-  request: GenerationRequest,
-  references: ReferenceFile[],
-): Promise<FormData> {
-  const { FormData } = await import('undici');
-  const form = new FormData();
-  for (const [name, value] of Object.entries(buildGenerationBody(request))) {
-    form.append(name, String(value));
-  }
-  for (const file of references) {
-    form.append('image[]', new Blob([file.bytes], { type: file.type }), file.name);
-  }
-  return form;
+  // Read references once, before the first attempt, so a bad file costs nothing.
+  const references = edit ? await readReferences(request, context) : [];
+
+  return withHttpClient(context, (http) =>
+    withRetry(
+      async () => {
+        const body = edit
+          ? await buildEditForm(request, references)
+          : JSON.stringify(buildGenerationBody(request, options.moderation));
+        // The answer is decoded as it arrives: no body buffer, no megabyte string.
+        const maxBodyBytes = options.maxResponseBytes ?? DEFAULT_MAX_JSON_BYTES;
+        const answer = new Base64JsonField('b64_json', decodeBase64Strict, maxBodyBytes);
+        const response = await sendApiRequest(
+          http,
+          {
+            method: 'POST',
+            url: `${settings.baseURL}/images/${edit ? 'edits' : 'generations'}`,
+            headers: edit ? headers : { ...headers, 'content-type': 'application/json' },
+            body,
+            signal: context.signal,
+            timeoutMs: context.timeoutMs,
+            maxBodyBytes,
+            sink: answer,
+          },
+          call,
+          readOpenAIError,
+        );
+        const { json, decode } = answer.finish();
+        if (json === undefined) {
+          throw badResponse(call, 'the body is not valid JSON', response.headers['x-request-id'], {
+            status: response.status,
+          });
+        }
+        return readImage(call, request, { headers: response.headers, json, decode });
+      },
+      {
+        policy: resolveRetryPolicy(options.retry, context.maxRetries),
+        signal: context.signal,
+        pauseAll: context.pauseAll,
+        gate: context.rateGate,
+        onRetry: (info) => {
+          context.logger.debug(
+            redact(
+              `openai ${request.model}: attempt ${info.attempt} failed, retrying in ${info.delayMs} ms: ${info.reason}`,
+              secrets,
+            ),
+          );
+          context.onRetry?.(info);
+        },
+      },
+    ),
+  );
 }
 
 /**
