@@ -70,10 +70,20 @@ describe('astro dev logs once per change', () => {
   async function saveAndWait(prompt: string): Promise<string> {
     const from = output.length;
     await writeFile(file(), betaWithoutAlt(prompt));
-    await waitFor(
-      () => page('/blog/beta/'),
-      (html) => attr(html, 'data-prompt') === prompt && attr(html, 'data-placeholder') === 'false',
-    );
+    try {
+      await waitFor(
+        () => page('/blog/beta/'),
+        (html) =>
+          attr(html, 'data-prompt') === prompt && attr(html, 'data-placeholder') === 'false',
+      );
+    } catch (error) {
+      // What the server did since the save: the page alone does not say where it stopped.
+      const html = await page('/blog/beta/');
+      throw new Error(
+        `page shows prompt ${attr(html, 'data-prompt')}, placeholder ${attr(html, 'data-placeholder')}; ${mock.paidCalls()} paid calls; log since the save:\n${output.slice(from).join('')}`,
+        { cause: error },
+      );
+    }
     // Let late log lines of this change arrive (a reload the generation triggers).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     return output.slice(from).join('');

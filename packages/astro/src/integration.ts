@@ -16,7 +16,7 @@ import {
   type RunSummary,
 } from '@herogen/core';
 import type { AstroIntegration, AstroIntegrationLogger } from 'astro';
-import { LOADER_NAME } from './content/loader.js';
+import { createContentRefresher } from './dev-content-refresh.js';
 import { whenIdle } from './dev-idle.js';
 import { preventStaleDevImages } from './dev-image-cache.js';
 import { unreportedErrors, watchContent } from './dev-watcher.js';
@@ -114,16 +114,15 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
       },
       'astro:server:setup': ({ server, toolbar, refreshContent }) => {
         if (!project) return;
-        devServer = { server, refreshContent };
+        const refresh = createContentRefresher({ server, refreshContent });
+        devServer = { server, refresh };
         preventStaleDevImages(server, project.session.layout.outDir);
-        if (reviewOptions) serveReview({ server, toolbar, refreshContent }, project, reviewOptions);
+        if (reviewOptions) serveReview({ server, toolbar, refresh }, project, reviewOptions);
         stopWatching = watchContent({
           server,
           project,
           mode: project.session.config.dev,
-          refresh: async () => {
-            await refreshContent?.({ loaders: [LOADER_NAME] });
-          },
+          refresh,
         });
       },
       'astro:server:start': () => {
@@ -146,7 +145,8 @@ export function herogen(options: HerogenAstroOptions = {}): AstroIntegration {
 }
 
 type ServerSetup = Parameters<NonNullable<AstroIntegration['hooks']['astro:server:setup']>>[0];
-type DevServer = Pick<ServerSetup, 'server' | 'refreshContent'>;
+/** The dev server, and how herogen's loaders are re-run there (`createContentRefresher`). */
+type DevServer = Pick<ServerSetup, 'server'> & { refresh: () => Promise<void> };
 
 /** Offline art is the default provider's image, not a placeholder waiting for a paid one. */
 function paidDefault(session: ProjectState['session']): boolean {
@@ -164,7 +164,7 @@ function checkDevStart(
   paid: boolean,
 ): (dev: DevServer) => Promise<void> {
   const { session } = project;
-  return async ({ server, refreshContent }) => {
+  return async ({ server, refresh }) => {
     try {
       const { summary, lockChanged } = await project.exclusive(async () => {
         const before = await lockStamp(session.lockPath);
@@ -181,7 +181,7 @@ function checkDevStart(
       if (verdict.error) logger.error(formatError(verdict.error));
       // Stand-ins it stored (images deleted or not yet made): the pages show them now.
       if (!lockChanged) return;
-      await refreshContent?.({ loaders: [LOADER_NAME] });
+      await refresh();
       server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     } catch (error) {
       // A frontmatter mistake in a file a loader parses is Astro's to report (it did, in sync).

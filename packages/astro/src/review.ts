@@ -2,11 +2,10 @@
  * The review in `astro dev`: a dev toolbar app (toolbar/app.js) listing the heroes on the
  * current page, on the review API of @herogen/core served by the dev server's middleware.
  * The token reaches the app through the toolbar's messaging; after an action the content is
- * refreshed (`refreshContent`) and the page reloads with the new image.
+ * refreshed (`createContentRefresher`) and the page reloads with the new image.
  */
 import { createReviewApi, createReviewHandler, createReviewToken } from '@herogen/core';
 import type { AstroIntegration } from 'astro';
-import { LOADER_NAME } from './content/loader.js';
 import type { ProjectState } from './registry.js';
 
 type ConfigSetup = Parameters<NonNullable<AstroIntegration['hooks']['astro:config:setup']>>[0];
@@ -36,7 +35,7 @@ export function addReviewApp(addDevToolbarApp: ConfigSetup['addDevToolbarApp']):
 
 /** Serve the review API and hand its token to the toolbar app. */
 export function serveReview(
-  setup: Pick<ServerSetup, 'server' | 'toolbar' | 'refreshContent'>,
+  setup: Pick<ServerSetup, 'server' | 'toolbar'> & { refresh: () => Promise<void> },
   project: ProjectState,
   options: ReviewOptions,
 ): void {
@@ -47,7 +46,7 @@ export function serveReview(
     logger: project.logger,
     onChange: async () => {
       // Answered after this: the content store is fresh when the app reloads its page.
-      await setup.refreshContent?.({ loaders: [LOADER_NAME] });
+      await setup.refresh();
       // Other tabs showing the site.
       server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     },
