@@ -79,6 +79,13 @@ export interface ChildResult {
    */
   treePeakBytes: number;
   /**
+   * With `sampleTree`: the peak of the summed proportional set size (PSS) of the same
+   * processes. RSS counts a page shared by two processes (Node's and libvips' code, mapped from
+   * the same files) in each; PSS splits it between them, so the sum is the memory the processes
+   * take together. NaN otherwise.
+   */
+  treePeakPssBytes: number;
+  /**
    * With `sampleTree`: the same peak per phase, split as the command's own RSS and the rest of
    * the tree at that moment. A phase starts when the command writes `bench-phase: <name>` on a
    * line of stderr; before the first, the phase is `start`.
@@ -114,6 +121,7 @@ export async function runTimed(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let treePeakBytes = Number.NaN;
+  let treePeakPssBytes = Number.NaN;
   const phasePeaks: ChildResult['phasePeaks'] = {};
   let phase = 'start';
   const sampler =
@@ -125,6 +133,8 @@ export async function runTimed(
           const rest = others.reduce((sum, pid) => sum + rssOf(pid), 0);
           const bytes = own + rest;
           if (!(bytes <= treePeakBytes)) treePeakBytes = bytes;
+          const pss = [command, ...others].reduce((sum, pid) => sum + (pid ? pssOf(pid) : 0), 0);
+          if (!(pss <= treePeakPssBytes)) treePeakPssBytes = pss;
           const seen = phasePeaks[phase];
           if (!seen || bytes > seen.total) phasePeaks[phase] = { total: bytes, own, others: rest };
         }, 50)
@@ -155,6 +165,7 @@ export async function runTimed(
     wallMs,
     maxRssBytes: kib !== undefined && Number.isFinite(kib) ? kib * 1024 : Number.NaN,
     treePeakBytes,
+    treePeakPssBytes,
     phasePeaks,
     cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000,
     stdout,
@@ -209,6 +220,16 @@ export function treeCpuMs(pid: number, withChildren = true): number {
 function rssOf(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size of a process in bytes, from smaps_rollup (0 once it is gone). */
+function pssOf(pid: number): number {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
