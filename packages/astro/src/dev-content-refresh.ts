@@ -30,25 +30,30 @@ export function createContentRefresher(
   let held: (() => void)[] | undefined;
   let tail: Promise<void> = Promise.resolve();
 
-  const track = (response: Response) => {
-    inFlight += 1;
+  /** Let a request on now or, during a refresh, once it is done; count it while it runs. */
+  const admit = (response: Response, next: () => void) => {
+    let running = false;
+    let closed = false;
     response.once('close', () => {
+      closed = true;
+      if (!running) return;
       inFlight -= 1;
       if (inFlight === 0) drained?.();
     });
+    const start = () => {
+      // A client that went away while held: nothing to answer, nothing to wait for.
+      if (closed) return;
+      running = true;
+      inFlight += 1;
+      next();
+    };
+    if (held) held.push(start);
+    else start();
   };
   server.middlewares.use((request, response, next) => {
     // Only page and asset loads read entries; review actions (POST) refresh while they run.
     if (request.method !== 'GET' && request.method !== 'HEAD') return next();
-    if (held) {
-      held.push(() => {
-        track(response);
-        next();
-      });
-      return;
-    }
-    track(response);
-    next();
+    admit(response, next);
   });
 
   const waitForRequests = () =>

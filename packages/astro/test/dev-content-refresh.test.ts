@@ -79,6 +79,22 @@ describe('createContentRefresher', () => {
     await next;
   });
 
+  it('forgets a held request whose client went away: the next refresh does not wait for it', async () => {
+    const dev = fakeDevServer();
+    const refresh = createContentRefresher(dev.setup, { maxWaitMs: 5000 });
+    const first = refresh();
+    await sleep(10);
+    dev.request('gone').end();
+    dev.finishRefresh();
+    await first;
+    expect(dev.log).toEqual(['refresh start', 'refresh end']);
+    const second = refresh();
+    await sleep(50);
+    expect(dev.log.at(-1)).toBe('refresh start');
+    dev.finishRefresh();
+    await second;
+  });
+
   it('lets other methods through at once (a review action refreshes while it runs)', async () => {
     const dev = fakeDevServer();
     const refresh = createContentRefresher(dev.setup);
