@@ -13,8 +13,8 @@ interface Response {
  * request that read the entries before the write and ends after it puts the old entries back,
  * and every later request is served them until the next change (a post kept its stand-in after
  * its real image landed, seen under load). So a refresh waits for the GET requests in flight
- * to end, holds new ones while the loaders run and the store is written, then lets them on.
- * Refreshes run one at a time.
+ * to end, holds new ones while the loaders run and the store is written, then lets them on and
+ * tells open browsers to reload. Refreshes run one at a time.
  */
 export function createContentRefresher(
   setup: Pick<ServerSetup, 'server' | 'refreshContent'>,
@@ -80,6 +80,7 @@ export function createContentRefresher(
       held = undefined;
       for (const resume of waiting) resume();
     }
+    server.environments.client.hot.send({ type: 'full-reload', path: '*' });
   };
   return () => {
     const run = tail.then(refresh);

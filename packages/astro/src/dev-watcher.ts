@@ -16,7 +16,7 @@ export interface DevWatcherOptions {
   project: ProjectState;
   /** `'generate'`: real images in the background; `'placeholder'`: offline art only. */
   mode: 'generate' | 'placeholder';
-  /** Re-run our loaders so entries pick up the real image (Astro's `refreshContent`). */
+  /** Re-run our loaders so entries pick up the real image, and reload the pages. */
   refresh: () => Promise<void>;
 }
 
@@ -45,7 +45,6 @@ export function watchContent({ server, project, mode, refresh }: DevWatcherOptio
       if (summary.generated === 0 && summary.failed === 0) return;
       logger.info(formatSummary(summary));
       await refresh();
-      server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     } catch (error) {
       for (const unreported of unreportedErrors(error, project.loaderFiles)) {
         logger.error(formatError(unreported));

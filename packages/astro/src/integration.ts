@@ -164,7 +164,7 @@ function checkDevStart(
   paid: boolean,
 ): (dev: DevServer) => Promise<void> {
   const { session } = project;
-  return async ({ server, refresh }) => {
+  return async ({ refresh }) => {
     try {
       const { summary, lockChanged } = await project.exclusive(async () => {
         const before = await lockStamp(session.lockPath);
@@ -182,7 +182,6 @@ function checkDevStart(
       // Stand-ins it stored (images deleted or not yet made): the pages show them now.
       if (!lockChanged) return;
       await refresh();
-      server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     } catch (error) {
       // A frontmatter mistake in a file a loader parses is Astro's to report (it did, in sync).
       for (const unreported of unreportedErrors(error, project.loaderFiles)) {

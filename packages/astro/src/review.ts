@@ -45,10 +45,9 @@ export function serveReview(
   const api = createReviewApi(project.session, {
     logger: project.logger,
     onChange: async () => {
-      // Answered after this: the content store is fresh when the app reloads its page.
+      // Answered after this: the content store is fresh when the app reloads its page, and
+      // other tabs showing the site reload.
       await setup.refresh();
-      // Other tabs showing the site.
-      server.environments.client.hot.send({ type: 'full-reload', path: '*' });
     },
   });
   server.middlewares.use(

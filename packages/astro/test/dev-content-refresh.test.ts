@@ -14,12 +14,15 @@ function fakeDevServer() {
   const log: string[] = [];
   let gate: Middleware | undefined;
   let release: () => void = () => {};
+  /** What the browsers were told, after which line of the log. */
+  const reloads: number[] = [];
   const server = {
     middlewares: {
       use(middleware: Middleware) {
         gate = middleware;
       },
     },
+    environments: { client: { hot: { send: () => reloads.push(log.length) } } },
   };
   const refreshContent = async () => {
     log.push('refresh start');
@@ -36,6 +39,7 @@ function fakeDevServer() {
   return {
     setup: { server, refreshContent } as unknown as Setup,
     log,
+    reloads,
     request,
     finishRefresh: () => release(),
   };
@@ -68,6 +72,8 @@ describe('createContentRefresher', () => {
     dev.finishRefresh();
     await done;
     expect(dev.log).toEqual(['refresh start', 'refresh end', 'during handled']);
+    // Browsers reload once the store is written and the held requests are on their way.
+    expect(dev.reloads).toEqual([3]);
     // Once let on, it is in flight like any other: the next refresh waits for it.
     const next = refresh();
     await sleep(50);
