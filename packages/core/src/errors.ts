@@ -37,6 +37,8 @@ export type HerogenErrorCode =
   | 'ABORTED'
   | 'MISSING_DEPENDENCY'
   | 'BUSY'
+  /** herogen's image process died twice on the same work: the system's memory limit, mostly. */
+  | 'IMAGE_PROCESS_KILLED'
   | 'INTERNAL';
 
 /** Where in the user's files a problem sits. `line` is 1-based. */

@@ -9,7 +9,9 @@
  * Used on Linux with glibc only (musl and macOS allocators do not keep memory this way). The
  * child is started on the first call, shared by the whole process, and kept unreferenced while
  * idle so it never holds the parent open; it exits when the parent does. Where it cannot be
- * started (no built entry point, `HEROGEN_SHARP_PROCESS=0`), the same work runs in-process.
+ * started (no built entry point, `HEROGEN_SHARP_PROCESS=0`, fork fails), the same work runs
+ * in-process. A call whose child dies (in a container, the out-of-memory killer picks the
+ * biggest process: this one) goes to a new child once, then fails with IMAGE_PROCESS_KILLED.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -147,9 +149,13 @@ export function asBuffer(value: Uint8Array): Buffer {
 
 interface Waiter {
   child: ChildProcess;
+  op: string;
+  args: unknown[];
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   here: () => Promise<unknown>;
+  /** The call already went to a child that died on it: a second death is reported. */
+  resent: boolean;
 }
 
 class SharpHost {
@@ -176,17 +182,31 @@ class SharpHost {
     args: unknown[],
     here: () => Promise<unknown>,
   ): Promise<unknown> {
-    const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { child, resolve, reject, here });
-      if (this.pendingOn(child) === 1) this.hold(child, true);
-      child.send({ id, op, args } satisfies HostRequest, (error) => {
-        const waiter = error ? this.waiting.get(id) : undefined;
-        if (!waiter) return;
-        this.waiting.delete(id);
-        waiter.here().then(resolve, reject);
-      });
+      this.dispatch(child, { child, op, args, resolve, reject, here, resent: false });
     });
+  }
+
+  /** Give a call to `child` and wait for its reply there. */
+  private dispatch(child: ChildProcess, waiter: Waiter): void {
+    const id = this.next++;
+    waiter.child = child;
+    this.waiting.set(id, waiter);
+    if (this.pendingOn(child) === 1) this.hold(child, true);
+    try {
+      child.send({ id, op: waiter.op, args: waiter.args } satisfies HostRequest, (error) => {
+        if (!error || this.waiting.get(id) !== waiter) return;
+        // The channel broke: the child is going. Its calls go to a new one.
+        if (this.child === child) this.child = undefined;
+        this.waiting.delete(id);
+        this.runElsewhere(waiter, child);
+      });
+    } catch (error) {
+      // Arguments that cannot cross to another process: a bug, reported as it is.
+      this.waiting.delete(id);
+      if (this.pendingOn(child) === 0) this.hold(child, false);
+      waiter.reject(error as Error);
+    }
   }
 
   private pendingOn(child: ChildProcess): number {
@@ -207,18 +227,11 @@ class SharpHost {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (reply: HostReply) => this.settle(child, reply));
-    // Killed (out of memory, a signal to it alone): what it was doing is done here instead,
-    // and the next call starts a new one.
-    const lost = () => {
-      if (this.child === child) this.child = undefined;
-      for (const [id, waiter] of this.waiting) {
-        if (waiter.child !== child) continue;
-        this.waiting.delete(id);
-        waiter.here().then(waiter.resolve, waiter.reject);
-      }
-    };
-    child.on('error', lost);
-    child.on('exit', lost);
+    // Could not be started (no memory to fork, no executable): the work is done here.
+    child.on('error', () => this.lose(child, true));
+    // Died (the kernel's out-of-memory killer, a crash on an image, a signal to it alone):
+    // what it was doing goes to a new one, started at its smallest.
+    child.on('exit', () => this.lose(child, false));
     this.child = child;
     this.hold(child, false);
     // A new child gets the settings the last one had, before any other call.
@@ -226,6 +239,39 @@ class SharpHost {
       if (setting !== op) this.send(child, setting, args, async () => undefined).catch(() => {});
     }
     return child;
+  }
+
+  /** `child` is gone: each call it had is done here, or goes to a new child. */
+  private lose(child: ChildProcess, here: boolean): void {
+    if (this.child === child) this.child = undefined;
+    const orphans: Waiter[] = [];
+    for (const [id, waiter] of this.waiting) {
+      if (waiter.child !== child) continue;
+      this.waiting.delete(id);
+      orphans.push(waiter);
+    }
+    for (const waiter of orphans) {
+      if (here) waiter.here().then(waiter.resolve, waiter.reject);
+      else this.runElsewhere(waiter, child);
+    }
+  }
+
+  /**
+   * A call whose child died: sent once to a new child. Not done here, in this process, whose
+   * malloc is not bounded: if memory ran out, this process would be killed next, and the build
+   * with it, without a word. A call on which two children died is reported instead.
+   */
+  private runElsewhere(waiter: Waiter, dead: ChildProcess): void {
+    if (waiter.resent) {
+      waiter.reject(killedError(waiter.op, dead));
+      return;
+    }
+    waiter.resent = true;
+    const retry = async () => {
+      while (this.retiring) await this.retiring;
+      this.dispatch(this.start(waiter.op), waiter);
+    };
+    retry().catch(waiter.reject);
   }
 
   private settle(child: ChildProcess, reply: HostReply): void {
@@ -272,6 +318,32 @@ class SharpHost {
       channel?.unref();
     }
   }
+}
+
+/** What each operation does, for a message. */
+const OPERATION_NAMES: Record<string, string> = {
+  analyze: 'reading an original',
+  configure: 'setting up libvips',
+  convert: 'converting an image',
+  encode: 'encoding a derivative',
+  encodeTo: 'encoding a derivative',
+  inspect: 'checking a new image',
+};
+
+function killedError(op: string, child: ChildProcess): HerogenError {
+  const how = child.signalCode
+    ? `was killed (${child.signalCode})`
+    : `exited (code ${child.exitCode})`;
+  return new HerogenError(
+    'IMAGE_PROCESS_KILLED',
+    `herogen's image process ${how} while ${OPERATION_NAMES[op] ?? op}, twice in a row.`,
+    {
+      hint:
+        child.signalCode === 'SIGKILL'
+          ? "This is most often the system's out-of-memory killer: give the build more memory (a container's limit; herogen's image work needs about 200 MiB on top of the build), or derive fewer images at once."
+          : 'Run the build again; if it keeps failing on the same image, delete that original so it is generated again.',
+    },
+  );
 }
 
 /** A user's own settings win over the defaults above. */
