@@ -8,10 +8,12 @@
  * PSS (pages the processes share, such as Node's code, counted once).
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
- *     [--formats avif,webp,jpeg] [--malloc-arena-max N]
+ *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--container 300,260]
  *
  * No environment variable is set by default. `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX
- * for the measured process, for comparison.
+ * for the measured process, for comparison. `--container` runs the same work again inside a
+ * memory cgroup of each limit (MiB), as a CI container with that limit would, and reports whether
+ * it completed or the kernel killed a process for memory (needs root; see lib/memory-cgroup.ts).
  */
 import { ensureSite, resetGenerated } from './lib/generation-site.ts';
 import {
@@ -25,6 +27,7 @@ import {
   seconds,
   waitForBuilds,
 } from './lib/harness.ts';
+import { createMemoryCgroup } from './lib/memory-cgroup.ts';
 import { startMockProcess } from './lib/mock-process.ts';
 
 const images = Number(readFlag('images', '200'));
@@ -32,6 +35,7 @@ const concurrency = Number(readFlag('concurrency', '16'));
 const latencyMs = Number(readFlag('latency', '500'));
 const formats = readFlag('formats', 'avif,webp,jpeg');
 const arenas = readFlag('malloc-arena-max', '');
+const containers = readFlag('container', '').split(',').filter(Boolean).map(Number);
 const SIZE = '2048x1152';
 const TARGET = 300 * 1024 ** 2;
 
@@ -41,22 +45,58 @@ printHeader(
   `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver${arenas ? `; MALLOC_ARENA_MAX=${arenas}` : ''}`,
 );
 const root = await ensureSite(`memory-${images}`, images);
-await resetGenerated(root);
 const mock = await startMockProcess({ latencyMs });
+const childArgs = [
+  new URL('./lib/memory-child.ts', import.meta.url).pathname,
+  root,
+  mock.openaiBaseURL,
+  String(concurrency),
+  SIZE,
+  formats,
+];
+const env = cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {});
+/** One run of the measured process from nothing generated; `wrap` puts it in a cgroup. */
+const measure = async (
+  wrap: (command: string, args: string[]) => [string, string[]] = (command, args) => [
+    command,
+    args,
+  ],
+  sampleTree = true,
+) => {
+  await resetGenerated(root);
+  await mock.reset();
+  const [command, args] = wrap(process.execPath, childArgs);
+  return runTimed(command, args, { env, sampleTree });
+};
 let result: Awaited<ReturnType<typeof runTimed>>;
+const containerRows: string[][] = [];
 try {
-  result = await runTimed(
-    process.execPath,
-    [
-      new URL('./lib/memory-child.ts', import.meta.url).pathname,
-      root,
-      mock.openaiBaseURL,
-      String(concurrency),
-      SIZE,
-      formats,
-    ],
-    { env: cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {}), sampleTree: true },
-  );
+  result = await measure();
+  for (const limitMiB of containers) {
+    const cgroup = await createMemoryCgroup(
+      `herogen-bench-${process.pid}-${limitMiB}`,
+      limitMiB * 1024 ** 2,
+    );
+    if (typeof cgroup === 'string') {
+      containerRows.push([`${limitMiB} MiB`, `not run: ${cgroup}`, '', '']);
+      continue;
+    }
+    let run: Awaited<ReturnType<typeof runTimed>>;
+    let usage: ReturnType<typeof cgroup.read>;
+    try {
+      run = await measure(cgroup.wrap, false);
+    } finally {
+      usage = cgroup.read();
+      cgroup.remove();
+    }
+    const killed = usage.oomKills > 0 ? `, ${usage.oomKills} process(es) OOM-killed` : '';
+    containerRows.push([
+      `${limitMiB} MiB`,
+      run.code === 0 ? `completed${killed}` : `failed (exit ${run.code ?? 'signal'})${killed}`,
+      mib(usage.peakBytes),
+      seconds(run.wallMs),
+    ]);
+  }
 } finally {
   await mock.close();
 }
@@ -123,3 +163,8 @@ const pss = result.treePeakPssBytes;
 console.log(
   `shared pages counted once: peak PSS ${mib(pss)} / ${mib(TARGET)} = ${(pss / TARGET).toFixed(2)}`,
 );
+if (containerRows.length > 0) {
+  console.log(
+    `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'time'], containerRows)}`,
+  );
+}
