@@ -13,18 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { type GenerationRequest, renderPlaceholder } from '@herogen/core';
-import {
-  createDeriver,
-  DERIVE_DEFAULTS,
-  type DerivedSet,
-  OG_HEIGHT,
-  OG_WIDTH,
-} from '@herogen/core/derive';
-import sharp from 'sharp';
+import { createDeriver, DERIVE_DEFAULTS, type DerivedSet } from '@herogen/core/derive';
+import { bareDerive } from './lib/bare-derive.ts';
 import { promptFor } from './lib/content.ts';
 import {
   assertBench,
@@ -82,56 +76,13 @@ const cpuNow = () => {
   return (usage.user + usage.system) / 1000 + childrenCpuMs(process.pid);
 };
 
-/** The same transforms as the deriver (derive/encode.ts), without cache, manifest or hashing. */
+/** The bare loop, timed with the same clock and CPU count as the deriver. */
 async function bareLoop(files: string[]): Promise<{ elapsed: number; cpu: number }> {
-  sharp.cache(false);
-  sharp.concurrency(threads);
   await rm(bareOut, { recursive: true, force: true });
   await mkdir(bareOut, { recursive: true });
-  const quality = DERIVE_DEFAULTS.quality;
-  let encodes = 0;
   const started = performance.now();
   const cpuStarted = cpuNow();
-  // One queue of encodes per original, like the deriver's: `pipelines` sharp calls at a time.
-  await runPool(files.length, pipelines, async (index) => {
-    const bytes = await readFile(files[index]!);
-    const meta = await sharp(bytes).metadata();
-    const { dominant } = await sharp(bytes).stats();
-    await sharp(bytes).autoOrient().resize(16).webp({ quality: 40 }).toBuffer();
-    void dominant;
-    const widths = [...DERIVE_DEFAULTS.widths.filter((w) => w <= meta.width), meta.width];
-    const unique = [...new Set(widths)].sort((a, b) => a - b);
-    const jobs: (() => Promise<Buffer>)[] = [];
-    for (const format of DERIVE_DEFAULTS.formats) {
-      for (const width of unique) {
-        const height = Math.max(1, Math.round((meta.height * width) / meta.width));
-        jobs.push(() => {
-          let pipeline = sharp(bytes).autoOrient().resize(width, height, { fit: 'cover' });
-          if (format === 'avif')
-            pipeline = pipeline.avif({ quality: quality.avif, effort: DERIVE_DEFAULTS.avifEffort });
-          else if (format === 'webp') pipeline = pipeline.webp({ quality: quality.webp });
-          else
-            pipeline = pipeline
-              .flatten({ background: '#ffffff' })
-              .jpeg({ quality: quality.jpeg, mozjpeg: true });
-          return pipeline.toBuffer();
-        });
-      }
-    }
-    jobs.push(() =>
-      sharp(bytes)
-        .autoOrient()
-        .resize(OG_WIDTH, OG_HEIGHT, { fit: 'cover', position: sharp.strategy.attention })
-        .flatten({ background: '#ffffff' })
-        .jpeg({ quality: quality.jpeg, mozjpeg: true })
-        .toBuffer(),
-    );
-    for (const [n, job] of jobs.entries()) {
-      const out = await job();
-      await writeFile(path.join(bareOut, `${index}-${n}`), out);
-      encodes += 1;
-    }
-  });
+  const encodes = await bareDerive(files, bareOut, { pipelines, threads });
   const elapsed = performance.now() - started;
   assertBench(encodes > 0, 'the bare loop encoded nothing');
   return { elapsed, cpu: cpuNow() - cpuStarted };

@@ -19,6 +19,7 @@
  *     [--task 2000] [--rounds 3] [--providers openai,hiapi]
  */
 import type { HerogenConfig } from '@herogen/core';
+import { bareGeneration } from './lib/bare-client.ts';
 import { promptFor } from './lib/content.ts';
 import { ensureSite, generateCold } from './lib/generation-site.ts';
 import {
@@ -96,19 +97,11 @@ for (const testCase of cases) {
     await mock.reset();
     const started = performance.now();
     await runPool(images, concurrency, async (index) => {
-      const response = await fetch(`${mock.openaiBaseURL}/images/generations`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer mock-key', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'gpt-image-2',
-          prompt: promptFor(index),
-          size: '1024x640',
-          quality: 'low',
-        }),
+      await bareGeneration(mock.openaiBaseURL, {
+        prompt: promptFor(index),
+        size: '1024x640',
+        quality: 'low',
       });
-      const body = (await response.json()) as { data: { b64_json: string }[] };
-      assertBench(response.status === 200, `bare client got ${response.status}`);
-      Buffer.from(body.data[0]!.b64_json, 'base64');
     });
     return performance.now() - started;
   };

@@ -15,6 +15,10 @@
  * memory cgroup of each limit (MiB), as a CI container with that limit would, and reports whether
  * it completed or the kernel killed a process for memory (needs root; see lib/memory-cgroup.ts).
  */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { ensureSite, resetGenerated } from './lib/generation-site.ts';
 import {
   assertBench,
@@ -25,6 +29,7 @@ import {
   readFlag,
   runTimed,
   seconds,
+  WORK_DIR,
   waitForBuilds,
 } from './lib/harness.ts';
 import { createMemoryCgroup } from './lib/memory-cgroup.ts';
@@ -55,6 +60,18 @@ const childArgs = [
   formats,
 ];
 const env = cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {});
+/** What the measured process printed last: counts, times and its own peaks. */
+const readReport = (stdout: string) =>
+  JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    generated: number;
+    failed: number;
+    derived: number;
+    encoded: number;
+    generateMs: number;
+    deriveMs: number;
+    peakAfterGenerate: number;
+    peakAfterDerive: number;
+  };
 /** One run of the measured process from nothing generated; `wrap` puts it in a cgroup. */
 const measure = async (
   wrap: (command: string, args: string[]) => [string, string[]] = (command, args) => [
@@ -68,10 +85,72 @@ const measure = async (
   const [command, args] = wrap(process.execPath, childArgs);
   return runTimed(command, args, { env, sampleTree });
 };
+const floorDir = path.join(WORK_DIR, 'memory-floor');
+/** A bench script as JavaScript, for a run with `--lite-mode` (no WebAssembly: no type stripping). */
+const asJavaScript = async (name: string): Promise<string> => {
+  const source = await readFile(new URL(`./lib/${name}.ts`, import.meta.url), 'utf8');
+  const file = path.join(floorDir, `${name}.mjs`);
+  // In test/bench/.work, so that its packages resolve as from lib/.
+  await writeFile(
+    file,
+    stripTypeScriptTypes(source).replaceAll(/'\.\/([\w-]+)\.ts'/g, "'./$1.mjs'"),
+  );
+  return file;
+};
+/**
+ * The same two jobs done by bare scripts, each in its own process: the client generating at the
+ * same concurrency, then the sharp loop over the originals herogen just stored, run as herogen
+ * runs its image process (core/src/image/sharp-process.ts: bounded malloc, --lite-mode).
+ */
+const measureFloor = async () => {
+  await rm(floorDir, { recursive: true, force: true });
+  await mkdir(floorDir, { recursive: true });
+  await mock.reset();
+  const generate = await runTimed(
+    process.execPath,
+    [
+      new URL('./lib/floor-generate-child.ts', import.meta.url).pathname,
+      mock.openaiBaseURL,
+      String(images),
+      String(concurrency),
+      SIZE,
+      path.join(floorDir, 'generated'),
+    ],
+    { env, sampleTree: true },
+  );
+  assertBench(generate.code === 0, `the bare client failed:\n${generate.stderr}`);
+  const stored = path.join(root, 'src', 'assets', 'herogen');
+  const originals = (await readdir(stored)).filter((name) => name.endsWith('.png'));
+  assertBench(originals.length === images, `${originals.length} originals in ${stored}`);
+  await asJavaScript('bare-derive');
+  const derive = await runTimed(
+    process.execPath,
+    [
+      '--lite-mode',
+      await asJavaScript('floor-derive-child'),
+      path.join(floorDir, 'derived'),
+      formats,
+      ...originals.map((name) => path.join(stored, name)),
+    ],
+    {
+      env: cleanEnv({
+        MALLOC_ARENA_MAX: '2',
+        MALLOC_MMAP_THRESHOLD_: '131072',
+        UV_THREADPOOL_SIZE: String(Math.max(2, Math.min(4, availableParallelism()))),
+      }),
+      sampleTree: true,
+    },
+  );
+  assertBench(derive.code === 0, `the bare sharp loop failed:\n${derive.stderr}`);
+  const encodes = Number(derive.stdout.trim().split('\n').at(-1));
+  return { generate: generate.treePeakBytes, derive: derive.treePeakBytes, encodes };
+};
 let result: Awaited<ReturnType<typeof runTimed>>;
+let floor: Awaited<ReturnType<typeof measureFloor>>;
 const containerRows: string[][] = [];
 try {
   result = await measure();
+  floor = await measureFloor();
   for (const limitMiB of containers) {
     const cgroup = await createMemoryCgroup(
       `herogen-bench-${process.pid}-${limitMiB}`,
@@ -90,9 +169,11 @@ try {
       cgroup.remove();
     }
     const killed = usage.oomKills > 0 ? `, ${usage.oomKills} process(es) OOM-killed` : '';
+    const done = run.code === 0 ? readReport(run.stdout) : undefined;
+    const complete = done?.generated === images && done.derived === images && done.failed === 0;
     containerRows.push([
       `${limitMiB} MiB`,
-      run.code === 0 ? `completed${killed}` : `failed (exit ${run.code ?? 'signal'})${killed}`,
+      complete ? `completed${killed}` : `failed (exit ${run.code ?? 'signal'})${killed}`,
       mib(usage.peakBytes),
       seconds(run.wallMs),
     ]);
@@ -101,16 +182,7 @@ try {
   await mock.close();
 }
 assertBench(result.code === 0, `the measured process failed:\n${result.stderr}`);
-const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
-  generated: number;
-  failed: number;
-  derived: number;
-  encoded: number;
-  generateMs: number;
-  deriveMs: number;
-  peakAfterGenerate: number;
-  peakAfterDerive: number;
-};
+const report = readReport(result.stdout);
 assertBench(report.generated === images, `generated ${report.generated} of ${images}`);
 assertBench(report.derived === images, `derived ${report.derived} of ${images}`);
 
@@ -162,6 +234,36 @@ console.log(
 const pss = result.treePeakPssBytes;
 console.log(
   `shared pages counted once: peak PSS ${mib(pss)} / ${mib(TARGET)} = ${(pss / TARGET).toFixed(2)}`,
+);
+const generating = result.phasePeaks.generate?.own ?? Number.NaN;
+const deriving = result.phasePeaks.derive?.others ?? Number.NaN;
+console.log(
+  `\nThe same jobs done by bare scripts, each in a process of its own (the floor):\n\n${formatTable(
+    ['job', 'herogen', 'bare script', 'herogen / bare'],
+    [
+      [
+        `generate ${images} at c=${concurrency}: the process that calls the API (peak)`,
+        mib(generating),
+        mib(floor.generate),
+        (generating / floor.generate).toFixed(2),
+      ],
+      [
+        `derive ${images} (${report.encoded} / ${floor.encodes} encodes): the process running sharp (peak)`,
+        mib(deriving),
+        mib(floor.derive),
+        (deriving / floor.derive).toFixed(2),
+      ],
+      [
+        'both processes',
+        mib(result.treePeakBytes),
+        mib(floor.generate + floor.derive),
+        (result.treePeakBytes / (floor.generate + floor.derive)).toFixed(2),
+      ],
+    ],
+  )}`,
+);
+console.log(
+  `floor: herogen's peak ${mib(result.treePeakBytes)} / the two bare processes' peaks added ${mib(floor.generate + floor.derive)} = ${(result.treePeakBytes / (floor.generate + floor.derive)).toFixed(2)}`,
 );
 if (containerRows.length > 0) {
   console.log(
