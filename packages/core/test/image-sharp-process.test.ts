@@ -1,16 +1,22 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createMockApi } from '@herogen/mock-api';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { encodeTransform } from '../src/derive/encode.js';
 import type { Transform } from '../src/derive/plan.js';
 import {
   glibcRuntime,
   IMAGE_PROCESS_MAX_RSS,
+  IMAGE_PROCESS_RELEASE_RSS,
+  releaseImageProcess,
   setImageProcessMaxRss,
+  setImageProcessReleaseRss,
 } from '../src/image/sharp-process.js';
+import { createHerogen } from '../src/session.js';
 import { inspectImage } from '../src/store/inspect-image.js';
+import { createTempProject } from './fixtures/scan/temp-project.js';
 
 const glibc =
   process.platform === 'linux' &&
@@ -220,5 +226,67 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
       setImageProcessMaxRss(IMAGE_PROCESS_MAX_RSS);
     }
     expect(seen.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lets an image process go when told, only if it holds more than a new one', async () => {
+    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0f0' } })
+      .png()
+      .toBuffer();
+    await inspectImage(png);
+    const [first] = imageProcesses();
+    // A child holding less than the bound is kept.
+    setImageProcessReleaseRss(Number.MAX_SAFE_INTEGER);
+    releaseImageProcess();
+    await new Promise((done) => setTimeout(done, 100));
+    expect(imageProcesses().map((host) => host.pid)).toEqual([first!.pid]);
+    // One holding more ends at once, and the next call starts a new one.
+    setImageProcessReleaseRss(0);
+    try {
+      releaseImageProcess();
+      await expect.poll(() => imageProcesses().length, { timeout: 5000 }).toBe(0);
+      expect(await inspectImage(png)).toMatchObject({ width: 16 });
+      const [second] = imageProcesses();
+      expect(second!.pid).not.toBe(first!.pid);
+    } finally {
+      setImageProcessReleaseRss(IMAGE_PROCESS_RELEASE_RSS);
+    }
+  });
+
+  it('is let go when a run that used it ends, so deriving next starts from a new one', async () => {
+    const project = await createTempProject();
+    try {
+      await project.write(
+        'src/content/post.md',
+        '---\ntitle: Fox\nhero:\n  prompt: A red fox in snow\n  alt: A fox\n---\n',
+      );
+      const mock = await createMockApi({ latencyMs: 0 });
+      onTestFinished(() => mock.close());
+      const session = await createHerogen({
+        root: project.root,
+        env: { OPENAI_API_KEY: 'sk-test-release', OPENAI_BASE_URL: mock.openaiBaseURL },
+      });
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } })
+        .png()
+        .toBuffer();
+      await inspectImage(png);
+      const [before] = imageProcesses();
+      setImageProcessReleaseRss(0);
+      const seen = new Set<number>();
+      const sampler = setInterval(() => {
+        for (const host of imageProcesses()) seen.add(host.pid);
+      }, 2);
+      try {
+        const summary = await session.generate();
+        expect(summary.generated).toBe(1);
+      } finally {
+        clearInterval(sampler);
+        setImageProcessReleaseRss(IMAGE_PROCESS_RELEASE_RSS);
+      }
+      // The run's decode check ran in the image process, which then went.
+      expect(seen.has(before!.pid)).toBe(true);
+      await expect.poll(() => imageProcesses().length, { timeout: 5000 }).toBe(0);
+    } finally {
+      await project.cleanup();
+    }
   });
 });

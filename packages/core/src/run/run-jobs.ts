@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { HerogenError } from '../errors.js';
 import { createHttpClient } from '../http/client.js';
 import { createRateGate } from '../http/rate-gate.js';
+import { releaseImageProcess } from '../image/sharp-process.js';
 import { createCachedLockReader } from '../lock/cached-lock.js';
 import type { HeroProvider, Job, JobResult, RunEvent, RunOptions, RunSummary } from '../types.js';
 import { adoptUnlisted } from './adopt-unlisted.js';
@@ -77,6 +78,7 @@ export async function runJobs(
     await Promise.all(tasks);
   } finally {
     await http?.close();
+    releaseImageProcess();
   }
 
   results.sort((a, b) => jobs.indexOf(a.job) - jobs.indexOf(b.job));
