@@ -6,7 +6,7 @@ import { HerogenError } from '../errors.js';
 import { loadSharp } from '../image/load-sharp.js';
 import { asBuffer, hostedSharp } from '../image/sharp-process.js';
 import { writeCacheFile } from './cache.js';
-import { readInput } from './input.js';
+import { sharpInput } from './input.js';
 import type { PlaceholderTransform, Transform } from './plan.js';
 import type { DeriveInput } from './types.js';
 import { AI_GENERATED_XMP } from './xmp.js';
@@ -52,15 +52,15 @@ export async function analyzeOriginalHere(
   placeholder: PlaceholderTransform,
   label: string,
 ): Promise<OriginalAnalysis> {
-  const bytes = await readInput(input);
+  const source = await sharpInput(input);
   const sharp = await loadSharp();
   try {
-    const metadata = await sharp(bytes).metadata();
+    const metadata = await sharp(source).metadata();
     const width = metadata.autoOrient?.width ?? metadata.width;
     const height = metadata.autoOrient?.height ?? metadata.height;
     if (!width || !height) throw new Error('no dimensions in the image header');
-    const { dominant } = await sharp(bytes).stats();
-    const tiny = await sharp(bytes)
+    const { dominant } = await sharp(source).stats();
+    const tiny = await sharp(source)
       .autoOrient()
       .resize(placeholder.width)
       .webp({ quality: placeholder.quality })
@@ -125,10 +125,10 @@ export async function encodeTransformHere(
   transform: Transform,
   label: string,
 ): Promise<Buffer> {
-  const bytes = await readInput(input);
+  const source = await sharpInput(input);
   const sharp = await loadSharp();
   try {
-    let pipeline = sharp(bytes).autoOrient();
+    let pipeline = sharp(source).autoOrient();
     pipeline =
       transform.kind === 'og'
         ? pipeline.resize(transform.width, transform.height, {

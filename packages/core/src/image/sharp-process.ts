@@ -18,32 +18,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { HerogenError, type HerogenErrorCode } from '../errors.js';
-
-/** What the parent sends: one call of a named operation. */
-interface HostRequest {
-  id: number;
-  op: string;
-  args: unknown[];
-}
-
-/** An error as it crosses the process boundary (HerogenError's code and hint survive). */
-interface HostedError {
-  message: string;
-  code?: HerogenErrorCode;
-  /** A system error's code (ENOENT…) for a plain Error. */
-  errno?: string;
-  hint?: string;
-  cause?: string;
-}
-
-interface HostReply {
-  id: number;
-  value?: unknown;
-  error?: HostedError;
-  /** The child's resident set size once the call was done, bytes. */
-  rss?: number;
-}
+import {
+  fromHostedError,
+  type HostReply,
+  type HostRequest,
+  killedError,
+  toHostedError,
+} from './host-messages.js';
 
 type Operation = (...args: never[]) => Promise<unknown>;
 
@@ -126,32 +107,6 @@ function useHost(): boolean {
   usable ??=
     process.env.HEROGEN_SHARP_PROCESS !== '0' && glibcRuntime() && hostEntry() !== undefined;
   return usable;
-}
-
-function toHostedError(error: unknown): HostedError {
-  if (HerogenError.is(error)) {
-    const cause = error.cause instanceof Error ? error.cause.message : undefined;
-    return {
-      message: error.message,
-      code: error.code,
-      ...(error.hint !== undefined ? { hint: error.hint } : {}),
-      ...(cause !== undefined ? { cause } : {}),
-    };
-  }
-  const errno = (error as { code?: unknown } | null)?.code;
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    ...(typeof errno === 'string' ? { errno } : {}),
-  };
-}
-
-function fromHostedError(error: HostedError): Error {
-  if (!error.code)
-    return Object.assign(new Error(error.message), error.errno ? { code: error.errno } : {});
-  return new HerogenError(error.code, error.message, {
-    ...(error.hint !== undefined ? { hint: error.hint } : {}),
-    ...(error.cause !== undefined ? { cause: new Error(error.cause) } : {}),
-  });
 }
 
 /** A Uint8Array that came through the channel, as the Buffer the in-process call returns. */
@@ -342,32 +297,6 @@ class SharpHost {
       channel?.unref();
     }
   }
-}
-
-/** What each operation does, for a message. */
-const OPERATION_NAMES: Record<string, string> = {
-  analyze: 'reading an original',
-  configure: 'setting up libvips',
-  convert: 'converting an image',
-  encode: 'encoding a derivative',
-  encodeTo: 'encoding a derivative',
-  inspect: 'checking a new image',
-};
-
-function killedError(op: string, child: ChildProcess): HerogenError {
-  const how = child.signalCode
-    ? `was killed (${child.signalCode})`
-    : `exited (code ${child.exitCode})`;
-  return new HerogenError(
-    'IMAGE_PROCESS_KILLED',
-    `herogen's image process ${how} while ${OPERATION_NAMES[op] ?? op}, twice in a row.`,
-    {
-      hint:
-        child.signalCode === 'SIGKILL'
-          ? "This is most often the system's out-of-memory killer: give the build more memory (a container's limit; herogen's image work needs about 200 MiB on top of the build), or derive fewer images at once."
-          : 'Run the build again; if it keeps failing on the same image, delete that original so it is generated again.',
-    },
-  );
 }
 
 /** A user's own settings win over the defaults above. */
