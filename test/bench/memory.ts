@@ -8,7 +8,7 @@
  * PSS (pages the processes share, such as Node's code, counted once).
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
- *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--container 300,260]
+ *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--floor yes|no] [--container 300,260]
  *
  * No environment variable is set by default. `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX
  * for the measured process, for comparison. `--container` runs the same work again inside a
@@ -40,6 +40,7 @@ const concurrency = Number(readFlag('concurrency', '16'));
 const latencyMs = Number(readFlag('latency', '500'));
 const formats = readFlag('formats', 'avif,webp,jpeg');
 const arenas = readFlag('malloc-arena-max', '');
+const withFloor = readFlag('floor', 'yes') !== 'no';
 const containers = readFlag('container', '').split(',').filter(Boolean).map(Number);
 const SIZE = '2048x1152';
 const TARGET = 300 * 1024 ** 2;
@@ -146,11 +147,11 @@ const measureFloor = async () => {
   return { generate: generate.treePeakBytes, derive: derive.treePeakBytes, encodes };
 };
 let result: Awaited<ReturnType<typeof runTimed>>;
-let floor: Awaited<ReturnType<typeof measureFloor>>;
+let floor: Awaited<ReturnType<typeof measureFloor>> | undefined;
 const containerRows: string[][] = [];
 try {
   result = await measure();
-  floor = await measureFloor();
+  floor = withFloor ? await measureFloor() : undefined;
   for (const limitMiB of containers) {
     const cgroup = await createMemoryCgroup(
       `herogen-bench-${process.pid}-${limitMiB}`,
@@ -235,38 +236,43 @@ const pss = result.treePeakPssBytes;
 console.log(
   `shared pages counted once: peak PSS ${mib(pss)} / ${mib(TARGET)} = ${(pss / TARGET).toFixed(2)}`,
 );
-const generating = result.phasePeaks.generate?.own ?? Number.NaN;
-const deriving = result.phasePeaks.derive?.others ?? Number.NaN;
-console.log(
-  `\nThe same jobs done by bare scripts, each in a process of its own (the floor):\n\n${formatTable(
-    ['job', 'herogen', 'bare script', 'herogen / bare'],
-    [
-      [
-        `generate ${images} at c=${concurrency}: the process that calls the API (peak)`,
-        mib(generating),
-        mib(floor.generate),
-        (generating / floor.generate).toFixed(2),
-      ],
-      [
-        `derive ${images} (${report.encoded} / ${floor.encodes} encodes): the process running sharp (peak)`,
-        mib(deriving),
-        mib(floor.derive),
-        (deriving / floor.derive).toFixed(2),
-      ],
-      [
-        'both processes',
-        mib(result.treePeakBytes),
-        mib(floor.generate + floor.derive),
-        (result.treePeakBytes / (floor.generate + floor.derive)).toFixed(2),
-      ],
-    ],
-  )}`,
-);
-console.log(
-  `floor: herogen's peak ${mib(result.treePeakBytes)} / the two bare processes' peaks added ${mib(floor.generate + floor.derive)} = ${(result.treePeakBytes / (floor.generate + floor.derive)).toFixed(2)}`,
-);
+if (floor) printFloor(floor);
 if (containerRows.length > 0) {
   console.log(
     `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'time'], containerRows)}`,
+  );
+}
+
+/** herogen's processes beside the bare scripts doing the same jobs. */
+function printFloor(bare: NonNullable<typeof floor>): void {
+  const generating = result.phasePeaks.generate?.own ?? Number.NaN;
+  const deriving = result.phasePeaks.derive?.others ?? Number.NaN;
+  console.log(
+    `\nThe same jobs done by bare scripts, each in a process of its own (the floor):\n\n${formatTable(
+      ['job', 'herogen', 'bare script', 'herogen / bare'],
+      [
+        [
+          `generate ${images} at c=${concurrency}: the process that calls the API (peak)`,
+          mib(generating),
+          mib(bare.generate),
+          (generating / bare.generate).toFixed(2),
+        ],
+        [
+          `derive ${images} (${report.encoded} / ${bare.encodes} encodes): the process running sharp (peak)`,
+          mib(deriving),
+          mib(bare.derive),
+          (deriving / bare.derive).toFixed(2),
+        ],
+        [
+          'both processes',
+          mib(result.treePeakBytes),
+          mib(bare.generate + bare.derive),
+          (result.treePeakBytes / (bare.generate + bare.derive)).toFixed(2),
+        ],
+      ],
+    )}`,
+  );
+  console.log(
+    `floor: herogen's peak ${mib(result.treePeakBytes)} / the two bare processes' peaks added ${mib(bare.generate + bare.derive)} = ${(result.treePeakBytes / (bare.generate + bare.derive)).toFixed(2)}`,
   );
 }
