@@ -236,7 +236,7 @@ const pss = result.treePeakPssBytes;
 console.log(
   `shared pages counted once: peak PSS ${mib(pss)} / ${mib(TARGET)} = ${(pss / TARGET).toFixed(2)}`,
 );
-if (floor) printFloor(floor);
+if (floor) printFloor(result, report.encoded, floor);
 if (containerRows.length > 0) {
   console.log(
     `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'time'], containerRows)}`,
@@ -244,7 +244,11 @@ if (containerRows.length > 0) {
 }
 
 /** herogen's processes beside the bare scripts doing the same jobs. */
-function printFloor(bare: NonNullable<typeof floor>): void {
+function printFloor(
+  result: Awaited<ReturnType<typeof runTimed>>,
+  encoded: number,
+  bare: NonNullable<typeof floor>,
+): void {
   const generating = result.phasePeaks.generate?.own ?? Number.NaN;
   const deriving = result.phasePeaks.derive?.others ?? Number.NaN;
   console.log(
@@ -258,7 +262,7 @@ function printFloor(bare: NonNullable<typeof floor>): void {
           (generating / bare.generate).toFixed(2),
         ],
         [
-          `derive ${images} (${report.encoded} / ${bare.encodes} encodes): the process running sharp (peak)`,
+          `derive ${images} (${encoded} / ${bare.encodes} encodes): the process running sharp (peak)`,
           mib(deriving),
           mib(bare.derive),
           (deriving / bare.derive).toFixed(2),

@@ -43,6 +43,13 @@ describe('glibc detection', () => {
   });
 });
 
+/** A PNG of one colour, for calls whose pixels do not matter. */
+function solidPng(width: number, height: number, background: string): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
+}
+
 const TRANSFORM: Transform = {
   kind: 'variant',
   width: 20,
@@ -72,9 +79,7 @@ function imageProcesses(): { pid: number; environ: string[]; argv: string[] }[] 
 
 describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image process', () => {
   it('runs sharp work in one child started with bounded malloc arenas and a lighter V8', async () => {
-    const png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#123' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(40, 20, '#123');
     expect(await inspectImage(png)).toEqual({ format: 'png', width: 40, height: 20 });
     const webp = await encodeTransform(png, TRANSFORM, 'a test image');
     expect(Buffer.isBuffer(webp)).toBe(true);
@@ -98,9 +103,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
   });
 
   it('gives the call of a killed image process to a new one, not to this process', async () => {
-    const png = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#456' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(30, 20, '#456');
     await inspectImage(png);
     const [first] = imageProcesses();
     const pending = inspectImage(png);
@@ -159,9 +162,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
       clearInterval(killer);
     }
     // The next call gets a new process of its own.
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(8, 8, '#fff');
     expect(await inspectImage(png)).toMatchObject({ width: 8 });
     expect(imageProcesses().map((host) => host.pid)).not.toContain(first!.pid);
   });
@@ -174,9 +175,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
   });
 
   it('reads the bytes from their file when told where they are, and falls back to a copy', async () => {
-    const png = await sharp({ create: { width: 24, height: 12, channels: 3, background: '#789' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(24, 12, '#789');
     const dir = mkdtempSync(join(tmpdir(), 'herogen-inspect-'));
     try {
       const file = join(dir, 'record');
@@ -198,9 +197,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
   });
 
   it('replaces the image process when it holds too much, one at a time, results unchanged', async () => {
-    const png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#abc' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(64, 32, '#abc');
     const expected = await Promise.all([encodeTransform(png, TRANSFORM, 'before')]);
     const seen = new Set<number>();
     const sampler = setInterval(() => {
@@ -229,9 +226,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
   });
 
   it('lets an image process go when told, only if it holds more than a new one', async () => {
-    const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#0f0' } })
-      .png()
-      .toBuffer();
+    const png = await solidPng(16, 16, '#0f0');
     await inspectImage(png);
     const [first] = imageProcesses();
     // A child holding less than the bound is kept.
@@ -265,9 +260,7 @@ describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image pr
         root: project.root,
         env: { OPENAI_API_KEY: 'sk-test-release', OPENAI_BASE_URL: mock.openaiBaseURL },
       });
-      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } })
-        .png()
-        .toBuffer();
+      const png = await solidPng(8, 8, '#00f');
       await inspectImage(png);
       const [before] = imageProcesses();
       setImageProcessReleaseRss(0);
