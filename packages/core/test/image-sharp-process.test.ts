@@ -61,20 +61,27 @@ const TRANSFORM: Transform = {
 
 /** Children of this process whose command line names herogen's image process. */
 function imageProcesses(): { pid: number; environ: string[]; argv: string[] }[] {
+  // A process or thread can end between two reads (the tests kill image processes): skip it.
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   const children = readdirSync(`/proc/${process.pid}/task`).flatMap((thread) =>
-    readFileSync(`/proc/${process.pid}/task/${thread}/children`, 'utf8')
+    (read(`/proc/${process.pid}/task/${thread}/children`) ?? '')
       .trim()
       .split(/\s+/)
       .filter(Boolean)
       .map(Number),
   );
-  return children
-    .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sharp-host.js'))
-    .map((pid) => ({
-      pid,
-      environ: readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'),
-      argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'),
-    }));
+  return children.flatMap((pid) => {
+    const cmdline = read(`/proc/${pid}/cmdline`);
+    const environ = read(`/proc/${pid}/environ`);
+    if (!cmdline?.includes('sharp-host.js') || environ === undefined) return [];
+    return [{ pid, environ: environ.split('\0'), argv: cmdline.split('\0') }];
+  });
 }
 
 describe.runIf(glibc && process.env.HEROGEN_SHARP_PROCESS !== '0')('the image process', () => {
