@@ -67,7 +67,9 @@ describe('the vitepress-docs example in `vitepress dev`', () => {
       },
       `the generated image of "${prompt}"`,
       120_000,
-    );
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- vitepress dev said:\n${server.output()}`);
+    });
   }
 
   it('serves every page cover as placeholder art on load, paying nothing', async () => {

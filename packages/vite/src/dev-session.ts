@@ -11,6 +11,7 @@ import type { HeroImage, HeroMap } from './hero.js';
 import { toHeroImage } from './hero-image.js';
 import { CONTENT_EXTENSIONS, RESOLVED_VIRTUAL_ID } from './ids.js';
 import type { PluginState } from './plugin-state.js';
+import { type ReloadableGraph, reloadable, reloadModules } from './reload-modules.js';
 import { createReviewPage, type ReviewPageOptions } from './review-page.js';
 
 /** Quiet time after a save before a changed prompt is generated in the dev server. */
@@ -20,11 +21,6 @@ const DEV_DEBOUNCE_MS = 400;
  * can fire its only event (the watcher throttles the rest) while the file is still empty.
  */
 const SAVE_SETTLE_MS = 100;
-
-/** What `hotUpdate` needs of a module graph. */
-export interface ModuleLookup<M> {
-  getModuleById(id: string): M | undefined;
-}
 
 /**
  * The dev server: offline placeholders for what is missing, background generation of edited
@@ -38,27 +34,9 @@ export interface DevSession {
   /** `plugin.api.heroes()` in dev: every hero of the site. */
   heroes(): Promise<HeroMap>;
   /** HMR of a saved file: a content edit also updates the map of every hero. */
-  contentUpdated<M>(file: string, modules: M[], graph: ModuleLookup<M>): M[] | undefined;
+  contentUpdated<M>(file: string, modules: M[], graph: ReloadableGraph<M>): M[] | undefined;
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Reload the modules with these ids, in every environment (Vite 5: its one module graph). */
-async function reloadModules(server: ViteDevServer, ids: string[]): Promise<void> {
-  const legacy = server as Partial<Pick<ViteDevServer, 'environments'>>;
-  if (!legacy.environments) {
-    for (const id of ids) {
-      const module = server.moduleGraph.getModuleById(id);
-      if (module) await server.reloadModule(module);
-    }
-    return;
-  }
-  for (const environment of Object.values(server.environments)) {
-    for (const id of ids) {
-      const module = environment.moduleGraph.getModuleById(id);
-      if (module) await environment.reloadModule(module);
-    }
-  }
 }
 
 /** The address the dev server listens on (`0.0.0.0` with `--host`), once it listens. */
@@ -200,7 +178,7 @@ export function createDevSession(state: PluginState): DevSession {
       if (!isContent(state.toRelative(file))) return undefined;
       // Runs before the page refetches: the next load must plan the edited file afresh.
       plan.invalidate();
-      const virtual = graph.getModuleById(RESOLVED_VIRTUAL_ID);
+      const virtual = reloadable(graph, RESOLVED_VIRTUAL_ID);
       return virtual ? [...modules, virtual] : undefined;
     },
     async idle() {
