@@ -10,7 +10,8 @@
  * storing them stays small next to the latency; that work is still counted. One warm-up run per
  * provider fills the mock's render cache, so the mock's own PNG encoding is not measured.
  * For openai, each round runs herogen and a bare fetch client back to back at every
- * concurrency, in alternating order, and reports the median of the per-round ratios.
+ * concurrency, in alternating order, and reports the median of the per-round ratios, and the
+ * CPU time each spends per image in this process (the mock and herogen's image process excluded).
  *
  * Targets (issue 17): openai ≥ 0.98 of the bare client and ≥ 0.95 of the ideal at every
  * concurrency; hiapi polling overhead ≤ 10 % at every concurrency.
@@ -96,6 +97,7 @@ for (const testCase of cases) {
   const bare = async (concurrency: number) => {
     await mock.reset();
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await runPool(images, concurrency, async (index) => {
       await bareGeneration(mock.openaiBaseURL, {
         prompt: promptFor(index),
@@ -103,7 +105,8 @@ for (const testCase of cases) {
         quality: 'low',
       });
     });
-    return performance.now() - started;
+    const { user, system } = process.cpuUsage(cpu);
+    return { wallMs: performance.now() - started, cpuMs: (user + system) / 1000 };
   };
   // Warm-up: JIT, sockets, and the mock's image renders (cached in its memory).
   await run(Math.max(...concurrencies));
@@ -112,19 +115,28 @@ for (const testCase of cases) {
   const walls = new Map<number, number[]>();
   const polls = new Map<number, number[]>();
   const bares = new Map<number, number[]>();
+  /** openai: CPU ms per image of this process, herogen and the bare client. */
+  const cpuPerImage = new Map<number, { herogen: number[]; bare: number[] }>();
   /** Per round: bare wall / herogen wall, the two run back to back. */
   const paired = new Map<number, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const concurrency of concurrencies) {
       // Alternate which runs first, so slow drift in the machine's speed favours neither.
       const bareFirst = round % 2 === 0;
-      let bareMs = Number.NaN;
-      if (testCase.provider === 'openai' && bareFirst) bareMs = await bare(concurrency);
+      let bareRun = { wallMs: Number.NaN, cpuMs: Number.NaN };
+      if (testCase.provider === 'openai' && bareFirst) bareRun = await bare(concurrency);
       const result = await run(concurrency);
-      if (testCase.provider === 'openai' && !bareFirst) bareMs = await bare(concurrency);
+      if (testCase.provider === 'openai' && !bareFirst) bareRun = await bare(concurrency);
       if (testCase.provider === 'openai') {
-        bares.set(concurrency, [...(bares.get(concurrency) ?? []), bareMs]);
-        paired.set(concurrency, [...(paired.get(concurrency) ?? []), bareMs / result.wallMs]);
+        bares.set(concurrency, [...(bares.get(concurrency) ?? []), bareRun.wallMs]);
+        paired.set(concurrency, [
+          ...(paired.get(concurrency) ?? []),
+          bareRun.wallMs / result.wallMs,
+        ]);
+        const cpu = cpuPerImage.get(concurrency) ?? { herogen: [], bare: [] };
+        cpu.herogen.push(result.cpuMs / images);
+        cpu.bare.push(bareRun.cpuMs / images);
+        cpuPerImage.set(concurrency, cpu);
       }
       walls.set(concurrency, [...(walls.get(concurrency) ?? []), result.wallMs]);
       polls.set(concurrency, [
@@ -151,13 +163,23 @@ for (const testCase of cases) {
     if (testCase.provider === 'hiapi') row.push(median(polls.get(concurrency)!).toFixed(1));
     else {
       const floor = median(bares.get(concurrency)!);
-      row.push(seconds(floor), median(paired.get(concurrency)!).toFixed(3));
+      const cpu = cpuPerImage.get(concurrency)!;
+      row.push(
+        seconds(floor),
+        median(paired.get(concurrency)!).toFixed(3),
+        `${median(cpu.herogen).toFixed(1)} / ${median(cpu.bare).toFixed(1)} ms`,
+      );
     }
     return row;
   });
   const head = ['concurrency', 'ideal ceil(N/c) × unit', 'herogen wall', 'efficiency', 'overhead'];
   if (testCase.provider === 'hiapi') head.push('polls per image');
-  else head.push('bare client (no store)', 'herogen vs bare (median of rounds)');
+  else
+    head.push(
+      'bare client (no store)',
+      'herogen vs bare (median of rounds)',
+      'CPU per image, herogen / bare (this process)',
+    );
   console.log(
     `\n### ${testCase.provider} (${testCase.provider === 'openai' ? `${latencyMs} ms latency` : `${taskMs} ms tasks`})\n`,
   );

@@ -8,12 +8,16 @@
  * PSS (pages the processes share, such as Node's code, counted once).
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
- *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--floor yes|no] [--container 300,260]
+ *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--semi-space MiB] [--floor yes|no]
+ *     [--derive yes|no] [--container 300,260]
  *
- * No environment variable is set by default. `--malloc-arena-max` sets glibc's MALLOC_ARENA_MAX
- * for the measured process, for comparison. `--container` runs the same work again inside a
- * memory cgroup of each limit (MiB), as a CI container with that limit would, and reports whether
- * it completed or the kernel killed a process for memory (needs root; see lib/memory-cgroup.ts).
+ * No environment variable is set by default. For comparison, `--malloc-arena-max` sets glibc's
+ * MALLOC_ARENA_MAX for the measured process, and `--semi-space` gives it Node's
+ * `--max-semi-space-size` (in NODE_OPTIONS; the host's cap on V8's young generation).
+ * `--container` runs the same work again inside a memory cgroup of each limit (MiB), as a CI
+ * container with that limit would, and reports whether it completed or the kernel killed a
+ * process for memory (needs root; see lib/memory-cgroup.ts).
+ * `--derive no` stops after generating (the herogen process's part), for many images quickly.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { stripTypeScriptTypes } from 'node:module';
@@ -40,7 +44,9 @@ const concurrency = Number(readFlag('concurrency', '16'));
 const latencyMs = Number(readFlag('latency', '500'));
 const formats = readFlag('formats', 'avif,webp,jpeg');
 const arenas = readFlag('malloc-arena-max', '');
-const withFloor = readFlag('floor', 'yes') !== 'no';
+const semiSpace = readFlag('semi-space', '');
+const withDerive = readFlag('derive', 'yes') !== 'no';
+const withFloor = withDerive && readFlag('floor', 'yes') !== 'no';
 const containers = readFlag('container', '').split(',').filter(Boolean).map(Number);
 const SIZE = '2048x1152';
 const TARGET = 300 * 1024 ** 2;
@@ -48,7 +54,7 @@ const TARGET = 300 * 1024 ** 2;
 await waitForBuilds();
 printHeader(
   'Memory: generate and derive in one process',
-  `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver${arenas ? `; MALLOC_ARENA_MAX=${arenas}` : ''}`,
+  `${images} images of ${SIZE} (PNG) at concurrency ${concurrency}, mock latency ${latencyMs} ms; then every variant (${formats}, widths 640/960/1280/1920, OG, placeholder) through core's deriver${arenas ? `; MALLOC_ARENA_MAX=${arenas}` : ''}${semiSpace ? `; NODE_OPTIONS=--max-semi-space-size=${semiSpace}` : ''}`,
 );
 const root = await ensureSite(`memory-${images}`, images);
 const mock = await startMockProcess({ latencyMs });
@@ -58,9 +64,12 @@ const childArgs = [
   mock.openaiBaseURL,
   String(concurrency),
   SIZE,
-  formats,
+  withDerive ? formats : '',
 ];
-const env = cleanEnv(arenas ? { MALLOC_ARENA_MAX: arenas } : {});
+const env = cleanEnv({
+  ...(arenas ? { MALLOC_ARENA_MAX: arenas } : {}),
+  ...(semiSpace ? { NODE_OPTIONS: `--max-semi-space-size=${semiSpace}` } : {}),
+});
 /** What the measured process printed last: counts, times and its own peaks. */
 const readReport = (stdout: string) =>
   JSON.parse(stdout.trim().split('\n').at(-1)!) as {
@@ -72,6 +81,7 @@ const readReport = (stdout: string) =>
     deriveMs: number;
     peakAfterGenerate: number;
     peakAfterDerive: number;
+    newSpaceAfterGenerate: number;
   };
 /** One run of the measured process from nothing generated; `wrap` puts it in a cgroup. */
 const measure = async (
@@ -158,24 +168,28 @@ try {
       limitMiB * 1024 ** 2,
     );
     if (typeof cgroup === 'string') {
-      containerRows.push([`${limitMiB} MiB`, `not run: ${cgroup}`, '', '']);
+      containerRows.push([`${limitMiB} MiB`, `not run: ${cgroup}`, '', '', '', '', '']);
       continue;
     }
     let run: Awaited<ReturnType<typeof runTimed>>;
     let usage: ReturnType<typeof cgroup.read>;
     try {
-      run = await measure(cgroup.wrap, false);
+      run = await measure(cgroup.wrap);
     } finally {
       usage = cgroup.read();
       cgroup.remove();
     }
     const killed = usage.oomKills > 0 ? `, ${usage.oomKills} process(es) OOM-killed` : '';
     const done = run.code === 0 ? readReport(run.stdout) : undefined;
-    const complete = done?.generated === images && done.derived === images && done.failed === 0;
+    const complete =
+      done?.generated === images && done.derived === (withDerive ? images : 0) && !done.failed;
     containerRows.push([
       `${limitMiB} MiB`,
       complete ? `completed${killed}` : `failed (exit ${run.code ?? 'signal'})${killed}`,
       mib(usage.peakBytes),
+      mib(run.treePeakBytes),
+      mib(Math.max(...Object.values(run.phasePeaks).map((at) => at.own))),
+      done ? mib(done.newSpaceAfterGenerate) : '',
       seconds(run.wallMs),
     ]);
   }
@@ -185,7 +199,10 @@ try {
 assertBench(result.code === 0, `the measured process failed:\n${result.stderr}`);
 const report = readReport(result.stdout);
 assertBench(report.generated === images, `generated ${report.generated} of ${images}`);
-assertBench(report.derived === images, `derived ${report.derived} of ${images}`);
+assertBench(
+  report.derived === (withDerive ? images : 0),
+  `derived ${report.derived} of ${withDerive ? images : 0}`,
+);
 
 console.log(
   formatTable(
@@ -196,11 +213,15 @@ console.log(
         seconds(report.generateMs),
         mib(report.peakAfterGenerate),
       ],
-      [
-        `derive ${images} (${report.encoded} encodes)`,
-        seconds(report.deriveMs),
-        mib(report.peakAfterDerive),
-      ],
+      ...(withDerive
+        ? [
+            [
+              `derive ${images} (${report.encoded} encodes)`,
+              seconds(report.deriveMs),
+              mib(report.peakAfterDerive),
+            ],
+          ]
+        : []),
       ['largest single process (/usr/bin/time)', seconds(result.wallMs), mib(result.maxRssBytes)],
       ['all processes together (sampled)', seconds(result.wallMs), mib(result.treePeakBytes)],
       [
@@ -227,6 +248,9 @@ console.log(
     ]),
   )}`,
 );
+console.log(
+  `\nV8's young generation (new space) in the herogen process after generating: ${mib(report.newSpaceAfterGenerate)}`,
+);
 const peak = Math.max(result.treePeakBytes, result.maxRssBytes);
 console.log(
   `\nratio: peak RSS ${mib(peak)} / ${mib(TARGET)} target = ${(peak / TARGET).toFixed(2)} (${peak < TARGET ? 'met' : 'MISSED'})`,
@@ -239,7 +263,7 @@ console.log(
 if (floor) printFloor(result, report.encoded, floor);
 if (containerRows.length > 0) {
   console.log(
-    `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'time'], containerRows)}`,
+    `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'all processes (peak RSS)', 'herogen process (peak RSS)', 'its V8 new space after generating', 'time'], containerRows)}`,
   );
 }
 

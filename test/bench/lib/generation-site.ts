@@ -31,6 +31,8 @@ export async function resetGenerated(root: string): Promise<void> {
 
 export interface TimedRun {
   wallMs: number;
+  /** CPU time of this process (user + system) during `generate()`; child processes not counted. */
+  cpuMs: number;
   summary: RunSummary;
 }
 
@@ -44,12 +46,14 @@ export async function generateCold(
   await resetGenerated(root);
   const session = await createHerogen({ root, config, configFile: false, env });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const summary = await session.generate();
   const wallMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   await session.close();
   assertBench(
     summary.generated === expected && summary.failed === 0,
     `expected ${expected} generated, got ${summary.generated} generated, ${summary.failed} failed, ${summary.placeholders} placeholders`,
   );
-  return { wallMs, summary };
+  return { wallMs, cpuMs: (user + system) / 1000, summary };
 }

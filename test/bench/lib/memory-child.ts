@@ -1,9 +1,11 @@
 /**
  * The measured process of the memory benchmark: generate every hero of a site against the mock
- * (argv: root, OpenAI base URL, concurrency, size), then derive every original through core's
- * deriver. Prints one JSON line with the peak RSS after each phase.
+ * (argv: root, OpenAI base URL, concurrency, size, formats), then derive every original through
+ * core's deriver (not when formats is empty). Prints one JSON line with the peak RSS after each
+ * phase.
  */
 import path from 'node:path';
+import v8 from 'node:v8';
 import { createHerogen } from '@herogen/core';
 import { createDeriver, type DeriveFormat } from '@herogen/core/derive';
 
@@ -21,16 +23,19 @@ const started = performance.now();
 const summary = await session.generate();
 const generateMs = performance.now() - started;
 const afterGenerate = peak();
+/** V8's young generation as it stands after generating: it grows over a run, up to a limit. */
+const newSpaceAfterGenerate = v8
+  .getHeapSpaceStatistics()
+  .find((space) => space.space_name === 'new_space')?.space_size;
 
-process.stderr.write('bench-phase: derive\n');
 const deriver = createDeriver({ root: root! });
 const deriveStarted = performance.now();
+const deriveFormats = (formats ? formats.split(',') : []) as DeriveFormat[];
 const files = summary.results.flatMap((result) =>
-  result.entry ? [path.join(root!, result.entry.file)] : [],
+  result.entry && deriveFormats.length > 0 ? [path.join(root!, result.entry.file)] : [],
 );
-await Promise.all(
-  files.map((file) => deriver.derive(file, { formats: formats!.split(',') as DeriveFormat[] })),
-);
+if (files.length > 0) process.stderr.write('bench-phase: derive\n');
+await Promise.all(files.map((file) => deriver.derive(file, { formats: deriveFormats })));
 const deriveMs = performance.now() - deriveStarted;
 
 process.stdout.write(
@@ -42,6 +47,7 @@ process.stdout.write(
     generateMs,
     deriveMs,
     peakAfterGenerate: afterGenerate,
+    newSpaceAfterGenerate,
     peakAfterDerive: peak(),
   })}\n`,
 );
