@@ -9,7 +9,7 @@
  *
  *   node test/bench/memory.ts [--images 200] [--concurrency 16] [--latency 500]
  *     [--formats avif,webp,jpeg] [--malloc-arena-max N] [--semi-space MiB] [--floor yes|no]
- *     [--derive yes|no] [--container 300,260]
+ *     [--derive yes|no] [--container 300,260] [--baseline yes|no]
  *
  * No environment variable is set by default. For comparison, `--malloc-arena-max` sets glibc's
  * MALLOC_ARENA_MAX for the measured process, and `--semi-space` gives it Node's
@@ -17,7 +17,8 @@
  * `--container` runs the same work again inside a memory cgroup of each limit (MiB), as a CI
  * container with that limit would, and reports whether it completed or the kernel killed a
  * process for memory (needs root; see lib/memory-cgroup.ts).
- * `--derive no` stops after generating (the herogen process's part), for many images quickly.
+ * `--derive no` stops after generating (the herogen process's part), for many images quickly;
+ * `--baseline no` skips the run without a limit (and the floor), keeping only the containers.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { stripTypeScriptTypes } from 'node:module';
@@ -48,6 +49,8 @@ const semiSpace = readFlag('semi-space', '');
 const withDerive = readFlag('derive', 'yes') !== 'no';
 const withFloor = withDerive && readFlag('floor', 'yes') !== 'no';
 const containers = readFlag('container', '').split(',').filter(Boolean).map(Number);
+/** `--baseline no`: only the container runs (each is as long as the whole run). */
+const withBaseline = readFlag('baseline', 'yes') !== 'no' || containers.length === 0;
 const SIZE = '2048x1152';
 const TARGET = 300 * 1024 ** 2;
 
@@ -156,12 +159,12 @@ const measureFloor = async () => {
   const encodes = Number(derive.stdout.trim().split('\n').at(-1));
   return { generate: generate.treePeakBytes, derive: derive.treePeakBytes, encodes };
 };
-let result: Awaited<ReturnType<typeof runTimed>>;
+let result: Awaited<ReturnType<typeof runTimed>> | undefined;
 let floor: Awaited<ReturnType<typeof measureFloor>> | undefined;
 const containerRows: string[][] = [];
 try {
-  result = await measure();
-  floor = withFloor ? await measureFloor() : undefined;
+  if (withBaseline) result = await measure();
+  floor = withBaseline && withFloor ? await measureFloor() : undefined;
   for (const limitMiB of containers) {
     const cgroup = await createMemoryCgroup(
       `herogen-bench-${process.pid}-${limitMiB}`,
@@ -195,6 +198,10 @@ try {
   }
 } finally {
   await mock.close();
+}
+if (result === undefined) {
+  printContainers();
+  process.exit(0);
 }
 assertBench(result.code === 0, `the measured process failed:\n${result.stderr}`);
 const report = readReport(result.stdout);
@@ -261,9 +268,22 @@ console.log(
   `shared pages counted once: peak PSS ${mib(pss)} / ${mib(TARGET)} = ${(pss / TARGET).toFixed(2)}`,
 );
 if (floor) printFloor(result, report.encoded, floor);
-if (containerRows.length > 0) {
+printContainers();
+
+/** The runs in memory cgroups, if any. */
+function printContainers(): void {
+  if (containerRows.length === 0) return;
+  const head = [
+    'limit',
+    'outcome',
+    'cgroup peak',
+    'all processes (peak RSS)',
+    'herogen process (peak RSS)',
+    'its V8 new space after generating',
+    'time',
+  ];
   console.log(
-    `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(['limit', 'outcome', 'cgroup peak', 'all processes (peak RSS)', 'herogen process (peak RSS)', 'its V8 new space after generating', 'time'], containerRows)}`,
+    `\nIn a memory cgroup (a container's limit; page cache counts and is reclaimed, no swap):\n\n${formatTable(head, containerRows)}`,
   );
 }
 
