@@ -21,14 +21,10 @@ const runs = Number(bench.readFlag('runs', '9'));
 const root = path.join(bench.WORK_DIR, `astro-${posts}`, 'herogen');
 const blog = path.join(root, 'src', 'content', 'blog');
 
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
 async function timed<T>(task: () => Promise<T>): Promise<[T, number]> {
-  const start = cpuMs();
+  const start = bench.processCpuMs();
   const value = await task();
-  return [value, cpuMs() - start];
+  return [value, bench.processCpuMs() - start];
 }
 
 bench.printHeader(

@@ -26,6 +26,7 @@ import {
   formatTable,
   median,
   printHeader,
+  processCpuMs,
   readFlag,
   runPool,
   seconds,
@@ -68,13 +69,12 @@ async function makeOriginals(): Promise<string[]> {
   return files;
 }
 
-/** User + system CPU of this process (libvips threads included), ms. */
-/** CPU ms of this process and of the processes it started (herogen's image process, where
- * the deriver's encodes run on glibc Linux), so both runs count the same work. */
-const cpuNow = () => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000 + childrenCpuMs(process.pid);
-};
+/**
+ * CPU ms of this process (libvips threads included) and of the processes it started (herogen's
+ * image process, where the deriver's encodes run on glibc Linux), so both runs count the same
+ * work.
+ */
+const cpuNow = () => processCpuMs() + childrenCpuMs(process.pid);
 
 /** The bare loop, timed with the same clock and CPU count as the deriver. */
 async function bareLoop(files: string[]): Promise<{ elapsed: number; cpu: number }> {

@@ -48,6 +48,8 @@ const arenas = readFlag('malloc-arena-max', '');
 const semiSpace = readFlag('semi-space', '');
 const withDerive = readFlag('derive', 'yes') !== 'no';
 const withFloor = withDerive && readFlag('floor', 'yes') !== 'no';
+/** Originals the measured process derives: every one, or none with `--derive no`. */
+const expectedDerived = withDerive ? images : 0;
 const containers = readFlag('container', '').split(',').filter(Boolean).map(Number);
 /** `--baseline no`: only the container runs (each is as long as the whole run). */
 const withBaseline = readFlag('baseline', 'yes') !== 'no' || containers.length === 0;
@@ -184,8 +186,7 @@ try {
     }
     const killed = usage.oomKills > 0 ? `, ${usage.oomKills} process(es) OOM-killed` : '';
     const done = run.code === 0 ? readReport(run.stdout) : undefined;
-    const complete =
-      done?.generated === images && done.derived === (withDerive ? images : 0) && !done.failed;
+    const complete = done?.generated === images && done.derived === expectedDerived && !done.failed;
     containerRows.push([
       `${limitMiB} MiB`,
       complete ? `completed${killed}` : `failed (exit ${run.code ?? 'signal'})${killed}`,
@@ -206,10 +207,7 @@ if (result === undefined) {
 assertBench(result.code === 0, `the measured process failed:\n${result.stderr}`);
 const report = readReport(result.stdout);
 assertBench(report.generated === images, `generated ${report.generated} of ${images}`);
-assertBench(
-  report.derived === (withDerive ? images : 0),
-  `derived ${report.derived} of ${withDerive ? images : 0}`,
-);
+assertBench(report.derived === expectedDerived, `derived ${report.derived} of ${expectedDerived}`);
 
 console.log(
   formatTable(

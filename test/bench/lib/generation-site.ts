@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHerogen, type HerogenConfig, type RunSummary } from '@herogen/core';
 import { writePosts } from './content.ts';
-import { assertBench, WORK_DIR } from './harness.ts';
+import { assertBench, processCpuMs, WORK_DIR } from './harness.ts';
 
 /** Posts `0..count-1` in `<WORK_DIR>/<name>`, written once. */
 export async function ensureSite(name: string, count: number): Promise<string> {
@@ -46,14 +46,14 @@ export async function generateCold(
   await resetGenerated(root);
   const session = await createHerogen({ root, config, configFile: false, env });
   const started = performance.now();
-  const cpu = process.cpuUsage();
+  const cpuStarted = processCpuMs();
   const summary = await session.generate();
   const wallMs = performance.now() - started;
-  const { user, system } = process.cpuUsage(cpu);
+  const cpuMs = processCpuMs() - cpuStarted;
   await session.close();
   assertBench(
     summary.generated === expected && summary.failed === 0,
     `expected ${expected} generated, got ${summary.generated} generated, ${summary.failed} failed, ${summary.placeholders} placeholders`,
   );
-  return { wallMs, cpuMs: (user + system) / 1000, summary };
+  return { wallMs, cpuMs, summary };
 }

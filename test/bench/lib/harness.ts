@@ -192,6 +192,12 @@ function descendants(pid: number): number[] {
   return found;
 }
 
+/** User + system CPU time of this process (all its threads), in ms. */
+export function processCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /**
  * User + system CPU time of every live process below `pid`, in ms, from /proc (clock ticks of
  * 10 ms). Processes that already exited are not counted: take deltas over a live child.

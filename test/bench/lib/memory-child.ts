@@ -31,9 +31,12 @@ const newSpaceAfterGenerate = v8
 const deriver = createDeriver({ root: root! });
 const deriveStarted = performance.now();
 const deriveFormats = (formats ? formats.split(',') : []) as DeriveFormat[];
-const files = summary.results.flatMap((result) =>
-  result.entry && deriveFormats.length > 0 ? [path.join(root!, result.entry.file)] : [],
-);
+const files =
+  deriveFormats.length === 0
+    ? []
+    : summary.results.flatMap((result) =>
+        result.entry ? [path.join(root!, result.entry.file)] : [],
+      );
 if (files.length > 0) process.stderr.write('bench-phase: derive\n');
 await Promise.all(files.map((file) => deriver.derive(file, { formats: deriveFormats })));
 const deriveMs = performance.now() - deriveStarted;
